@@ -1,0 +1,76 @@
+"""Normalising what people type into cells: full-width characters, stray spaces, numbers as text.
+
+    clean_text(" Ａ００１ ") == "A001"      clean_text(1001.0) == "1001"
+    clean_name("张  三") == "张三"          parse_number("９５分") == Decimal("95")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+_SPACES = re.compile(r"\s+")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_UNIT_SUFFIXES = ("分", "天", "日", "元", "次")
+
+
+def clean_text(value: object) -> str:
+    """A cell value as trimmed text; full-width letters and digits become ASCII (NFKC)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value != value:  # NaN from pandas
+            return ""
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = unicodedata.normalize("NFKC", str(value))
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_name(value: object) -> str:
+    """A person's or section's name with every space removed (`张  三` → `张三`)."""
+    return _SPACES.sub("", clean_text(value))
+
+
+def parse_number(value: object) -> Decimal | None:
+    """A typed number as Decimal: accepts `９５`, `95分`, ` 95 `, 95.0; None when not a number.
+
+    Blank input is not a number either: callers decide what blank means.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    text = clean_text(value).replace(" ", "").replace(",", "")
+    for suffix in _UNIT_SUFFIXES:
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+            break
+    if not _NUMBER.match(text):
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def is_blank(value: object) -> bool:
+    """True for None, NaN and strings of spaces."""
+    return clean_text(value) == ""
