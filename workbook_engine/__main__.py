@@ -1,6 +1,6 @@
 """Allow `python -m workbook_engine`."""
 
-from workbook_engine.cli import main
+from workbook_engine.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

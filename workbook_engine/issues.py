@@ -29,6 +29,7 @@ class Issue:
     column: str = ""
     cell: str = ""
     severity: str = ERROR
+    key: str = ""  # a setting's path in a config file, e.g. annual.bonus_cap
 
     @property
     def is_error(self) -> bool:
@@ -47,6 +48,8 @@ class Issue:
             parts.append(f"第 {self.row} 行")
         if self.column:
             parts.append(f"「{self.column}」列")
+        if self.key:
+            parts.append(f"设置项 {self.key}")
         return "，".join(parts)
 
     def __str__(self) -> str:

@@ -1,0 +1,174 @@
+"""Cell formats, print setup, protection and the hidden _meta sheet shared by both forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import xlsxwriter
+
+from workbook_engine.forms.layout import META_KEYS, META_SHEET
+
+FIXED_TIMESTAMP = dt.datetime(2026, 1, 1, 8, 0, 0)
+BODY_FONT = "宋体"
+TITLE_FONT = "黑体"
+A4 = 9
+INPUT_COLOR = "#FFFFFF"
+PREFILL_COLOR = "#EDEDED"
+LABEL_COLOR = "#DDEBF7"
+PROTECT_OPTIONS = {
+    "format_columns": True,
+    "format_rows": True,
+    "select_locked_cells": True,
+    "select_unlocked_cells": True,
+}
+
+
+def new_workbook(target) -> xlsxwriter.Workbook:
+    """A workbook with reproducible bytes; user text is never turned into a formula or link."""
+    workbook = xlsxwriter.Workbook(
+        target,
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "in_memory": True,
+        },
+    )
+    workbook.set_properties({"created": FIXED_TIMESTAMP, "author": "workbook_engine"})
+    return workbook
+
+
+class Formats:
+    """The handful of formats a form uses, created once per workbook."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook):
+        base = {"font_name": BODY_FONT, "font_size": 11, "valign": "vcenter", "border": 1}
+        self.title = workbook.add_format(
+            {
+                "font_name": TITLE_FONT,
+                "font_size": 18,
+                "bold": True,
+                "align": "center",
+                "valign": "vcenter",
+            }
+        )
+        self.subtitle = workbook.add_format(
+            {"font_name": BODY_FONT, "font_size": 11, "valign": "vcenter"}
+        )
+        self.label = workbook.add_format(
+            {**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": LABEL_COLOR}
+        )
+        self.band = workbook.add_format(
+            {**base, "bold": True, "align": "left", "bg_color": LABEL_COLOR, "indent": 1}
+        )
+        self.prefill = workbook.add_format({**base, "align": "center", "bg_color": PREFILL_COLOR})
+        self.prefill_wrap = workbook.add_format(
+            {**base, "align": "center", "text_wrap": True, "bg_color": PREFILL_COLOR}
+        )
+        self.input = workbook.add_format({**base, "locked": False, "align": "center"})
+        self.input_text = workbook.add_format(
+            {**base, "locked": False, "text_wrap": True, "valign": "top", "align": "left"}
+        )
+        self.input_date = workbook.add_format(
+            {**base, "locked": False, "align": "center", "num_format": "yyyy-mm-dd"}
+        )
+        self.input_number = workbook.add_format(
+            {**base, "locked": False, "align": "center", "num_format": "0.##"}
+        )
+        self.prefill_date = workbook.add_format(
+            {**base, "align": "center", "num_format": "yyyy-mm-dd", "bg_color": PREFILL_COLOR}
+        )
+        self.total = workbook.add_format(
+            {**base, "align": "center", "num_format": "0.00", "bg_color": PREFILL_COLOR}
+        )
+        self.note = workbook.add_format(
+            {"font_name": BODY_FONT, "font_size": 9, "text_wrap": True, "valign": "top"}
+        )
+        self.plain = workbook.add_format({"font_name": BODY_FONT, "font_size": 11})
+        self.sign_label = workbook.add_format(
+            {
+                "font_name": BODY_FONT,
+                "font_size": 11,
+                "bold": True,
+                "align": "right",
+                "valign": "vcenter",
+            }
+        )
+        self.sign_input = workbook.add_format(
+            {
+                "font_name": BODY_FONT,
+                "font_size": 11,
+                "locked": False,
+                "bottom": 1,
+                "align": "center",
+                "valign": "vcenter",
+            }
+        )
+        self.sign_date = workbook.add_format(
+            {
+                "font_name": BODY_FONT,
+                "font_size": 11,
+                "locked": False,
+                "bottom": 1,
+                "align": "center",
+                "valign": "vcenter",
+                "num_format": "yyyy-mm-dd",
+            }
+        )
+
+
+def setup_print(worksheet, *, landscape: bool, repeat_rows: tuple[int, int] | None = None) -> None:
+    """A4, fitted to the page width, centred, page numbers in the footer."""
+    worksheet.set_paper(A4)
+    if landscape:
+        worksheet.set_landscape()
+    else:
+        worksheet.set_portrait()
+    worksheet.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
+    worksheet.center_horizontally()
+    worksheet.fit_to_pages(1, 0)
+    worksheet.set_footer("&C第 &P 页，共 &N 页")
+    if repeat_rows is not None:
+        worksheet.repeat_rows(*repeat_rows)
+
+
+def protect(worksheet) -> None:
+    """Lock labels and prefilled cells; input cells stay editable; no password prompt."""
+    worksheet.protect("", PROTECT_OPTIONS)
+
+
+def write_meta(workbook: xlsxwriter.Workbook, values: dict[str, str]) -> None:
+    """The hidden `_meta` sheet: the form's identity, so a renamed file is still recognised."""
+    sheet = workbook.add_worksheet(META_SHEET)
+    for row, key in enumerate(META_KEYS):
+        sheet.write_string(row, 0, key)
+        sheet.write_string(row, 1, str(values.get(key, "")))
+    sheet.hide()
+    protect(sheet)
+
+
+def grade_validation(grades: tuple[str, ...]) -> dict:
+    """A dropdown of the grade names from the policy."""
+    return {
+        "validate": "list",
+        "source": list(grades),
+        "input_title": "请选择等次",
+        "input_message": "、".join(grades),
+        "error_title": "等次不正确",
+        "error_message": "请从下拉列表中选择：" + "、".join(grades),
+    }
+
+
+def number_validation(maximum, label: str) -> dict:
+    """A decimal between 0 and the item's maximum."""
+    top = int(maximum) if maximum == int(maximum) else float(maximum)
+    return {
+        "validate": "decimal",
+        "criteria": "between",
+        "minimum": 0,
+        "maximum": top,
+        "input_title": label[:32],
+        "input_message": f"填写 0 至 {maximum:g} 之间的分数，最多两位小数"[:255],
+        "error_title": "分数超出范围",
+        "error_message": f"「{label}」应在 0 至 {maximum:g} 之间",
+    }

@@ -1,0 +1,252 @@
+"""Read a returned workbook into a `RawForm`: the _meta identity, named fields and the table.
+
+Values come from python-calamine (xlsx, xlsm, xls, ods); defined names come from the
+workbook's own `xl/workbook.xml`, parsed with defusedxml. When a program dropped the names
+(.xls, .ods, a form rebuilt by hand) the addresses of `forms.layout` stand in for them.
+Nothing is evaluated: a formula's cached result is read as a plain value, never trusted for
+totals, and macros are never run.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
+from python_calamine import CalamineWorkbook
+
+from workbook_engine.forms import layout
+from workbook_engine.forms.layout import cell_position, column_letter
+from workbook_engine.issues import Issue
+from workbook_engine.text import clean_text
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Z]{1,3})\$?(\d+)"
+                  r"(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+Grid = list[list[object]]
+
+
+@dataclass(frozen=True)
+class NamedRange:
+    """Where a defined name points: a sheet and a 0-based (row, col) box."""
+
+    sheet: str
+    first: tuple[int, int]
+    last: tuple[int, int]
+
+    def ref(self) -> str:
+        return f"{column_letter(self.first[1])}{self.first[0] + 1}"
+
+
+@dataclass
+class RawForm:
+    """What the file says, before any checking against roster or policy."""
+
+    file: str
+    file_kind: str
+    form: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, object] = field(default_factory=dict)
+    refs: dict[str, str] = field(default_factory=dict)
+    table: Grid = field(default_factory=list)
+    table_sheet: str = ""
+    table_row: int = 0  # 1-based row of the table's header
+    table_col: int = 0  # 0-based first column
+    issues: list[Issue] = field(default_factory=list)
+
+    def problem(self, code: str, message: str, **where) -> None:
+        self.issues.append(Issue(code=code, message=message, file=self.file, **where))
+
+
+def parse_ref(text: str) -> NamedRange | None:
+    """`'周考评表'!$B$3` or `'月考评表'!$A$4:$L$12` → NamedRange; None for anything else."""
+    match = _REF.match(text.strip().lstrip("="))
+    if not match:
+        return None
+    sheet = (match.group(1) or "").replace("''", "'") or match.group(2)
+    first = cell_position(match.group(3) + match.group(4))
+    last = first
+    if match.group(5):
+        last = cell_position(match.group(5) + match.group(6))
+    return NamedRange(sheet, first, last)
+
+
+def defined_names(path: Path) -> dict[str, NamedRange]:
+    """Workbook-scope defined names of an xlsx/xlsm, read safely from xl/workbook.xml."""
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read("xl/workbook.xml")
+    root = ElementTree.fromstring(data, forbid_dtd=True)
+    names: dict[str, NamedRange] = {}
+    for node in root.iter(f"{_MAIN_NS}definedName"):
+        if node.get("localSheetId") is not None or not node.text:
+            continue
+        target = parse_ref(node.text)
+        if target is not None:
+            names[node.get("name", "")] = target
+    return names
+
+
+class Sheets:
+    """Lazily loaded value grids of a workbook's sheets."""
+
+    def __init__(self, workbook: CalamineWorkbook):
+        self.workbook = workbook
+        self.names = list(workbook.sheet_names)
+        self._grids: dict[str, Grid] = {}
+
+    def grid(self, sheet: str) -> Grid:
+        if sheet not in self._grids:
+            loaded = self.workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            self._grids[sheet] = loaded
+        return self._grids[sheet]
+
+    def value(self, sheet: str, row: int, col: int) -> object:
+        grid = self.grid(sheet)
+        if row < len(grid) and col < len(grid[row]):
+            value = grid[row][col]
+            return None if value == "" else value
+        return None
+
+    def box(self, target: NamedRange) -> Grid:
+        return [[self.value(target.sheet, r, c) for c in range(target.first[1], target.last[1] + 1)]
+                for r in range(target.first[0], target.last[0] + 1)]
+
+
+def _read_meta(sheets: Sheets) -> dict[str, str]:
+    if layout.META_SHEET not in sheets.names:
+        return {}
+    meta = {}
+    for row in sheets.grid(layout.META_SHEET):
+        if len(row) >= 2 and clean_text(row[0]):
+            meta[clean_text(row[0])] = clean_text(row[1])
+    return meta
+
+
+def _form_kind(meta: dict[str, str], sheets: Sheets) -> str:
+    if meta.get("form") in (layout.WEEKLY_KIND, layout.MONTHLY_KIND):
+        return meta["form"]
+    if layout.WEEKLY_SHEET in sheets.names:
+        return layout.WEEKLY_KIND
+    if layout.MONTHLY_SHEET in sheets.names:
+        return layout.MONTHLY_KIND
+    return ""
+
+
+def _named(names: dict[str, NamedRange], name: str, sheets: Sheets) -> NamedRange | None:
+    target = names.get(name)
+    if target is not None and target.sheet in sheets.names:
+        return target
+    return None
+
+
+def _read_weekly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) -> None:
+    if layout.WEEKLY_SHEET not in sheets.names:
+        raw.problem("form.sheet_missing", f"缺少工作表「{layout.WEEKLY_SHEET}」")
+        return
+    for name, ref in layout.WEEKLY_CELLS.items():
+        target = _named(names, name, sheets)
+        if target is None:
+            row, col = cell_position(ref)
+            target = NamedRange(layout.WEEKLY_SHEET, (row, col), (row, col))
+        raw.fields[name] = sheets.value(target.sheet, *target.first)
+        raw.refs[name] = f"{target.sheet}!{target.ref()}"
+    target = _named(names, layout.WORKLOG_NAME, sheets)
+    if target is None and layout.WORKLOG_SHEET in sheets.names:
+        header = layout.WORKLOG_HEADER_ROW - 1
+        height = max(len(sheets.grid(layout.WORKLOG_SHEET)) - 1, header)
+        target = NamedRange(layout.WORKLOG_SHEET, (header, 0), (height, 2))
+    if target is not None:
+        raw.table = sheets.box(target)
+        raw.table_sheet, raw.table_row, raw.table_col = target.sheet, target.first[0] + 1, 0
+
+
+def _find_header(grid: Grid) -> int | None:
+    wanted = list(layout.MONTHLY_ID_HEADERS)
+    for index, row in enumerate(grid):
+        if [clean_text(v) for v in row[:3]] == wanted:
+            return index
+    return None
+
+
+def _find_signature(sheets: Sheets, after_row: int) -> tuple[NamedRange | None, NamedRange | None]:
+    """The cells right of the 签名 and 日期 labels below the table (names dropped)."""
+    grid = sheets.grid(layout.MONTHLY_SHEET)
+    sign = date = None
+    for r in range(after_row + 1, len(grid)):
+        for c, value in enumerate(grid[r]):
+            text = clean_text(value)
+            for label, slot in (("签名", "sign"), ("日期", "date")):
+                if label in text and text.endswith(":"):
+                    cells = [k for k in range(c + 1, len(grid[r])) if k <= c + 3]
+                    where = NamedRange(layout.MONTHLY_SHEET, (r, cells[0]), (r, cells[0])) \
+                        if cells else None
+                    if slot == "sign" and sign is None:
+                        sign = where
+                    elif slot == "date" and date is None:
+                        date = where
+    return sign, date
+
+
+def _read_monthly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) -> None:
+    if layout.MONTHLY_SHEET not in sheets.names:
+        raw.problem("form.sheet_missing", f"缺少工作表「{layout.MONTHLY_SHEET}」")
+        return
+    target = _named(names, layout.SCORES_NAME, sheets)
+    if target is None:
+        grid = sheets.grid(layout.MONTHLY_SHEET)
+        header = _find_header(grid)
+        if header is None:
+            raw.problem("form.header_missing", "找不到表头（工号 | 姓名 | 股室）",
+                        sheet=layout.MONTHLY_SHEET)
+            return
+        end = header
+        while end + 1 < len(grid) and clean_text(grid[end + 1][0]):
+            end += 1
+        width = max(len(grid[header]) - 1, 0)
+        target = NamedRange(layout.MONTHLY_SHEET, (header, 0), (end, width))
+    raw.table = sheets.box(target)
+    raw.table_sheet, raw.table_row, raw.table_col = target.sheet, target.first[0] + 1, 0
+    above = sheets.grid(layout.MONTHLY_SHEET)[: target.first[0]]
+    raw.fields["_subtitle"] = " ".join(clean_text(v) for row in above for v in row if v)
+    sign = _named(names, layout.RATER_SIGN_NAME, sheets)
+    date = _named(names, layout.RATER_DATE_NAME, sheets)
+    if sign is None or date is None:
+        found_sign, found_date = _find_signature(sheets, target.last[0])
+        sign, date = sign or found_sign, date or found_date
+    for name, where in ((layout.RATER_SIGN_NAME, sign), (layout.RATER_DATE_NAME, date)):
+        raw.fields[name] = sheets.value(where.sheet, *where.first) if where else None
+        raw.refs[name] = f"{where.sheet}!{where.ref()}" if where else ""
+
+
+def read_form(path: Path, file_kind: str, display_name: str) -> RawForm:
+    """Read one workbook; problems become issues on the RawForm, never exceptions."""
+    raw = RawForm(file=display_name, file_kind=file_kind)
+    try:
+        sheets = Sheets(CalamineWorkbook.from_path(str(path)))
+        names = defined_names(path) if file_kind in ("xlsx", "xlsm") else {}
+        raw.meta = _read_meta(sheets)
+        raw.form = _form_kind(raw.meta, sheets)
+        if raw.form == layout.WEEKLY_KIND:
+            _read_weekly(raw, sheets, names)
+        elif raw.form == layout.MONTHLY_KIND:
+            _read_monthly(raw, sheets, names)
+        else:
+            raw.problem("form.unknown", "不是考评表：工作簿中没有「周考评表」或「月考评表」工作表，"
+                        "也没有表格标识（_meta）。请使用系统生成的表格填写")
+    except DefusedXmlException:
+        raw.problem("file.unsafe_xml", "文件包含不安全的 XML 内容（实体或文档类型定义），已拒收")
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
+        raw.problem("file.corrupt", f"文件结构已损坏，无法读取（{type(exc).__name__}）。"
+                    "请在 Excel 或 WPS 中重新保存为 .xlsx 后再发送")
+    except Exception as exc:  # noqa: BLE001 - calamine raises many kinds for broken files
+        raw.problem("file.unreadable", f"无法读取工作簿：{_short(exc)}。"
+                    "请在 Excel 或 WPS 中重新保存为 .xlsx 后再发送")
+    return raw
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]

@@ -1,0 +1,162 @@
+"""The workspace folder of one bureau: its paths, `init`, and loading its policy and roster.
+
+DIR/花名册.xlsx  加减分台账.xlsx  policy.toml  inbox/ outbox/ archive/ rejected/ reports/
+DIR/.engine/store.sqlite3   (the embedded store)
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbook_engine import store
+from workbook_engine.issues import InputError, Issue
+from workbook_engine.ledger_template import write_ledger_template
+from workbook_engine.policy import Policy, load_policy, parse_policy, seed_policy_text
+from workbook_engine.roster import Roster, load_roster, write_roster_template
+
+ROSTER_FILE = "花名册.xlsx"
+LEDGER_FILE = "加减分台账.xlsx"
+POLICY_FILE = "policy.toml"
+FOLDERS = ("inbox", "outbox", "archive", "rejected", "reports")
+ENGINE_DIR = ".engine"
+STORE_FILE = "store.sqlite3"
+ENV_VAR = "WORKBOOK_ENGINE_WORKSPACE"
+DEFAULT_UNIT = "某某县住房和城乡建设局"
+
+
+class WorkspaceError(Exception):
+    """The folder is not a workspace, or cannot be made one."""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Paths of one workspace; loading is explicit so commands pay only for what they use."""
+
+    root: Path
+
+    @property
+    def roster_path(self) -> Path:
+        return self.root / ROSTER_FILE
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.root / LEDGER_FILE
+
+    @property
+    def policy_path(self) -> Path:
+        return self.root / POLICY_FILE
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def rejected(self) -> Path:
+        return self.root / "rejected"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def engine_dir(self) -> Path:
+        return self.root / ENGINE_DIR
+
+    @property
+    def store_path(self) -> Path:
+        return self.engine_dir / STORE_FILE
+
+    def policy(self) -> Policy:
+        """The workspace's policy; InputError with every problem when it is wrong."""
+        return load_policy(self.policy_path)
+
+    def roster(self) -> tuple[Roster, list[Issue]]:
+        return load_roster(self.roster_path)
+
+    def connect(self) -> sqlite3.Connection:
+        return store.connect(self.store_path)
+
+
+@dataclass
+class InitResult:
+    """What `init` made and what it found already there and left alone."""
+
+    root: Path
+    created: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def open_workspace(root: Path | str) -> Workspace:
+    """The workspace at `root`; WorkspaceError when it has no policy.toml."""
+    path = Path(root).expanduser().resolve()
+    if not path.is_dir():
+        raise WorkspaceError(f"工作区文件夹「{path}」不存在。请先运行：workbook-engine init {path}")
+    if not (path / POLICY_FILE).is_file():
+        raise WorkspaceError(
+            f"「{path}」不是考核工作区（没有 {POLICY_FILE}）。"
+            f"请在工作区文件夹中运行，或用 -w 指定工作区，或先运行：workbook-engine init {path}"
+        )
+    return Workspace(path)
+
+
+def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, then rename into place."""
+    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        write(temp)
+        os.replace(temp, target)
+    finally:
+        if temp.exists():
+            temp.unlink()
+
+
+def init_workspace(
+    root: Path | str, year: int, unit_name: str = DEFAULT_UNIT, sample: bool = True
+) -> InitResult:
+    """Create the workspace; an existing file of the office's is never overwritten."""
+    path = Path(root).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise WorkspaceError(f"「{path}」已存在，但不是文件夹")
+    path.mkdir(parents=True, exist_ok=True)
+    result = InitResult(root=path)
+    policy_text = seed_policy_text(year, unit_name)
+    try:
+        policy = parse_policy(policy_text)
+    except InputError as exc:  # only a bad --year or --unit can make the seed invalid
+        raise WorkspaceError(str(exc)) from exc
+    makers: dict[str, Callable[[Path], None]] = {
+        POLICY_FILE: lambda p: p.write_text(policy_text, encoding="utf-8"),
+        ROSTER_FILE: lambda p: write_roster_template(p, sample=sample),
+        LEDGER_FILE: lambda p: write_ledger_template(p, tuple(policy.issuer_points), sample=False),
+    }
+    for name, make in makers.items():
+        target = path / name
+        if target.exists():
+            result.kept.append(name)
+            continue
+        _write_atomically(target, make)
+        result.created.append(name)
+    for folder in (*FOLDERS, ENGINE_DIR):
+        target = path / folder
+        (result.kept if target.is_dir() else result.created).append(folder + "/")
+        target.mkdir(exist_ok=True)
+    workspace = Workspace(path)
+    existed = workspace.store_path.exists()
+    workspace.connect().close()
+    (result.kept if existed else result.created).append(f"{ENGINE_DIR}/{STORE_FILE}")
+    return result
