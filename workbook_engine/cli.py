@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import os
 import sys
 import traceback
@@ -16,7 +17,8 @@ from pathlib import Path
 import click
 
 from workbook_engine import __version__
-from workbook_engine.issues import InputError, format_issues
+from workbook_engine.ingest.lock import WorkspaceBusy
+from workbook_engine.issues import InputError, format_issues, has_errors
 from workbook_engine.periods import PeriodError, parse_month, parse_week
 from workbook_engine.store import StoreError
 from workbook_engine.workspace import (
@@ -66,12 +68,15 @@ def handle_errors(command):
             return command(*args, **kwargs)
         except InputError as exc:
             raise UserFacingError("以下问题需要先处理：\n" + format_issues(exc.issues)) from exc
-        except (WorkspaceError, StoreError) as exc:
+        except (WorkspaceError, StoreError, WorkspaceBusy) as exc:
             raise UserFacingError(str(exc)) from exc
         except PeriodError as exc:
             raise click.UsageError(str(exc)) from exc
         except click.ClickException:
             raise
+        except BrokenPipeError:  # output piped into `head` and closed early: not an error
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - discard what is still buffered
+            sys.exit(0)
         except Exception as exc:  # noqa: BLE001 - the last guard before the clerk's screen
             ctx = click.get_current_context(silent=True)
             root = ctx.obj.get("root") if ctx and isinstance(ctx.obj, dict) else None
@@ -179,6 +184,92 @@ def forms_monthly(ctx: click.Context, month: str) -> None:
         workspace, period, progress=lambda xs: _progress(xs, "生成月考评表")
     )
     _print_forms_result(result, f"月考评表（{period.label}）")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果（供其他程序读取）")
+@click.pass_context
+@handle_errors
+def ingest(ctx: click.Context, as_json: bool) -> None:
+    """读取 inbox/ 中的回传表格和邮件：接收、去重、替换旧版或退回。"""
+    from workbook_engine.ingest.inbox import LABELS
+    from workbook_engine.ingest.inbox import ingest as run_ingest
+
+    workspace = _workspace(ctx)
+    report = run_ingest(workspace, progress=lambda xs: _progress(xs, "读取回传文件"))
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    counts = report.counts
+    if not report.outcomes:
+        click.echo("inbox/ 中没有待处理的文件。")
+        return
+    for outcome in report.outcomes:
+        if outcome.outcome in ("rejected", "mail") and outcome.issues:
+            click.echo(f"退回  {outcome.file}")
+            for issue in outcome.issues:
+                click.echo(f"      - {issue}")
+    click.echo("导入完成：" + "，".join(
+        f"{LABELS[key]} {counts[key]} 份" for key in LABELS if counts[key]))
+    if report.returns_path:
+        click.echo(f"退回清单：{report.returns_path}")
+
+
+def _echo_table(table) -> None:
+    click.echo(f"\n{table.title}")
+    widths = [max([_width(h)] + [_width(r[i]) for r in table.rows])
+              for i, h in enumerate(table.headers)]
+    for values in (table.headers, *table.rows):
+        click.echo("  ".join(_pad(str(v), w) for v, w in zip(values, widths, strict=True)))
+    if table.summary:
+        click.echo(table.summary)
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+@main.command()
+@click.option("--week", help="查看某一周，如 2026-W10")
+@click.option("--month", help="查看某一月，如 2026-03")
+@click.option("--xlsx", "as_xlsx", is_flag=True, help="同时写出 reports/ 下的状态工作簿")
+@click.pass_context
+@handle_errors
+def status(ctx: click.Context, week: str | None, month: str | None, as_xlsx: bool) -> None:
+    """查看谁交了什么、哪些表在等初评或评定、哪些被退回。"""
+    from workbook_engine.ingest.status import month_status, pending_status, week_status
+    from workbook_engine.reports.tables import write_tables
+
+    if week and month:
+        raise click.UsageError("--week 和 --month 只能选一个")
+    workspace = _workspace(ctx)
+    policy = workspace.policy()
+    roster, issues = workspace.roster()
+    if has_errors(issues):
+        raise InputError(issues)
+    with workspace.connect() as conn:
+        if week:
+            period = parse_week(week)
+            tables = [week_status(conn, roster, period)]
+        elif month:
+            period = parse_month(month)
+            tables = month_status(conn, roster, policy, period)
+        else:
+            period, tables = "全部", []
+        pending = pending_status(conn)
+    if pending.rows:
+        tables.append(pending)
+    for table in tables:
+        _echo_table(table)
+    if not tables:
+        click.echo("没有待处理的修订。用 --week 或 --month 查看某一期的收取情况。")
+    if as_xlsx and tables:
+        target = write_tables(workspace.reports / f"收取情况_{period}.xlsx", [("收取情况", tables)])
+        click.echo(f"\n已写出：{target}")
 
 
 def run() -> None:

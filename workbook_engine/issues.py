@@ -43,10 +43,11 @@ class Issue:
         if self.sheet:
             parts.append(f"工作表「{self.sheet}」")
         if self.cell:
-            parts.append(f"单元格 {self.cell}")
+            label = f"（{self.column}）" if self.column and self.row is None else ""
+            parts.append(f"单元格 {self.cell}{label}")
         if self.row is not None:
             parts.append(f"第 {self.row} 行")
-        if self.column:
+        if self.column and (self.row is not None or not self.cell):
             parts.append(f"「{self.column}」列")
         if self.key:
             parts.append(f"设置项 {self.key}")

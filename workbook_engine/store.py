@@ -6,6 +6,7 @@ run. Opening a store brings it up to date; a store from a newer program is refus
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,7 +26,7 @@ MIGRATIONS: tuple[str, ...] = (
         container_id INTEGER REFERENCES files(id),
         received_at TEXT NOT NULL,
         outcome TEXT NOT NULL,
-        reasons TEXT NOT NULL DEFAULT '[]'
+        reasons TEXT NOT NULL DEFAULT '{}'
     );
     CREATE INDEX files_sha256 ON files(sha256);
     CREATE TABLE submissions (
@@ -166,3 +167,161 @@ def weekly_grades(
         week_list,
     )
     return {(staff_id, week): (chief, leader) for staff_id, week, chief, leader in rows}
+
+
+class Transaction:
+    """`with Transaction(conn):` one IMMEDIATE transaction, rolled back on any error."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def processed_file(conn: sqlite3.Connection, sha256: str, original_path: str) -> dict | None:
+    """The record of this very inbox file when a previous run stored it but did not finish."""
+    row = conn.execute(
+        "SELECT id, outcome, stored_path FROM files WHERE sha256 = ? AND original_path = ?"
+        " ORDER BY id DESC LIMIT 1", (sha256, original_path)).fetchone()
+    return None if row is None else {"id": row[0], "outcome": row[1], "stored_path": row[2]}
+
+
+def stored_copy(conn: sqlite3.Connection, sha256: str) -> dict | None:
+    """An earlier file with the same bytes whose form is in the store (not a rejected one)."""
+    row = conn.execute(
+        "SELECT id, original_name, stored_path FROM files WHERE sha256 = ?"
+        " AND outcome IN ('accepted', 'newer_version', 'amendment') ORDER BY id LIMIT 1",
+        (sha256,)).fetchone()
+    return None if row is None else {"id": row[0], "name": row[1], "stored_path": row[2]}
+
+
+def insert_file(conn: sqlite3.Connection, *, sha256: str, original_name: str,
+                original_path: str, stored_path: str, size: int, sender: str,
+                container_id: int | None, received_at: str, outcome: str,
+                reasons: str = "{}") -> int:
+    cursor = conn.execute(
+        "INSERT INTO files (sha256, original_name, original_path, stored_path, size, sender,"
+        " container_id, received_at, outcome, reasons) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (sha256, original_name, original_path, stored_path, size, sender, container_id,
+         received_at, outcome, reasons))
+    return cursor.lastrowid
+
+
+def current_submission(conn: sqlite3.Connection, form_key: str) -> dict | None:
+    row = conn.execute(
+        "SELECT s.id, s.content_hash, s.payload, f.original_name FROM submissions s"
+        " JOIN files f ON f.id = s.file_id WHERE s.form_key = ? AND s.state = 'current'",
+        (form_key,)).fetchone()
+    if row is None:
+        return None
+    return {"id": row[0], "content_hash": row[1], "payload": json.loads(row[2]), "file": row[3]}
+
+
+def pending_with_hash(conn: sqlite3.Connection, form_key: str, content_hash: str) -> bool:
+    """True when an amendment with exactly this content is already waiting."""
+    row = conn.execute(
+        "SELECT 1 FROM submissions WHERE form_key = ? AND state = 'pending' AND content_hash = ?",
+        (form_key, content_hash)).fetchone()
+    return row is not None
+
+
+def insert_submission(conn: sqlite3.Connection, *, file_id: int, record, state: str,
+                      received_at: str) -> int:
+    """Store a validated form; `record` is an ingest FormRecord (duck-typed)."""
+    payload = record.payload
+    supersedes = None
+    if state == "current":
+        current = current_submission(conn, record.form_key)
+        if current is not None:
+            supersedes = current["id"]
+            conn.execute("UPDATE submissions SET state = 'superseded' WHERE id = ?",
+                         (supersedes,))
+    cursor = conn.execute(
+        "INSERT INTO submissions (file_id, form_key, form_kind, edition, subject_id, period,"
+        " content_hash, payload, state, supersedes_id, received_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (file_id, record.form_key, record.form_kind, record.edition, record.subject_id,
+         record.period, record.content_hash, json.dumps(payload, ensure_ascii=False), state,
+         supersedes, received_at))
+    submission_id = cursor.lastrowid
+    if record.form_kind == "weekly":
+        conn.execute(
+            "INSERT INTO weekly_forms (submission_id, staff_id, week, month, self_grade,"
+            " chief_grade, leader_grade) VALUES (?,?,?,?,?,?,?)",
+            (submission_id, payload["staff_id"], payload["week"], payload["month"],
+             payload["self_grade"], payload["chief_grade"], payload["leader_grade"]))
+    else:
+        conn.executemany(
+            "INSERT INTO monthly_rows (submission_id, edition, month, staff_id, sheet_row,"
+            " assessed, items, deduction, reason, remark) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(submission_id, payload["edition"], payload["month"], row["staff_id"],
+              row["sheet_row"], int(row["assessed"]), json.dumps(row["items"], ensure_ascii=False),
+              row["deduction"], row["reason"], row["remark"]) for row in payload["rows"]])
+    return submission_id
+
+
+def log_event(conn: sqlite3.Connection, at: str, kind: str, subject: str, detail: dict) -> None:
+    conn.execute("INSERT INTO events (at, kind, subject, detail) VALUES (?,?,?,?)",
+                 (at, kind, subject, json.dumps(detail, ensure_ascii=False)))
+
+
+def signed_off(conn: sqlite3.Connection, scope: str, period: str) -> bool:
+    """True when the latest sign-off log line of that period is a sign-off, not a reopen."""
+    row = conn.execute(
+        "SELECT action FROM signoffs WHERE scope = ? AND period = ? ORDER BY id DESC LIMIT 1",
+        (scope, period)).fetchone()
+    return row is not None and row[0] == "signoff"
+
+
+def files_received_on(conn: sqlite3.Connection, day: str, outcome: str) -> list[dict]:
+    """Files of one outcome received on a day (YYYY-MM-DD), oldest first."""
+    rows = conn.execute(
+        "SELECT f.original_path, f.stored_path, f.sender, f.reasons, f.received_at,"
+        " c.original_name FROM files f LEFT JOIN files c ON c.id = f.container_id"
+        " WHERE f.outcome = ? AND substr(f.received_at, 1, 10) = ? ORDER BY f.id",
+        (outcome, day))
+    keys = ("original_path", "stored_path", "sender", "reasons", "received_at", "container")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def weekly_forms_of(conn: sqlite3.Connection, week: str) -> dict[str, dict]:
+    """Current weekly forms of one week by 工号: grades and the file they came from."""
+    rows = conn.execute(
+        "SELECT w.staff_id, w.chief_grade, w.leader_grade, f.original_name, s.received_at"
+        " FROM weekly_forms w JOIN submissions s ON s.id = w.submission_id"
+        " JOIN files f ON f.id = s.file_id WHERE s.state = 'current' AND w.week = ?", (week,))
+    return {r[0]: {"chief_grade": r[1], "leader_grade": r[2], "file": r[3], "received_at": r[4]}
+            for r in rows}
+
+
+def monthly_forms_of(conn: sqlite3.Connection, month: str) -> dict[tuple[str, str], dict]:
+    """Current monthly editions of a month: (edition, rater 工号) → file and time."""
+    rows = conn.execute(
+        "SELECT s.edition, s.subject_id, f.original_name, s.received_at FROM submissions s"
+        " JOIN files f ON f.id = s.file_id WHERE s.state = 'current'"
+        " AND s.form_kind = 'monthly' AND s.period = ?", (month,))
+    return {(r[0], r[1]): {"file": r[2], "received_at": r[3]} for r in rows}
+
+
+def rejected_for_periods(conn: sqlite3.Connection, periods: list[str]) -> list[dict]:
+    """Rejected files whose form named one of these periods."""
+    if not periods:
+        return []
+    marks = ",".join("?" * len(periods))
+    rows = conn.execute(
+        "SELECT original_path, sender, reasons, received_at FROM files WHERE outcome = 'rejected'"
+        f" AND json_extract(reasons, '$.period') IN ({marks}) ORDER BY id", periods)
+    return [{"file": r[0], "sender": r[1], "reasons": json.loads(r[2]), "received_at": r[3]}
+            for r in rows]
+
+
+def pending_amendments(conn: sqlite3.Connection) -> list[dict]:
+    rows = conn.execute(
+        "SELECT s.form_key, s.period, f.original_name, s.received_at FROM submissions s"
+        " JOIN files f ON f.id = s.file_id WHERE s.state = 'pending' ORDER BY s.id")
+    return [{"form_key": r[0], "period": r[1], "file": r[2], "received_at": r[3]} for r in rows]

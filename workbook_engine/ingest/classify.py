@@ -1,0 +1,79 @@
+"""Classify one file: sniff, read, validate. Pure (no store, no moves), so it can run in a worker.
+
+    classify(Path("inbox/张三.xlsx"), "张三.xlsx", roster, policy)
+        → Classified(kind="xlsx", sha256="…", record=FormRecord(...), issues=[...])
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbook_engine.ingest.read import RawForm, read_form
+from workbook_engine.ingest.sniff import EML, sniff
+from workbook_engine.ingest.validate import FormRecord, validate
+from workbook_engine.issues import WARNING, Issue
+from workbook_engine.policy import Policy
+from workbook_engine.roster import Roster
+from workbook_engine.text import clean_text
+
+_CHUNK = 1 << 20
+
+
+@dataclass
+class Classified:
+    """What a file is and what it holds; `record` is set only for a valid form."""
+
+    sha256: str
+    size: int
+    kind: str = ""
+    skip: bool = False
+    record: FormRecord | None = None
+    issues: list[Issue] = field(default_factory=list)
+    person: str = ""
+    period: str = ""
+
+    @property
+    def is_mail(self) -> bool:
+        return self.kind == EML
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _who_and_when(raw: RawForm, roster: Roster) -> tuple[str, str]:
+    """Best-effort person and period of a form, for the returns list."""
+    staff_id = raw.meta.get("staff_id") or raw.meta.get("rater_id") \
+        or clean_text(raw.fields.get("staff_id"))
+    person = roster.person(staff_id) if staff_id else None
+    who = f"{person.name}（{staff_id}）" if person else staff_id
+    if not who and raw.meta.get("edition") == "office":
+        who = "考核办"
+    return who, raw.meta.get("period") or clean_text(raw.fields.get("period"))
+
+
+def classify(path: Path, name: str, roster: Roster, policy: Policy) -> Classified:
+    """Sniff, read and validate one file; every problem is an issue, never an exception."""
+    size = path.stat().st_size
+    sniffed = sniff(path, policy.limits, name)
+    if sniffed.skip:
+        return Classified(sha256="", size=size, skip=True)
+    result = Classified(sha256=file_sha256(path), size=size, kind=sniffed.kind)
+    if sniffed.issues or not sniffed.kind:
+        result.issues = list(sniffed.issues)
+        return result
+    if sniffed.kind == EML:
+        return result
+    raw = read_form(path, sniffed.kind, name)
+    result.person, result.period = _who_and_when(raw, roster)
+    result.record, result.issues = validate(raw, roster, policy)
+    if sniffed.macros:
+        result.issues.append(Issue(code="file.macros", severity=WARNING, file=name,
+                                   message="文件包含宏，程序只读取数据，不会运行宏"))
+    return result

@@ -1,0 +1,291 @@
+"""Ingest the inbox: every file ends accepted, duplicate, newer version, amendment or rejected.
+
+Order of work for each file, so that a crash at any moment loses nothing and a re-run ends
+in the same state: classify → copy to archive/ or rejected/ (fsync; the name depends only on
+the content, so a re-run reuses the copy) → one store transaction → remove from inbox.
+A file whose record is already in the store (the run died before the removal) is only
+removed from the inbox on the re-run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbook_engine import store
+from workbook_engine.ingest.classify import Classified, classify, file_sha256
+from workbook_engine.ingest.lock import workspace_lock
+from workbook_engine.ingest.mail import read_eml
+from workbook_engine.ingest.validate import FormRecord
+from workbook_engine.issues import InputError, Issue, has_errors
+from workbook_engine.periods import parse_month, parse_week
+from workbook_engine.policy import Policy
+from workbook_engine.roster import Roster
+from workbook_engine.workspace import Workspace
+
+ACCEPTED, NEWER, DUPLICATE, AMENDMENT = "accepted", "newer_version", "duplicate", "amendment"
+REJECTED, SKIPPED, MAIL, RESUMED = "rejected", "skipped", "mail", "resumed"
+LABELS = {
+    ACCEPTED: "已接收", NEWER: "新版本（替换旧版）", DUPLICATE: "重复（不重复计数）",
+    AMENDMENT: "待修订（所属期间已签批）", REJECTED: "退回", SKIPPED: "跳过（Office 临时文件）",
+    MAIL: "邮件（已拆出附件）", RESUMED: "上次已处理（补完移出）",
+}
+REASON_SUFFIX = ".原因.txt"
+MAIL_FOLDER = "邮件"
+Progress = Callable[[Iterable], Iterable]
+
+
+@dataclass
+class Outcome:
+    """Where one inbox file (or one attachment of a mail) ended."""
+
+    file: str
+    outcome: str
+    form_key: str = ""
+    stored_path: str = ""
+    sender: str = ""
+    issues: list[Issue] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "outcome": self.outcome, "label": LABELS[self.outcome],
+                "form_key": self.form_key, "stored_path": self.stored_path,
+                "sender": self.sender, "issues": [i.to_dict() for i in self.issues]}
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    returns_path: Path | None = None
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(o.outcome for o in self.outcomes)
+
+    def to_dict(self) -> dict:
+        return {"counts": dict(self.counts), "outcomes": [o.to_dict() for o in self.outcomes],
+                "returns": str(self.returns_path) if self.returns_path else ""}
+
+
+@dataclass
+class Item:
+    """One unit of work: an inbox file, or an attachment staged out of a mail."""
+
+    source: Path
+    original_path: str
+    name: str
+    sender: str = ""
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def _fsync_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".tmp-{target.name}")
+    shutil.copyfile(source, temp)
+    with temp.open("rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temp, target)
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def place(folder: Path, name: str, sha256: str) -> Path:
+    """A target path that depends only on name and content: the same file lands on itself."""
+    target = folder / name
+    if not target.exists() or file_sha256(target) == sha256:
+        return target
+    stem, suffix = os.path.splitext(name)
+    return folder / f"{stem}__{sha256[:10]}{suffix}"
+
+
+def _period_folder(record: FormRecord) -> str:
+    return record.period
+
+
+def _frozen(conn, record: FormRecord) -> bool:
+    month = parse_week(record.period).month if record.form_kind == "weekly" \
+        else parse_month(record.period)
+    scopes = (("month", str(month)), ("quarter", str(month.quarter)), ("year", str(month.year)))
+    return any(store.signed_off(conn, scope, period) for scope, period in scopes)
+
+
+def changes(old: dict, new: dict) -> dict:
+    """What a newer version changed: field → [old, new]; monthly rows by 工号."""
+    if "rows" in new:
+        old_rows = {row["staff_id"]: row for row in old.get("rows", [])}
+        diff = {}
+        for row in new["rows"]:
+            before = old_rows.get(row["staff_id"], {})
+            for key in ("items", "deduction", "reason", "assessed"):
+                if before.get(key) != row.get(key):
+                    diff[f"{row['staff_id']}.{key}"] = [before.get(key), row.get(key)]
+        return diff
+    return {key: [old.get(key), value] for key, value in new.items() if old.get(key) != value}
+
+
+class Ingest:
+    """One ingest run over a workspace (holding its lock)."""
+
+    def __init__(self, workspace: Workspace, roster: Roster, policy: Policy, conn):
+        self.workspace = workspace
+        self.roster = roster
+        self.policy = policy
+        self.conn = conn
+        self.report = IngestReport()
+
+    def _relative(self, path: Path) -> str:
+        return path.relative_to(self.workspace.root).as_posix()
+
+    def run_file(self, path: Path) -> None:
+        rel = path.relative_to(self.workspace.inbox).as_posix()
+        found = classify(path, path.name, self.roster, self.policy)
+        if found.skip:
+            self.report.outcomes.append(Outcome(rel, SKIPPED))
+            return
+        done = store.processed_file(self.conn, found.sha256, rel)
+        if done and (self.workspace.root / done["stored_path"]).exists():
+            path.unlink()
+            self.report.outcomes.append(Outcome(rel, RESUMED, stored_path=done["stored_path"]))
+            return
+        if found.is_mail:
+            self._run_mail(path, rel, found)
+            return
+        self._finish(Item(path, rel, path.name), found)
+
+    def _run_mail(self, path: Path, rel: str, found: Classified) -> None:
+        mail = read_eml(path, self.policy.limits, path.name)
+        staging = self.workspace.engine_dir / "staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        for attachment in mail.attachments:
+            original = f"{rel}/{attachment.name}"
+            staged = staging / f"{found.sha256[:16]}-{attachment.name}"
+            staged.write_bytes(attachment.data)
+            inner = classify(staged, attachment.name, self.roster, self.policy)
+            done = store.processed_file(self.conn, inner.sha256, original)
+            if done is None or not (self.workspace.root / done["stored_path"]).exists():
+                self._finish(Item(staged, original, attachment.name, mail.sender), inner)
+            staged.unlink(missing_ok=True)
+        issues = list(mail.issues)
+        outcome = REJECTED if has_errors(issues) and not mail.attachments else MAIL
+        folder = self.workspace.rejected if outcome == REJECTED \
+            else self.workspace.archive / MAIL_FOLDER
+        target = place(folder, path.name, found.sha256)
+        _fsync_copy(path, target)
+        if outcome == REJECTED:
+            self._write_reason(target, issues)
+        reasons = json.dumps({"issues": [i.to_dict() for i in issues]}, ensure_ascii=False)
+        with store.Transaction(self.conn):
+            mail_id = store.insert_file(
+                self.conn, sha256=found.sha256, original_name=path.name, original_path=rel,
+                stored_path=self._relative(target), size=found.size, sender=mail.sender,
+                container_id=None, received_at=_now(), outcome=outcome, reasons=reasons)
+            self.conn.execute(
+                "UPDATE files SET container_id = ? WHERE container_id IS NULL"
+                " AND original_path LIKE ? ESCAPE '\\'",
+                (mail_id, rel.replace("%", "\\%").replace("_", "\\_") + "/%"))
+        path.unlink()
+        self.report.outcomes.append(Outcome(rel, outcome, stored_path=self._relative(target),
+                                            sender=mail.sender, issues=issues))
+
+    def _write_reason(self, target: Path, issues: list[Issue]) -> None:
+        lines = [f"文件「{target.name}」未被接收，原因如下：", ""]
+        lines += [f"{n}. {issue}" for n, issue in enumerate(issues, 1)]
+        lines += ["", "请按上述原因修改后重新发送。"]
+        reason = target.with_name(target.name + REASON_SUFFIX)
+        reason.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def _decide(self, record: FormRecord, sha256: str) -> tuple[str, dict | None]:
+        current = store.current_submission(self.conn, record.form_key)
+        if store.stored_copy(self.conn, sha256) is not None:
+            return DUPLICATE, current
+        if _frozen(self.conn, record):
+            if store.pending_with_hash(self.conn, record.form_key, record.content_hash):
+                return DUPLICATE, current
+            return AMENDMENT, current
+        if current is not None and current["content_hash"] == record.content_hash:
+            return DUPLICATE, current
+        return (NEWER if current is not None else ACCEPTED), current
+
+    def _finish(self, item: Item, found: Classified) -> None:
+        record = found.record
+        if record is None:
+            self._reject(item, found)
+            return
+        outcome, current = self._decide(record, found.sha256)
+        target = place(self.workspace.archive / _period_folder(record), item.name, found.sha256)
+        _fsync_copy(item.source, target)
+        now = _now()
+        reasons = json.dumps({"person": found.person, "period": found.period,
+                              "issues": [i.to_dict() for i in found.issues]}, ensure_ascii=False)
+        with store.Transaction(self.conn):
+            file_id = store.insert_file(
+                self.conn, sha256=found.sha256, original_name=item.name,
+                original_path=item.original_path, stored_path=self._relative(target),
+                size=found.size, sender=item.sender, container_id=None, received_at=now,
+                outcome=outcome, reasons=reasons)
+            if outcome != DUPLICATE:
+                state = "pending" if outcome == AMENDMENT else "current"
+                store.insert_submission(self.conn, file_id=file_id, record=record, state=state,
+                                        received_at=now)
+            if outcome == NEWER:
+                store.log_event(self.conn, now, "superseded", record.form_key, {
+                    "old_file": current["file"], "new_file": item.name,
+                    "changes": changes(current["payload"], record.payload)})
+        item.source.unlink(missing_ok=True)
+        self.report.outcomes.append(Outcome(item.original_path, outcome, record.form_key,
+                                            self._relative(target), item.sender, found.issues))
+
+    def _reject(self, item: Item, found: Classified) -> None:
+        target = place(self.workspace.rejected, item.name, found.sha256)
+        _fsync_copy(item.source, target)
+        self._write_reason(target, found.issues)
+        reasons = json.dumps({"person": found.person, "period": found.period,
+                              "issues": [i.to_dict() for i in found.issues]}, ensure_ascii=False)
+        with store.Transaction(self.conn):
+            store.insert_file(
+                self.conn, sha256=found.sha256, original_name=item.name,
+                original_path=item.original_path, stored_path=self._relative(target),
+                size=found.size, sender=item.sender, container_id=None, received_at=_now(),
+                outcome=REJECTED, reasons=reasons)
+        item.source.unlink(missing_ok=True)
+        self.report.outcomes.append(Outcome(item.original_path, REJECTED, "",
+                                            self._relative(target), item.sender, found.issues))
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    """Every file under inbox/ at any depth, in a stable order."""
+    return sorted((p for p in inbox.rglob("*") if p.is_file()), key=lambda p: p.as_posix())
+
+
+def ingest(workspace: Workspace, progress: Progress = lambda xs: xs) -> IngestReport:
+    """Process every inbox file once; write the returns list when anything was rejected."""
+    from workbook_engine.reports.returns import write_returns
+
+    policy = workspace.policy()
+    roster, roster_issues = workspace.roster()
+    if has_errors(roster_issues):
+        raise InputError(roster_issues)
+    with workspace_lock(workspace.engine_dir / "ingest.lock", "导入（ingest）"):
+        conn = workspace.connect()
+        try:
+            run = Ingest(workspace, roster, policy, conn)
+            for path in progress(inbox_files(workspace.inbox)):
+                run.run_file(path)
+            if run.report.counts[REJECTED] or any(o.issues for o in run.report.outcomes
+                                                   if o.outcome == MAIL):
+                run.report.returns_path = write_returns(workspace, conn, dt.date.today())
+        finally:
+            conn.close()
+    return run.report
+

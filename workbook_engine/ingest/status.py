@@ -1,0 +1,98 @@
+"""Who has handed in what: a week's weekly forms, a month's editions, rejected and pending files.
+
+    week_status(...) → rows like ("1002", "周一", "办公室", "待评定", "称职", "", "周一.xlsx", "")
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from workbook_engine import store
+from workbook_engine.forms import layout
+from workbook_engine.forms.outbox import weekly_summary
+from workbook_engine.periods import Month, Week
+from workbook_engine.policy import Policy
+from workbook_engine.roster import Roster
+
+NOT_IN, WAIT_INITIAL, WAIT_FINAL, DONE = "未交", "待初评", "待评定", "已完成"
+
+
+@dataclass
+class StatusTable:
+    """A titled table for the terminal and for the status workbook."""
+
+    title: str
+    headers: tuple[str, ...]
+    rows: list[tuple[str, ...]] = field(default_factory=list)
+    summary: str = ""
+
+
+def _rejected_by_person(conn, periods: list[str]) -> Counter:
+    counts: Counter = Counter()
+    for entry in store.rejected_for_periods(conn, periods):
+        counts[entry["reasons"].get("person", "")] += 1
+    return counts
+
+
+def week_status(conn, roster: Roster, week: Week) -> StatusTable:
+    forms = store.weekly_forms_of(conn, str(week))
+    rejected = _rejected_by_person(conn, [str(week)])
+    table = StatusTable(f"{week.label} 周考评表收取情况",
+                        ("工号", "姓名", "股室", "状态", "初评", "评定", "文件", "被退回"))
+    states: Counter = Counter()
+    for person in roster.assessed():
+        form = forms.get(person.staff_id)
+        if form is None:
+            state = NOT_IN
+        elif roster.needs_initial_rating(person) and not form["chief_grade"]:
+            state = WAIT_INITIAL
+        elif not form["leader_grade"]:
+            state = WAIT_FINAL
+        else:
+            state = DONE
+        states[state] += 1
+        returned = rejected.get(f"{person.name}（{person.staff_id}）", 0)
+        table.rows.append((person.staff_id, person.name, person.section, state,
+                           form["chief_grade"] if form else "", form["leader_grade"] if form else "",
+                           form["file"] if form else "", f"{returned} 次" if returned else ""))
+    table.summary = "，".join(f"{k} {states[k]} 人" for k in (DONE, WAIT_FINAL, WAIT_INITIAL, NOT_IN)
+                             if states[k])
+    return table
+
+
+def month_status(conn, roster: Roster, policy: Policy, month: Month) -> list[StatusTable]:
+    editions = store.monthly_forms_of(conn, str(month))
+    raters = StatusTable(f"{month.label} 月考评表收取情况", ("评分表", "评分人", "状态", "文件"))
+    for rater in roster.final_raters():
+        got = editions.get((layout.LEADER_EDITION, rater.staff_id))
+        raters.rows.append(("领导评分", f"{rater.name}（{rater.staff_id}）",
+                            "已交" if got else "未交", got["file"] if got else ""))
+    office = editions.get((layout.OFFICE_EDITION, ""))
+    raters.rows.append(("考核办评分", "考核办", "已交" if office else "未交",
+                        office["file"] if office else ""))
+    missing = sum(1 for row in raters.rows if row[2] == "未交")
+    raters.summary = f"应交 {len(raters.rows)} 份，未交 {missing} 份"
+    weeks = [str(w) for w in month.weeks()]
+    grades = {}
+    for week in weeks:
+        for staff_id, form in store.weekly_forms_of(conn, week).items():
+            grades[(staff_id, week)] = (form["chief_grade"], form["leader_grade"])
+    rejected = _rejected_by_person(conn, weeks + [str(month)])
+    weekly = StatusTable(f"{month.label} 各周周考评情况", ("工号", "姓名", "股室", "周考评情况", "被退回"))
+    for person in roster.assessed():
+        summary = weekly_summary([grades.get((person.staff_id, w)) for w in weeks],
+                                 policy.grade_names)
+        returned = rejected.get(f"{person.name}（{person.staff_id}）", 0)
+        weekly.rows.append((person.staff_id, person.name, person.section, summary,
+                            f"{returned} 次" if returned else ""))
+    return [raters, weekly]
+
+
+def pending_status(conn) -> StatusTable:
+    table = StatusTable("待处理的修订（所属期间已签批，需重新开启后才计入）",
+                        ("表格", "期间", "文件", "收到时间"))
+    for entry in store.pending_amendments(conn):
+        table.rows.append((entry["form_key"], entry["period"], entry["file"],
+                           entry["received_at"].replace("T", " ")))
+    return table

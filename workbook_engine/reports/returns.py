@@ -1,0 +1,76 @@
+"""The returns list 退回清单_<date>.xlsx: each file rejected that day, with every reason.
+
+The office mails it back to the senders. Text that came from the files is written as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from workbook_engine import store
+from workbook_engine.forms.style import new_workbook, setup_print
+from workbook_engine.workspace import Workspace
+
+HEADERS = ("序号", "文件名", "发件人", "人员", "期间", "退回原因", "收到时间", "存放位置")
+WIDTHS = (6, 34, 24, 16, 10, 70, 18, 40)
+
+
+def _reason_lines(reasons: dict) -> str:
+    lines = []
+    for n, issue in enumerate(reasons.get("issues", []), 1):
+        where = "，".join(part for part in (
+            f"工作表「{issue['sheet']}」" if issue.get("sheet") else "",
+            f"单元格 {issue['cell']}" if issue.get("cell") else "",
+            f"第 {issue['row']} 行" if issue.get("row") else "",
+            f"「{issue['column']}」列" if issue.get("column") else "",
+        ) if part)
+        lines.append(f"{n}. {where + '：' if where else ''}{issue['message']}")
+    return "\n".join(lines)
+
+
+def returns_rows(conn, day: dt.date) -> list[tuple]:
+    """Rows of the returns list: rejected files, and mails with problems, of that day."""
+    rows = []
+    for outcome in ("rejected", "mail"):
+        for entry in store.files_received_on(conn, day.isoformat(), outcome):
+            reasons = json.loads(entry["reasons"] or "{}")
+            if not reasons.get("issues"):
+                continue
+            name = entry["original_path"]
+            rows.append((name, entry["sender"], reasons.get("person", ""),
+                         reasons.get("period", ""), _reason_lines(reasons),
+                         entry["received_at"].replace("T", " "), entry["stored_path"]))
+    return rows
+
+
+def write_returns(workspace: Workspace, conn, day: dt.date) -> Path:
+    """Write reports/退回清单_<day>.xlsx and return its path."""
+    target = workspace.reports / f"退回清单_{day.isoformat()}.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    rows = returns_rows(conn, day)
+    workbook = new_workbook(str(target))
+    title = workbook.add_format({"bold": True, "font_size": 16, "align": "center",
+                                 "valign": "vcenter", "font_name": "黑体"})
+    head = workbook.add_format({"bold": True, "border": 1, "bg_color": "#DDEBF7",
+                                "align": "center", "valign": "vcenter", "font_name": "宋体"})
+    cell = workbook.add_format({"border": 1, "text_wrap": True, "valign": "top",
+                                "font_name": "宋体"})
+    sheet = workbook.add_worksheet("退回清单")
+    sheet.merge_range(0, 0, 0, len(HEADERS) - 1, f"退回清单（{day.isoformat()}）", title)
+    sheet.set_row(0, 30)
+    for col, (text, width) in enumerate(zip(HEADERS, WIDTHS, strict=True)):
+        sheet.write_string(1, col, text, head)
+        sheet.set_column(col, col, width)
+    for index, row in enumerate(rows, start=1):
+        sheet.write_number(index + 1, 0, index, cell)
+        for col, value in enumerate(row, start=1):
+            sheet.write_string(index + 1, col, str(value), cell)
+    if not rows:
+        sheet.write_string(2, 0, "当天没有退回的文件", cell)
+    sheet.freeze_panes(2, 0)
+    sheet.autofilter(1, 0, max(1, len(rows) + 1), len(HEADERS) - 1)
+    setup_print(sheet, landscape=True, repeat_rows=(1, 1))
+    workbook.close()
+    return target
