@@ -325,3 +325,39 @@ def pending_amendments(conn: sqlite3.Connection) -> list[dict]:
         "SELECT s.form_key, s.period, f.original_name, s.received_at FROM submissions s"
         " JOIN files f ON f.id = s.file_id WHERE s.state = 'pending' ORDER BY s.id")
     return [{"form_key": r[0], "period": r[1], "file": r[2], "received_at": r[3]} for r in rows]
+
+
+def monthly_rows_of(conn: sqlite3.Connection, months: list[str]) -> list[dict]:
+    """Rows of the current monthly editions of these months, with the file they came from."""
+    if not months:
+        return []
+    marks = ",".join("?" * len(months))
+    rows = conn.execute(
+        "SELECT r.edition, r.month, r.staff_id, r.assessed, r.items, r.deduction, r.reason,"
+        " r.sheet_row, s.subject_id, f.original_name FROM monthly_rows r"
+        " JOIN submissions s ON s.id = r.submission_id JOIN files f ON f.id = s.file_id"
+        f" WHERE s.state = 'current' AND r.month IN ({marks}) ORDER BY r.month, s.id, r.sheet_row",
+        months)
+    keys = ("edition", "month", "staff_id", "assessed", "items", "deduction", "reason",
+            "sheet_row", "rater_id", "file")
+    result = []
+    for row in rows:
+        entry = dict(zip(keys, row, strict=True))
+        entry["assessed"] = bool(entry["assessed"])
+        entry["items"] = json.loads(entry["items"])
+        result.append(entry)
+    return result
+
+
+def weekly_rows_of(conn: sqlite3.Connection, months: list[str]) -> list[dict]:
+    """Current weekly forms of these months (grades and file), for summaries and problems."""
+    if not months:
+        return []
+    marks = ",".join("?" * len(months))
+    rows = conn.execute(
+        "SELECT w.staff_id, w.week, w.month, w.chief_grade, w.leader_grade, f.original_name"
+        " FROM weekly_forms w JOIN submissions s ON s.id = w.submission_id"
+        f" JOIN files f ON f.id = s.file_id WHERE s.state = 'current' AND w.month IN ({marks})"
+        " ORDER BY w.week, w.staff_id", months)
+    keys = ("staff_id", "week", "month", "chief_grade", "leader_grade", "file")
+    return [dict(zip(keys, row, strict=True)) for row in rows]

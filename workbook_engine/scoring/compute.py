@@ -1,0 +1,156 @@
+"""Gather the inputs of a period (store, ledger, roster, policy) and run the scoring rules.
+
+This is the library entry point the CLI and the reports use; the rules themselves are pure
+functions in the sibling modules.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pandas as pd
+
+from workbook_engine import store
+from workbook_engine.issues import InputError, Issue, has_errors
+from workbook_engine.ledger import Ledger, load_ledger
+from workbook_engine.periods import Month, Quarter, Year
+from workbook_engine.policy import Policy
+from workbook_engine.roster import Roster
+from workbook_engine.scoring.annual import annual_scores
+from workbook_engine.scoring.leave import leave_points
+from workbook_engine.scoring.monthly import monthly_scores, talk_list
+from workbook_engine.scoring.points import activity_points, document_points
+from workbook_engine.scoring.quarterly import quarterly_summary, section_averages
+from workbook_engine.workspace import Workspace
+
+
+@dataclass
+class Inputs:
+    """What every computation starts from."""
+
+    policy: Policy
+    roster: Roster
+    problems: list[Issue] = field(default_factory=list)
+
+
+def load_inputs(workspace: Workspace) -> Inputs:
+    policy = workspace.policy()
+    roster, issues = workspace.roster()
+    if has_errors(issues):
+        raise InputError(issues)
+    return Inputs(policy, roster, [i for i in issues if not i.is_error])
+
+
+def _rows_frame(conn, months: list[str]) -> pd.DataFrame:
+    columns = ["edition", "month", "staff_id", "assessed", "items", "deduction", "reason",
+               "sheet_row", "rater_id", "file"]
+    return pd.DataFrame(store.monthly_rows_of(conn, months), columns=columns)
+
+
+def _weekly_frame(conn, months: list[str]) -> pd.DataFrame:
+    columns = ["staff_id", "week", "month", "chief_grade", "leader_grade", "file"]
+    return pd.DataFrame(store.weekly_rows_of(conn, months), columns=columns)
+
+
+@dataclass
+class MonthResult:
+    month: Month
+    scores: pd.DataFrame
+    talk: pd.DataFrame
+    weekly: pd.DataFrame
+    problems: list[Issue]
+
+
+def compute_month(workspace: Workspace, month: Month, conn=None) -> MonthResult:
+    inputs = load_inputs(workspace)
+    own = conn is None
+    conn = conn or workspace.connect()
+    try:
+        rows = _rows_frame(conn, [str(month)])
+        weekly = _weekly_frame(conn, [str(month)])
+    finally:
+        if own:
+            conn.close()
+    scores, problems = monthly_scores(rows, inputs.roster, inputs.policy, str(month))
+    return MonthResult(month, scores, talk_list(scores, inputs.policy), weekly,
+                       inputs.problems + problems)
+
+
+@dataclass
+class QuarterResult:
+    quarter: Quarter
+    summary: pd.DataFrame
+    sections: pd.DataFrame
+    monthly: pd.DataFrame
+    problems: list[Issue]
+
+
+def _all_months(rows: pd.DataFrame, inputs: Inputs, months: list[str]):
+    frames, problems = [], []
+    for month in months:
+        scores, found = monthly_scores(rows, inputs.roster, inputs.policy, month)
+        frames.append(scores)
+        problems += found
+    return pd.concat(frames, ignore_index=True), problems
+
+
+def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None) -> QuarterResult:
+    inputs = load_inputs(workspace)
+    months = [str(m) for m in quarter.months()]
+    own = conn is None
+    conn = conn or workspace.connect()
+    try:
+        rows = _rows_frame(conn, months)
+        weekly = _weekly_frame(conn, months)
+        weeks = [str(w) for m in quarter.months() for w in m.weeks()]
+        rejected = Counter()
+        for entry in store.rejected_for_periods(conn, weeks):
+            person = entry["reasons"].get("person", "")
+            staff_id = person.rsplit("（", 1)[-1].rstrip("）") if "（" in person else person
+            rejected[staff_id] += 1
+    finally:
+        if own:
+            conn.close()
+    monthly, problems = _all_months(rows, inputs, months)
+    summary = quarterly_summary(monthly, weekly, rejected, inputs.roster, inputs.policy, quarter)
+    return QuarterResult(quarter, summary, section_averages(summary, inputs.policy), monthly,
+                         inputs.problems + problems)
+
+
+@dataclass
+class YearResult:
+    year: Year
+    annual: pd.DataFrame
+    points: pd.DataFrame
+    monthly: pd.DataFrame
+    ledger: Ledger
+    problems: list[Issue]
+    ledger_issues: list[Issue]
+
+
+def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
+                 conn=None) -> YearResult:
+    inputs = load_inputs(workspace)
+    months = [str(m) for m in year.months()]
+    own = conn is None
+    conn = conn or workspace.connect()
+    try:
+        rows = _rows_frame(conn, months)
+    finally:
+        if own:
+            conn.close()
+    monthly, problems = _all_months(rows, inputs, months)
+    ledger, ledger_issues = load_ledger(workspace.ledger_path, inputs.roster, inputs.policy)
+    name = workspace.ledger_path.name
+    leave, leave_problems = leave_points(ledger.leave, inputs.roster, inputs.policy, name)
+    points = pd.concat([
+        document_points(ledger.documents, inputs.roster, name),
+        activity_points(ledger.activities, inputs.policy.activity_points, name),
+        leave,
+    ], ignore_index=True)
+    annual, annual_problems = annual_scores(monthly, points, inputs.roster, inputs.policy, pool)
+    return YearResult(year, annual, points, monthly, ledger,
+                      inputs.problems + problems + leave_problems + annual_problems,
+                      ledger_issues)

@@ -1,0 +1,97 @@
+"""Monthly score = leader items + office items − 履职扣分, graded on the rounded score.
+
+    leader 18 + 19 + 28.5 + 9, office 10 + 9.5, 履职扣分 2 → 92.00 称职
+    both editions blank for a person → 未考核 (left out of the annual mean)
+    only one edition scored → 不完整: reported, not scored
+Pure function over the stored rows (a DataFrame) and the policy; no file or SQL access.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+
+from workbook_engine.forms.layout import LEADER_EDITION, OFFICE_EDITION
+from workbook_engine.issues import WARNING, Issue
+from workbook_engine.policy import Policy
+from workbook_engine.roster import Roster
+
+SCORED, NOT_ASSESSED, INCOMPLETE, MISSING = "已考核", "未考核", "不完整", "未交"
+COLUMNS = ("staff_id", "name", "section", "month", "status", "leader_score", "office_score",
+           "deduction", "score", "grade", "reason", "leader_source", "office_source")
+
+
+def _sum_items(items: dict) -> Decimal:
+    return sum((Decimal(value) for value in items.values()), Decimal(0))
+
+
+def _source(row: dict | None) -> str:
+    return f"{row['file']} 第 {row['sheet_row']} 行" if row else ""
+
+
+def _rows_by_person(rows: pd.DataFrame, edition: str, month: str,
+                    problems: list[Issue]) -> dict[str, dict]:
+    """The row of each person in one edition; two leader rows for one person is a problem."""
+    chosen: dict[str, dict] = {}
+    if rows.empty:
+        return chosen
+    selected = rows[(rows["edition"] == edition) & (rows["month"] == month)]
+    for row in selected.to_dict("records"):
+        if row["staff_id"] in chosen:
+            problems.append(Issue(
+                code="score.two_leader_rows", severity=WARNING, file=row["file"],
+                row=row["sheet_row"],
+                message=f"{month} {row['staff_id']} 出现在两份领导评分表中，采用后收到的一份"))
+        chosen[row["staff_id"]] = row
+    return chosen
+
+
+def _status(leader: dict | None, office: dict | None) -> str:
+    leader_on = bool(leader and leader["assessed"])
+    office_on = bool(office and office["assessed"])
+    if leader_on and office_on:
+        return SCORED
+    if leader_on or office_on:
+        return INCOMPLETE
+    return MISSING if leader is None and office is None else NOT_ASSESSED
+
+
+def monthly_scores(rows: pd.DataFrame, roster: Roster, policy: Policy,
+                   month: str) -> tuple[pd.DataFrame, list[Issue]]:
+    """One line per assessed person for `month`, with score and grade where complete."""
+    problems: list[Issue] = []
+    leaders = _rows_by_person(rows, LEADER_EDITION, month, problems)
+    offices = _rows_by_person(rows, OFFICE_EDITION, month, problems)
+    lines = []
+    for person in roster.assessed():
+        leader, office = leaders.get(person.staff_id), offices.get(person.staff_id)
+        status = _status(leader, office)
+        line = dict.fromkeys(COLUMNS, None)
+        line.update(staff_id=person.staff_id, name=person.name, section=person.section,
+                    month=month, status=status, reason="", grade="",
+                    leader_source=_source(leader), office_source=_source(office))
+        if status == SCORED:
+            leader_score, office_score = _sum_items(leader["items"]), _sum_items(office["items"])
+            deduction = Decimal(leader["deduction"] or "0")
+            score = policy.round_score(leader_score + office_score - deduction)
+            line.update(leader_score=leader_score, office_score=office_score,
+                        deduction=deduction, score=score, grade=policy.grade_of(score),
+                        reason=leader["reason"])
+        elif status == INCOMPLETE:
+            have = "领导评分" if leader and leader["assessed"] else "考核办评分"
+            lack = "考核办评分" if have == "领导评分" else "领导评分"
+            problems.append(Issue(
+                code="score.incomplete", severity=WARNING, sheet=month,
+                message=f"{person.name}（{person.staff_id}）{month} 只有{have}，缺{lack}，本月未计分"))
+        elif status == MISSING:
+            problems.append(Issue(
+                code="score.forms_missing", severity=WARNING, sheet=month,
+                message=f"{person.name}（{person.staff_id}）{month} 的月考评表未交齐，本月未计分"))
+        lines.append(line)
+    return pd.DataFrame(lines, columns=list(COLUMNS), dtype=object), problems
+
+
+def talk_list(scores: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    """诫勉谈话: everyone graded the lowest grade that month."""
+    return scores[scores["grade"] == policy.lowest_grade].reset_index(drop=True)
