@@ -28,7 +28,7 @@ def run(ws, *args):
 def ingest(ws) -> dict:
     result = run(ws, "ingest", "--json")
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def weekly_form(ws, sid, name, section, week="2026-W10") -> Path:

@@ -393,7 +393,7 @@ OFFICE_ITEMS = (
             id="entitlement-not-starting-at-zero",
         ),
         pytest.param(
-            [("days = 5", "days = 2.5")],
+            [("\ndays = 5", "\ndays = 2.5")],
             [("annual.leave_entitlement[2].days", "policy.not_integer")],
             id="entitlement-days-not-integer",
         ),

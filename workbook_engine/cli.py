@@ -18,7 +18,7 @@ import click
 
 from workbook_engine import __version__
 from workbook_engine.ingest.lock import WorkspaceBusy
-from workbook_engine.issues import InputError, format_issues, has_errors
+from workbook_engine.issues import ActionRefused, InputError, format_issues, has_errors
 from workbook_engine.periods import PeriodError, parse_month, parse_week
 from workbook_engine.store import StoreError
 from workbook_engine.workspace import (
@@ -68,7 +68,7 @@ def handle_errors(command):
             return command(*args, **kwargs)
         except InputError as exc:
             raise UserFacingError("以下问题需要先处理：\n" + format_issues(exc.issues)) from exc
-        except (WorkspaceError, StoreError, WorkspaceBusy) as exc:
+        except (WorkspaceError, StoreError, WorkspaceBusy, ActionRefused) as exc:
             raise UserFacingError(str(exc)) from exc
         except PeriodError as exc:
             raise click.UsageError(str(exc)) from exc
@@ -196,7 +196,8 @@ def ingest(ctx: click.Context, as_json: bool) -> None:
     from workbook_engine.ingest.inbox import ingest as run_ingest
 
     workspace = _workspace(ctx)
-    report = run_ingest(workspace, progress=lambda xs: _progress(xs, "读取回传文件"))
+    progress = (lambda xs: xs) if as_json else (lambda xs: _progress(xs, "读取回传文件"))
+    report = run_ingest(workspace, progress=progress)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -270,6 +271,123 @@ def status(ctx: click.Context, week: str | None, month: str | None, as_xlsx: boo
     if as_xlsx and tables:
         target = write_tables(workspace.reports / f"收取情况_{period}.xlsx", [("收取情况", tables)])
         click.echo(f"\n已写出：{target}")
+
+
+def _pdf(path: Path) -> None:
+    from workbook_engine.reports.pdf import PdfUnavailable, to_pdf
+
+    try:
+        pdf = to_pdf(path)
+    except PdfUnavailable as exc:
+        click.echo(f"未生成 PDF：{exc}", err=True)
+        return
+    click.echo(f"PDF：{pdf}")
+
+
+def _report_done(output, frozen: bool, pdf: bool) -> None:
+    if frozen:
+        click.echo("该期间已签批，输出的是签批时保存的报表（内容不会再变）。")
+    click.echo(f"报表：{output.path}")
+    click.echo(f"输入指纹：{output.fingerprint}")
+    if output.problems:
+        click.echo(f"注意：有 {len(output.problems)} 项数据问题，见报表「数据问题」工作表。")
+    if pdf:
+        _pdf(output.path)
+
+
+@main.group()
+def report() -> None:
+    """生成月度、季度、年度汇总报表（写入 reports/）。"""
+
+
+def _make_report(ctx, scope: str, period: str, pdf: bool, pool=None) -> None:
+    from workbook_engine.reports.signoff import write_report
+
+    workspace = _workspace(ctx)
+    output, frozen = write_report(workspace, scope, period, pool)
+    _report_done(output, frozen, pdf)
+
+
+@report.command("month")
+@click.argument("period")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF（用于公示）")
+@click.pass_context
+@handle_errors
+def report_month(ctx: click.Context, period: str, pdf: bool) -> None:
+    """月度汇总、公示、诫勉谈话名单、未交情况，如 2026-03。"""
+    _make_report(ctx, "month", period, pdf)
+
+
+@report.command("quarter")
+@click.argument("period")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
+@click.pass_context
+@handle_errors
+def report_quarter(ctx: click.Context, period: str, pdf: bool) -> None:
+    """季度小结：三个月的得分、季度平均分、存在问题、股室平均，如 2026-Q1。"""
+    _make_report(ctx, "quarter", period, pdf)
+
+
+def _pool(value: str | None):
+    from decimal import Decimal
+
+    from workbook_engine.text import parse_number
+
+    if value is None:
+        return None
+    amount = parse_number(value)
+    if amount is None or amount <= 0:
+        raise click.UsageError(f"--bonus-pool 应为大于 0 的金额（元），而不是「{value}」")
+    return amount.quantize(Decimal("0.01"))
+
+
+@report.command("year")
+@click.argument("period")
+@click.option("--bonus-pool", "pool", help="奖金总额（元），给出时计算每人奖金金额")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
+@click.pass_context
+@handle_errors
+def report_year(ctx: click.Context, period: str, pool: str | None, pdf: bool) -> None:
+    """年度汇总：年度得分、排名、优秀预备人选、奖金系数、加减分明细，如 2026。"""
+    _make_report(ctx, "year", period, pdf, _pool(pool))
+
+
+@main.command()
+@click.argument("scope", type=click.Choice(["month", "quarter", "year"]))
+@click.argument("period")
+@click.option("--by", "by", required=True, help="签批人姓名")
+@click.option("--accept-problems", is_flag=True, help="年度报表有数据问题时仍然签批")
+@click.option("--bonus-pool", "pool", help="（年度）奖金总额（元）")
+@click.pass_context
+@handle_errors
+def signoff(ctx: click.Context, scope: str, period: str, by: str, accept_problems: bool,
+            pool: str | None) -> None:
+    """签批某一期报表：保存签批版本并冻结该期间（之后收到的表格作为待修订）。"""
+    from workbook_engine.reports.signoff import SCOPE_LABELS, sign_off
+
+    workspace = _workspace(ctx)
+    output, problems = sign_off(workspace, scope, period, by, accept_problems, _pool(pool))
+    click.echo(f"已签批 {period} {SCOPE_LABELS[scope]}报表（审定：{by.strip()}）。")
+    click.echo(f"签批版本：{output.path}")
+    click.echo(f"输入指纹：{output.fingerprint}")
+    if problems:
+        click.echo(f"注意：签批时仍有 {len(problems)} 项数据问题。")
+
+
+@main.command()
+@click.argument("period")
+@click.option("--reason", required=True, help="重新开启的原因")
+@click.option("--by", "by", required=True, help="操作人姓名")
+@click.pass_context
+@handle_errors
+def reopen(ctx: click.Context, period: str, reason: str, by: str) -> None:
+    """重新开启已签批的期间（记录原因），待修订的表格随之生效。"""
+    from workbook_engine.reports.signoff import reopen as reopen_period
+
+    workspace = _workspace(ctx)
+    promoted = reopen_period(workspace, period, reason, by)
+    click.echo(f"已重新开启 {period}（原因：{reason.strip()}；操作人：{by.strip()}）。")
+    click.echo(f"待修订的表格已生效 {promoted} 份。请重新生成报表并签批。")
 
 
 def run() -> None:

@@ -78,3 +78,7 @@ class InputError(Exception):
     def __init__(self, issues: list[Issue]):
         self.issues = list(issues)
         super().__init__(format_issues(self.issues))
+
+
+class ActionRefused(Exception):
+    """A command that cannot be carried out as asked; the message (Chinese) says why."""

@@ -42,7 +42,7 @@ _MB = 1024 * 1024
 
 _TOP_KEYS = ("year", "unit_name", "grades", "monthly", "annual", "rounding", "ingest")
 _GRADE_KEYS = ("name", "minimum")
-_MONTHLY_KEYS = ("full_mark", "max_deduction", "leader_items", "office_items")
+_MONTHLY_KEYS = ("full_mark", "max_deduction", "publicity_days", "leader_items", "office_items")
 _ITEM_KEYS = ("name", "max")
 _ANNUAL_KEYS = (
     "bonus_cap",
@@ -119,6 +119,7 @@ class Policy:
     leader_items: tuple[ScoreItem, ...]
     office_items: tuple[ScoreItem, ...]
     max_deduction: Decimal
+    publicity_days: int
     bonus_cap: Decimal
     unused_leave_points: Decimal
     excess_leave_points: Decimal
@@ -522,9 +523,15 @@ def _read_monthly(reader: _Reader, data: dict) -> dict:
     return {
         "full_mark": reader.positive(monthly, "monthly", "full_mark"),
         "max_deduction": reader.non_negative(monthly, "monthly", "max_deduction"),
+        "publicity_days": _as_int(reader.positive(monthly, "monthly", "publicity_days",
+                                                  integer=True)),
         "leader_items": _read_items(reader, monthly, "leader_items"),
         "office_items": _read_items(reader, monthly, "office_items"),
     }
+
+
+def _as_int(value: Decimal | None) -> int | None:
+    return None if value is None else int(value)
 
 
 def _read_items(reader: _Reader, monthly: dict, key: str) -> tuple[ScoreItem, ...] | None:

@@ -361,3 +361,60 @@ def weekly_rows_of(conn: sqlite3.Connection, months: list[str]) -> list[dict]:
         " ORDER BY w.week, w.staff_id", months)
     keys = ("staff_id", "week", "month", "chief_grade", "leader_grade", "file")
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def current_hashes(conn: sqlite3.Connection, months: list[str]) -> list[tuple[str, str]]:
+    """(form_key, content_hash) of the current forms of these months, sorted: a fingerprint."""
+    if not months:
+        return []
+    marks = ",".join("?" * len(months))
+    rows = conn.execute(
+        "SELECT s.form_key, s.content_hash FROM submissions s"
+        " LEFT JOIN weekly_forms w ON w.submission_id = s.id"
+        f" WHERE s.state = 'current' AND (s.period IN ({marks}) OR w.month IN ({marks}))"
+        " ORDER BY s.form_key", [*months, *months])
+    return [(r[0], r[1]) for r in rows]
+
+
+def append_signoff(conn: sqlite3.Connection, *, at: str, scope: str, period: str, action: str,
+                   by_name: str, fingerprint: str = "", reason: str = "",
+                   report_path: str = "") -> None:
+    conn.execute(
+        "INSERT INTO signoffs (at, scope, period, action, by_name, fingerprint, reason,"
+        " report_path) VALUES (?,?,?,?,?,?,?,?)",
+        (at, scope, period, action, by_name, fingerprint, reason, report_path))
+
+
+def signoff_log(conn: sqlite3.Connection, scope: str | None = None,
+                period: str | None = None) -> list[dict]:
+    query = "SELECT at, scope, period, action, by_name, fingerprint, reason, report_path" \
+            " FROM signoffs"
+    args: list[str] = []
+    if scope is not None:
+        query += " WHERE scope = ? AND period = ?"
+        args = [scope, period or ""]
+    keys = ("at", "scope", "period", "action", "by_name", "fingerprint", "reason", "report_path")
+    return [dict(zip(keys, row)) for row in conn.execute(query + " ORDER BY id", args)]
+
+
+def pending_in(conn: sqlite3.Connection, periods: list[str]) -> list[int]:
+    """Pending amendments (submission ids, oldest first) for forms of these periods."""
+    if not periods:
+        return []
+    marks = ",".join("?" * len(periods))
+    rows = conn.execute(
+        "SELECT s.id FROM submissions s LEFT JOIN weekly_forms w ON w.submission_id = s.id"
+        f" WHERE s.state = 'pending' AND (s.period IN ({marks}) OR w.month IN ({marks}))"
+        " ORDER BY s.id", [*periods, *periods])
+    return [r[0] for r in rows]
+
+
+def promote_pending(conn: sqlite3.Connection, submission_id: int) -> None:
+    """An amendment becomes the current version of its form (the old one is superseded)."""
+    form_key = conn.execute("SELECT form_key FROM submissions WHERE id = ?",
+                            (submission_id,)).fetchone()[0]
+    current = current_submission(conn, form_key)
+    if current is not None:
+        conn.execute("UPDATE submissions SET state = 'superseded' WHERE id = ?", (current["id"],))
+    conn.execute("UPDATE submissions SET state = 'current', supersedes_id = ? WHERE id = ?",
+                 (current["id"] if current else None, submission_id))

@@ -10,7 +10,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbook_engine.ingest.read import RawForm, read_form
+from workbook_engine.ingest.isolate import read_isolated
+from workbook_engine.ingest.read import RawForm
 from workbook_engine.ingest.sniff import EML, sniff
 from workbook_engine.ingest.validate import FormRecord, validate
 from workbook_engine.issues import WARNING, Issue
@@ -70,7 +71,7 @@ def classify(path: Path, name: str, roster: Roster, policy: Policy) -> Classifie
         return result
     if sniffed.kind == EML:
         return result
-    raw = read_form(path, sniffed.kind, name)
+    raw = read_isolated(path, sniffed.kind, name, policy.limits)
     result.person, result.period = _who_and_when(raw, roster)
     result.record, result.issues = validate(raw, roster, policy)
     if sniffed.macros:

@@ -27,6 +27,9 @@ _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Z]{1,3})\$?(\d+)"
                   r"(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 Grid = list[list[object]]
+MAX_GRID_CELLS = 2_000_000  # far beyond any form; a larger used range is refused unloaded
+READ_FAILED = ("文件已损坏，无法读取其中的表格内容。"
+               "请在 Excel 或 WPS 中打开后重新保存为 .xlsx 再发送")
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,14 @@ def defined_names(path: Path) -> dict[str, NamedRange]:
     return names
 
 
+class GridTooLarge(Exception):
+    """A sheet's used range is too large to be a form (e.g. a stray cell at XFD1048576)."""
+
+    def __init__(self, sheet: str, height: int, width: int):
+        super().__init__(sheet)
+        self.sheet, self.height, self.width = sheet, height, width
+
+
 class Sheets:
     """Lazily loaded value grids of a workbook's sheets."""
 
@@ -99,8 +110,10 @@ class Sheets:
 
     def grid(self, sheet: str) -> Grid:
         if sheet not in self._grids:
-            loaded = self.workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            self._grids[sheet] = loaded
+            data = self.workbook.get_sheet_by_name(sheet)
+            if data.height * data.width > MAX_GRID_CELLS:
+                raise GridTooLarge(sheet, data.height, data.width)
+            self._grids[sheet] = data.to_python(skip_empty_area=False)
         return self._grids[sheet]
 
     def value(self, sheet: str, row: int, col: int) -> object:
@@ -237,16 +250,15 @@ def read_form(path: Path, file_kind: str, display_name: str) -> RawForm:
             raw.problem("form.unknown", "不是考评表：工作簿中没有「周考评表」或「月考评表」工作表，"
                         "也没有表格标识（_meta）。请使用系统生成的表格填写")
     except DefusedXmlException:
-        raw.problem("file.unsafe_xml", "文件包含不安全的 XML 内容（实体或文档类型定义），已拒收")
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
-        raw.problem("file.corrupt", f"文件结构已损坏，无法读取（{type(exc).__name__}）。"
-                    "请在 Excel 或 WPS 中重新保存为 .xlsx 后再发送")
-    except Exception as exc:  # noqa: BLE001 - calamine raises many kinds for broken files
-        raw.problem("file.unreadable", f"无法读取工作簿：{_short(exc)}。"
-                    "请在 Excel 或 WPS 中重新保存为 .xlsx 后再发送")
+        raw.problem("file.unsafe_xml", "文件包含不安全的 XML 内容（实体或文档类型定义），"
+                    "可能是恶意文件，已拒收")
+    except GridTooLarge as exc:
+        raw.problem("file.too_complex", f"工作表「{exc.sheet}」的使用范围大得异常（{exc.height} 行 × "
+                    f"{exc.width} 列），不是正常的考评表，可能是恶意文件，已拒收；如是正常表格，"
+                    "请删去多余的内容后「另存为」Excel 工作簿（.xlsx）再发送", sheet=exc.sheet)
+    except MemoryError:
+        raise  # the child reading the file dies; the parent refuses the file (isolate.py)
+    except Exception:  # noqa: BLE001 - calamine, zipfile and zlib raise many kinds for broken files
+        raw.problem("file.corrupt", READ_FAILED)
     return raw
 
-
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:120]

@@ -21,6 +21,7 @@ import re
 import struct
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -62,6 +63,7 @@ _BROKEN = (
     NotImplementedError,
     RuntimeError,
     OverflowError,
+    zlib.error,  # a damaged deflate stream
 )
 
 

@@ -68,7 +68,7 @@ def _review(raw, out, policy, prefix: str, expected: Person | None, role: str) -
         who = f"应为{role}「{expected.name}」" if expected else f"本表不需要{role}签名"
         out.error("weekly.wrong_signer", f"签名「{clean_text(sign)}」不是预期的评分人（{who}）",
                   **_where(out, f"{prefix}_sign"))
-    if clean_name(sign) and not grade:
+    if clean_name(sign) and clean_text(raw.fields.get(f"{prefix}_grade")) == "":
         out.error("weekly.grade_missing", f"{role}已签名，但未选择{LABELS[prefix + '_grade']}",
                   **_where(out, f"{prefix}_grade"))
     return {

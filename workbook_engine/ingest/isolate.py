@@ -1,0 +1,90 @@
+"""Read a workbook in a child process held to the policy's time and memory limits.
+
+A hostile file can make the native spreadsheet parser ask for terabytes (one cell at A1 and
+one at XFD1048576 make a 17-billion-cell grid), and a failed native allocation aborts the
+whole process, which no `except` can catch. So the parser runs in a child: a crash, the
+memory limit (`parse_memory_mb`) or the time limit (`parse_seconds`) ends only the child,
+and the file is refused with a clear reason.
+
+    read_isolated(Path("表.xlsx"), "xlsx", "表.xlsx", limits) → RawForm, as read_form gives
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from pathlib import Path
+
+from workbook_engine.ingest.read import RawForm, read_form
+from workbook_engine.policy import IngestLimits
+
+_ADVICE = "；如是正常表格，请删去多余的内容后「另存为」Excel 工作簿（.xlsx）再发送"
+_MB = 1024 * 1024
+
+
+def _limit_child(memory: int, seconds: int) -> None:
+    """Cap the child's CPU time and (on Linux) its address space at what it has + `memory`."""
+    try:
+        import resource
+    except ImportError:  # Windows: the parent's timeout still applies
+        return
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            used = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        used = None
+    limits = [(resource.RLIMIT_CPU, int(seconds) + 1)]
+    if used is not None:
+        limits.append((resource.RLIMIT_AS, used + memory))
+    for kind, soft in limits:
+        _, hard = resource.getrlimit(kind)
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        try:
+            resource.setrlimit(kind, (soft, hard))
+        except (ValueError, OSError):
+            pass
+
+
+def _child(sender, path: str, kind: str, name: str, memory: int, seconds: int) -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # a native abort would print its backtrace on the clerk's screen
+    _limit_child(memory, seconds)
+    sender.send(read_form(Path(path), kind, name))
+    sender.close()
+
+
+def read_isolated(path: Path, kind: str, name: str, limits: IngestLimits) -> RawForm:
+    """read_form in a child process; a RawForm with a `file.too_complex` issue if it fails."""
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    args = (sender, str(path), kind, name, limits.parse_memory_bytes, limits.parse_seconds)
+    child = context.Process(target=_child, args=args, daemon=True)
+    child.start()
+    sender.close()
+    raw, timed_out = None, False
+    try:
+        if receiver.poll(limits.parse_seconds):
+            raw = receiver.recv()
+        else:
+            timed_out = True
+    except (EOFError, OSError):
+        raw = None  # the child died before it could answer
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiver.close()
+    if isinstance(raw, RawForm):
+        return raw
+    failed = RawForm(file=name, file_kind=kind)
+    if timed_out:
+        reason = f"读取文件超过了 {limits.parse_seconds} 秒的时间上限"
+    else:
+        reason = f"读取文件时超出了 {limits.parse_memory_bytes // _MB} MB 的内存上限或意外中止"
+    failed.problem(
+        "file.too_complex",
+        f"{reason}，文件内容异常（如单元格范围极大），可能是恶意文件，已拒收" + _ADVICE,
+    )
+    return failed

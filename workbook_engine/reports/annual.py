@@ -1,0 +1,181 @@
+"""The year report: 年度汇总, every point with its source, candidates, charts, data problems.
+
+    reports/2026_年度考核汇总.xlsx
+      封面 | 年度汇总 | 加减分明细 | 月度得分 | 优秀预备人选 | 统计图表 | 数据问题
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from workbook_engine.periods import Year
+from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, Table
+from workbook_engine.reports.fingerprint import fingerprint
+from workbook_engine.reports.monthly import ReportOutput
+from workbook_engine.scoring.compute import YearResult, compute_year, load_inputs
+from workbook_engine.scoring.monthly import SCORED
+from workbook_engine.scoring.ranking import TIED, YES
+from workbook_engine.workspace import Workspace
+
+YEAR_COLUMNS = [
+    Column("工号", "text", 9), Column("姓名", "text", 9), Column("股室", "text", 11),
+    Column("考核月数", "int", 7), Column("月均分", "number", 9), Column("加分合计", "number", 9),
+    Column("加分计入", "number", 9), Column("扣分合计", "number", 9),
+    Column("年度得分", "number", 9), Column("等次", "grade", 9), Column("排名", "int", 6),
+    Column("优秀预备人选", "text", 11), Column("奖金系数", "coef", 9),
+]
+
+
+def year_report_path(workspace: Workspace, year: Year) -> Path:
+    return workspace.reports / f"{year}_年度考核汇总.xlsx"
+
+
+def _year_rows(result: YearResult, with_pool: bool) -> list[list]:
+    rows = []
+    for r in result.annual.to_dict("records"):
+        row = [r["staff_id"], r["name"], r["section"], r["months"], r["mean"], r["bonus_total"],
+               r["bonus_counted"], r["deduction_total"], r["score"], r["grade"], r["rank"],
+               r["candidate"], r["coefficient"]]
+        if with_pool:
+            row.append(r["amount"])
+        rows.append(row)
+    return rows
+
+
+def _detail_rows(result: YearResult, names: dict[str, str]) -> list[list]:
+    rows = [[p["staff_id"], names.get(p["staff_id"], ""), p["direction"], p["category"],
+             p["points"], p["source"], p["detail"]] for p in result.points.to_dict("records")]
+    monthly = result.monthly
+    for line in monthly[monthly["status"] == SCORED].to_dict("records"):
+        if line["deduction"]:
+            rows.append([line["staff_id"], line["name"], "履职扣分", f"{line['month']} 履职扣分",
+                         line["deduction"], line["leader_source"],
+                         f"已计入当月得分；事由：{line['reason']}"])
+    return rows
+
+
+def _monthly_rows(result: YearResult) -> list[list]:
+    table: dict[str, list] = {}
+    months = [str(m) for m in result.year.months()]
+    for line in result.monthly.to_dict("records"):
+        row = table.setdefault(line["staff_id"], [line["staff_id"], line["name"], line["section"]]
+                               + [""] * len(months))
+        value = line["score"] if line["status"] == SCORED else line["status"]
+        row[3 + months.index(line["month"])] = value
+    return list(table.values())
+
+
+def _write_candidates(book: ReportBook, result: YearResult) -> None:
+    sheet = book.workbook.add_worksheet("优秀预备人选")
+    fmt = book.fmt
+    widths = (8, 10, 10, 12, 10)
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    records = [r for r in result.annual.to_dict("records") if r["rank"] is not None]
+    records.sort(key=lambda r: (r["rank"], r["staff_id"]))
+    row = 0
+    blocks = ((YES, "一、优秀预备人选（按年度得分排名前 30%）"),
+              (TIED, "二、并列待定（与末位同分、名额不足，由考核领导小组研究确定）"))
+    for value, title in blocks:
+        chosen = [r for r in records if r["candidate"] == value]
+        sheet.merge_range(row, 0, row, 4, title, fmt["label"])
+        row += 1
+        for col, text in enumerate(("排名", "工号", "姓名", "股室", "年度得分")):
+            sheet.write_string(row, col, text, fmt["head"])
+        row += 1
+        for r in chosen:
+            sheet.write_number(row, 0, r["rank"], fmt["int"])
+            sheet.write_string(row, 1, r["staff_id"], fmt["text"])
+            sheet.write_string(row, 2, r["name"], fmt["text"])
+            sheet.write_string(row, 3, r["section"], fmt["text"])
+            sheet.write_number(row, 4, float(r["score"]), fmt["number"])
+            row += 1
+        if not chosen:
+            sheet.merge_range(row, 0, row, 4, "（无）", fmt["text"])
+            row += 1
+        row += 1
+    book._print(sheet, landscape=False, repeat=None, title=f"{result.year.label}优秀预备人选")
+
+
+def _write_charts(book: ReportBook, result: YearResult, grade_names) -> None:
+    sheet = book.workbook.add_worksheet("统计图表")
+    fmt = book.fmt
+    annual = result.annual
+    sheet.write_string(0, 0, "等次", fmt["head"])
+    sheet.write_string(0, 1, "人数", fmt["head"])
+    for n, grade in enumerate(grade_names, start=1):
+        sheet.write_string(n, 0, grade, fmt["text"])
+        sheet.write_number(n, 1, int((annual["grade"] == grade).sum()), fmt["int"])
+    chart = book.workbook.add_chart({"type": "column"})
+    chart.add_series({"name": "人数", "categories": ["统计图表", 1, 0, len(grade_names), 0],
+                      "values": ["统计图表", 1, 1, len(grade_names), 1],
+                      "data_labels": {"value": True}})
+    chart.set_title({"name": f"{result.year.label}年度考核等次分布"})
+    chart.set_legend({"none": True})
+    sheet.insert_chart(0, 3, chart, {"x_scale": 1.2, "y_scale": 1.1})
+    start = len(grade_names) + 3
+    sheet.write_string(start, 0, "股室", fmt["head"])
+    sheet.write_string(start, 1, "平均年度得分", fmt["head"])
+    sections = []
+    for section, group in annual.groupby("section", sort=False):
+        scores = [s for s in group["score"] if s is not None]
+        if scores:
+            sections.append((section, sum(scores, Decimal(0)) / len(scores)))
+    for n, (section, average) in enumerate(sections, start=1):
+        sheet.write_string(start + n, 0, section, fmt["text"])
+        sheet.write_number(start + n, 1, float(round(average, 2)), fmt["number"])
+    if sections:
+        bar = book.workbook.add_chart({"type": "bar"})
+        bar.add_series({"name": "平均年度得分",
+                        "categories": ["统计图表", start + 1, 0, start + len(sections), 0],
+                        "values": ["统计图表", start + 1, 1, start + len(sections), 1],
+                        "data_labels": {"value": True, "num_format": "0.00"}})
+        bar.set_title({"name": "各股室平均年度得分"})
+        bar.set_legend({"none": True})
+        sheet.insert_chart(17, 3, bar, {"x_scale": 1.2, "y_scale": 1.1})
+    sheet.set_column(0, 1, 14)
+    book._print(sheet, landscape=False, repeat=None, title=f"{result.year.label}统计图表")
+
+
+def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = None,
+                      signoff: SignOff = UNSIGNED, target: Path | None = None) -> ReportOutput:
+    """Build the year report; with a pool the 奖金金额 column is added."""
+    inputs = load_inputs(workspace)
+    with workspace.connect() as conn:
+        result = compute_year(workspace, year, pool, conn)
+        months = [str(m) for m in year.months()]
+        print_ = fingerprint(conn, months, [workspace.policy_path, workspace.roster_path,
+                                            workspace.ledger_path])
+    problems = result.ledger_issues + result.problems
+    path = target or year_report_path(workspace, year)
+    book = ReportBook(path, f"{year.label}干部职工量化考核汇总", inputs.policy.unit_name, print_)
+    annual = result.annual
+    stats = [
+        ("参加考核", f"{len(annual)} 人"),
+        ("有年度得分", f"{int(annual['score'].notna().sum())} 人"),
+        ("等次分布", "，".join(f"{g} {int((annual['grade'] == g).sum())} 人"
+                             for g in inputs.policy.grade_names)),
+        ("优秀预备人选", f"{int((annual['candidate'] == YES).sum())} 人，"
+                      f"并列待定 {int((annual['candidate'] == TIED).sum())} 人"),
+    ]
+    if pool is not None:
+        stats.append(("奖金总额", f"{pool:,.2f} 元"))
+    book.cover(year.label, stats, problems, signoff)
+    columns = YEAR_COLUMNS + ([Column("奖金金额", "money", 12)] if pool is not None else [])
+    book.table(Table("年度汇总", f"{year.label}干部职工量化考核汇总", columns,
+                     _year_rows(result, pool is not None)))
+    names = dict(zip(annual["staff_id"], annual["name"]))
+    book.table(Table("加减分明细", f"{year.label}加减分明细", [
+        Column("工号", "text", 9), Column("姓名", "text", 9), Column("加分/扣分", "text", 10),
+        Column("类别", "text", 16), Column("分值", "number", 8), Column("来源", "text", 50),
+        Column("说明", "text", 40)], _detail_rows(result, names)), grade_header=None)
+    month_columns = [Column("工号", "text", 9), Column("姓名", "text", 9), Column("股室", "text", 11)]
+    month_columns += [Column(f"{m.month}月", "number", 8) for m in year.months()]
+    book.table(Table("月度得分", f"{year.label}各月得分", month_columns, _monthly_rows(result)),
+               grade_header=None)
+    _write_candidates(book, result)
+    _write_charts(book, result, inputs.policy.grade_names)
+    book.problems(problems)
+    book.close()
+    return ReportOutput(path, print_, problems)

@@ -1,0 +1,196 @@
+"""A report workbook: cover with sign-off block and problems banner, table sheets, print setup.
+
+Every report goes through this module so they share one look and one set of safety rules:
+xlsxwriter with `strings_to_formulas`/`strings_to_urls` off (text from submitted files stays
+text), a fixed document timestamp (same inputs → same bytes), A4 with titles repeated on
+each page, header row frozen, filters on, numbers with 2 decimals, grades coloured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from workbook_engine.forms.style import new_workbook
+from workbook_engine.issues import Issue
+
+GRADE_COLOURS = {"优秀": "#C6EFCE", "称职": "#DDEBF7", "基本称职": "#FFEB9C", "不称职": "#FFC7CE"}
+FOOTER = "&L制表：__________  审核：__________  审定：__________&R第 &P 页，共 &N 页"
+SIGN_ROLES = ("制表", "审核", "审定", "日期")
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """Names in the sign-off block; empty until the period is signed off."""
+
+    prepared: str = ""
+    reviewed: str = ""
+    approved: str = ""
+    date: str = ""
+
+    def values(self) -> tuple[str, str, str, str]:
+        return (self.prepared, self.reviewed, self.approved, self.date)
+
+
+UNSIGNED = SignOff()
+
+
+@dataclass
+class Column:
+    """A table column: header, kind (text/number/int/grade/money/coef) and width."""
+
+    header: str
+    kind: str = "text"
+    width: float = 12
+
+
+@dataclass
+class Table:
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[list] = field(default_factory=list)
+    landscape: bool = True
+
+
+class ReportBook:
+    """One report file being written."""
+
+    def __init__(self, path: Path, title: str, unit: str, fingerprint: str):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.title = title
+        self.unit = unit
+        self.fingerprint = fingerprint
+        self.workbook = new_workbook(str(path))
+        add = self.workbook.add_format
+        base = {"font_name": "宋体", "font_size": 10, "border": 1, "valign": "vcenter"}
+        self.fmt = {
+            "title": add({"font_name": "黑体", "font_size": 20, "bold": True, "align": "center",
+                          "valign": "vcenter"}),
+            "subtitle": add({"font_name": "宋体", "font_size": 12, "align": "center"}),
+            "head": add({**base, "bold": True, "bg_color": "#DDEBF7", "align": "center",
+                         "text_wrap": True}),
+            "text": add({**base, "text_wrap": True}),
+            "number": add({**base, "num_format": "0.00", "align": "right"}),
+            "money": add({**base, "num_format": "#,##0.00", "align": "right"}),
+            "coef": add({**base, "num_format": "0.0000", "align": "right"}),
+            "int": add({**base, "num_format": "0", "align": "center"}),
+            "grade": add({**base, "align": "center"}),
+            "label": add({**base, "bold": True, "bg_color": "#F2F2F2"}),
+            "alert": add({"font_name": "黑体", "font_size": 14, "bold": True,
+                          "font_color": "#C00000", "text_wrap": True, "valign": "top"}),
+            "ok": add({"font_name": "宋体", "font_size": 12, "font_color": "#006100"}),
+            "small": add({"font_name": "宋体", "font_size": 9, "font_color": "#595959",
+                          "text_wrap": True, "valign": "top"}),
+            "sign": add({**base, "font_size": 12, "align": "center"}),
+            "notice_title": add({"font_name": "黑体", "font_size": 16, "bold": True,
+                                 "align": "center", "valign": "vcenter", "text_wrap": True}),
+            "body": add({"font_name": "宋体", "font_size": 12, "text_wrap": True,
+                         "valign": "top"}),
+            "body_cell": add({**base, "font_size": 12, "align": "center"}),
+        }
+        self.grade_formats = {g: add({"bg_color": c}) for g, c in GRADE_COLOURS.items()}
+
+    def cover(self, period_label: str, stats: list[tuple[str, str]], problems: list[Issue],
+              signoff: SignOff) -> None:
+        """First sheet: title, key figures, the problems banner (red) and the sign-off block."""
+        sheet = self.workbook.add_worksheet("封面")
+        sheet.set_column(0, 0, 22)
+        sheet.set_column(1, 3, 22)
+        sheet.merge_range(0, 0, 0, 3, self.title, self.fmt["title"])
+        sheet.set_row(0, 44)
+        sheet.merge_range(1, 0, 1, 3, f"{self.unit}    {period_label}", self.fmt["subtitle"])
+        row = 3
+        for label, value in stats:
+            sheet.write_string(row, 0, label, self.fmt["label"])
+            sheet.merge_range(row, 1, row, 3, value, self.fmt["text"])
+            row += 1
+        row += 1
+        errors = [p for p in problems if p.is_error]
+        if problems:
+            text = (f"注意：本报表有 {len(problems)} 项数据问题未解决"
+                    f"（其中 {len(errors)} 项为错误），详见「数据问题」工作表。签批前请核实。")
+            sheet.merge_range(row, 0, row + 1, 3, text, self.fmt["alert"])
+            sheet.set_row(row, 24)
+            sheet.set_row(row + 1, 24)
+            row += 3
+        else:
+            sheet.merge_range(row, 0, row, 3, "数据检查：没有未解决的数据问题。", self.fmt["ok"])
+            row += 2
+        for col, role in enumerate(SIGN_ROLES):
+            sheet.write_string(row, col, role, self.fmt["head"])
+        for col, value in enumerate(signoff.values()):
+            sheet.write_string(row + 1, col, value, self.fmt["sign"])
+        sheet.set_row(row + 1, 36)
+        sheet.merge_range(row + 3, 0, row + 4, 3,
+                          f"输入指纹（用于核验报表所依据的数据）：{self.fingerprint}",
+                          self.fmt["small"])
+        self._print(sheet, landscape=False, repeat=None)
+        sheet.print_area(0, 0, row + 4, 3)
+
+    def table(self, table: Table, grade_header: str | None = "等次") -> None:
+        """A data sheet: header in row 1 (the contract columns), frozen, filtered, printable."""
+        sheet = self.workbook.add_worksheet(table.name)
+        for col, column in enumerate(table.columns):
+            sheet.write_string(0, col, column.header, self.fmt["head"])
+            sheet.set_column(col, col, column.width)
+        sheet.set_row(0, 30)
+        for r, values in enumerate(table.rows, start=1):
+            for c, (column, value) in enumerate(zip(table.columns, values)):
+                self._write(sheet, r, c, column.kind, value)
+        last = max(len(table.rows), 1)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, last, len(table.columns) - 1)
+        if grade_header:
+            for c, column in enumerate(table.columns):
+                if column.header == grade_header or column.kind == "grade":
+                    self._colour_grades(sheet, c, last)
+        self._print(sheet, landscape=table.landscape, repeat=(0, 0), title=table.title)
+        return sheet
+
+    def _colour_grades(self, sheet, col: int, last: int) -> None:
+        for grade, fmt in self.grade_formats.items():
+            sheet.conditional_format(1, col, last, col, {
+                "type": "cell", "criteria": "==", "value": f'"{grade}"', "format": fmt})
+
+    def _write(self, sheet, row: int, col: int, kind: str, value) -> None:
+        fmt = self.fmt.get(kind, self.fmt["text"])
+        if value is None or (isinstance(value, float) and value != value):
+            sheet.write_blank(row, col, None, fmt)
+        elif kind in ("number", "money", "coef", "int") and isinstance(value, (int, Decimal)):
+            sheet.write_number(row, col, float(value), fmt)
+        else:
+            sheet.write_string(row, col, str(value), fmt if kind == "grade" else self.fmt["text"])
+
+    def _print(self, sheet, *, landscape: bool, repeat, title: str | None = None,
+               footer: str = FOOTER) -> None:
+        sheet.set_paper(9)
+        if landscape:
+            sheet.set_landscape()
+        else:
+            sheet.set_portrait()
+        sheet.set_margins(left=0.5, right=0.5, top=0.9, bottom=0.8)
+        sheet.fit_to_pages(1, 0)
+        sheet.center_horizontally()
+        if repeat is not None:
+            sheet.repeat_rows(*repeat)
+        heading = (self.title if title is None else title).replace("&", "&&")
+        if heading:
+            sheet.set_header(f'&C&14&"黑体,Bold"{heading}')
+        sheet.set_footer(footer)
+
+    def problems(self, problems: list[Issue]) -> None:
+        """The 数据问题 sheet: every open problem with its place."""
+        rows = [[n, "错误" if p.is_error else "提示", p.location(), p.message]
+                for n, p in enumerate(problems, 1)]
+        if not rows:
+            rows = [[None, "", "", "没有未解决的数据问题"]]
+        self.table(Table("数据问题", f"{self.title} — 数据问题", [
+            Column("序号", "int", 6), Column("类型", "text", 8), Column("位置", "text", 50),
+            Column("问题", "text", 70)], rows), grade_header=None)
+
+    def close(self) -> Path:
+        self.workbook.close()
+        return self.path

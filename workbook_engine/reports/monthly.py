@@ -1,0 +1,150 @@
+"""The month report: 月度汇总, the printable 公示, the 诫勉谈话 list and who has not handed in.
+
+    reports/2026-03_月度考核汇总.xlsx
+      封面 | 月度汇总 | 公示 | 诫勉谈话 | 未交情况 | 数据问题
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbook_engine import store
+from workbook_engine.forms import layout
+from workbook_engine.issues import WARNING, Issue
+from workbook_engine.periods import Month, working_days
+from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, Table
+from workbook_engine.reports.fingerprint import fingerprint
+from workbook_engine.scoring.compute import MonthResult, compute_month, load_inputs
+from workbook_engine.scoring.monthly import SCORED
+from workbook_engine.workspace import Workspace
+
+SUMMARY_COLUMNS = [
+    Column("工号", "text", 10), Column("姓名", "text", 10), Column("股室", "text", 12),
+    Column("领导评分", "number", 10), Column("考核办评分", "number", 10),
+    Column("履职扣分", "number", 9), Column("月度得分", "number", 10), Column("等次", "grade", 9),
+    Column("状态", "text", 8), Column("扣分事由", "text", 24), Column("领导评分来源", "text", 30),
+    Column("考核办评分来源", "text", 30),
+]
+
+
+@dataclass
+class ReportOutput:
+    path: Path
+    fingerprint: str
+    problems: list[Issue]
+
+
+def month_report_path(workspace: Workspace, month: Month) -> Path:
+    return workspace.reports / f"{month}_月度考核汇总.xlsx"
+
+
+def _summary_rows(result: MonthResult) -> list[list]:
+    return [[r["staff_id"], r["name"], r["section"], r["leader_score"], r["office_score"],
+             r["deduction"], r["score"], r["grade"], r["status"], r["reason"],
+             r["leader_source"], r["office_source"]] for r in result.scores.to_dict("records")]
+
+
+def _publicity_dates(month: Month, days: int) -> tuple[str, str]:
+    following = month.next()
+    open_days = working_days(following.first_day, following.last_day)
+    start = open_days[0] if open_days else following.first_day
+    later = working_days(start, following.next().last_day)[:days]
+    end = later[-1] if later else start
+    return (f"{start.year}年{start.month}月{start.day}日", f"{end.year}年{end.month}月{end.day}日")
+
+
+def _write_publicity(book: ReportBook, result: MonthResult, days: int) -> None:
+    """A page to post on the notice board: title, dates, names and grades, where to object."""
+    sheet = book.workbook.add_worksheet("公示")
+    fmt = book.fmt
+    for col, width in enumerate((8, 20, 26, 16)):
+        sheet.set_column(col, col, width)
+    title = f"{book.unit}\n{result.month.label}干部职工月度考核等次公示"
+    sheet.merge_range(0, 0, 0, 3, title, fmt["notice_title"])
+    sheet.set_row(0, 60)
+    start, end = _publicity_dates(result.month, days)
+    intro = (f"    根据干部职工量化考核办法，现将{result.month.label}月度考核等次予以公示。"
+             f"公示时间：{start}至{end}（{days}个工作日）。")
+    sheet.merge_range(1, 0, 2, 3, intro, fmt["body"])
+    sheet.set_row(1, 24)
+    sheet.set_row(2, 24)
+    for col, text in enumerate(("序号", "姓名", "股室", "等次")):
+        sheet.write_string(3, col, text, fmt["head"])
+    scored = [r for r in result.scores.to_dict("records") if r["status"] == SCORED]
+    for n, r in enumerate(scored, start=1):
+        sheet.set_row(3 + n, 22)
+        sheet.write_number(3 + n, 0, n, fmt["body_cell"])
+        sheet.write_string(3 + n, 1, r["name"], fmt["body_cell"])
+        sheet.write_string(3 + n, 2, r["section"], fmt["body_cell"])
+        sheet.write_string(3 + n, 3, r["grade"], fmt["body_cell"])
+    last = 3 + len(scored)
+    notice = ("    公示期间，如对公示结果有异议，请以书面形式向局考核办反映（请署真实姓名），"
+              "考核办将及时调查核实并予以答复。")
+    sheet.merge_range(last + 2, 0, last + 3, 3, notice, fmt["body"])
+    sheet.set_row(last + 2, 24)
+    sheet.set_row(last + 3, 24)
+    sheet.merge_range(last + 5, 2, last + 5, 3, f"{book.unit}考核办", fmt["subtitle"])
+    sheet.merge_range(last + 6, 2, last + 6, 3, start, fmt["subtitle"])
+    book._print(sheet, landscape=False, repeat=(3, 3), title="", footer="&C第 &P 页，共 &N 页")
+    sheet.print_area(0, 0, last + 6, 3)
+
+
+def _missing_rows(result: MonthResult, conn, inputs) -> list[list]:
+    weeks = [str(w) for w in result.month.weeks()]
+    got = set(zip(result.weekly["staff_id"], result.weekly["week"], strict=True))
+    rows = []
+    for person in inputs.roster.assessed():
+        missing = [w for w in weeks if (person.staff_id, w) not in got]
+        if missing:
+            rows.append(["周考评表", f"{person.name}（{person.staff_id}）", person.section,
+                         "、".join(missing)])
+    editions = store.monthly_forms_of(conn, str(result.month))
+    for rater in inputs.roster.final_raters():
+        if (layout.LEADER_EDITION, rater.staff_id) not in editions:
+            rows.append(["月考评表（领导评分）", f"{rater.name}（{rater.staff_id}）", rater.section,
+                         str(result.month)])
+    if (layout.OFFICE_EDITION, "") not in editions:
+        rows.append(["月考评表（考核办评分）", "考核办", "", str(result.month)])
+    return rows
+
+
+def write_month_report(workspace: Workspace, month: Month, signoff: SignOff = UNSIGNED,
+                       target: Path | None = None) -> ReportOutput:
+    """Build the month report from the store; returns where it went and its fingerprint."""
+    inputs = load_inputs(workspace)
+    with workspace.connect() as conn:
+        result = compute_month(workspace, month, conn)
+        print_ = fingerprint(conn, [str(month)], [workspace.policy_path, workspace.roster_path])
+        missing = _missing_rows(result, conn, inputs)
+    problems = list(result.problems)
+    problems += [Issue(code="report.missing_forms", severity=WARNING,
+                       message=f"{row[0]}未交：{row[1]} {row[3]}") for row in missing
+                 if row[0] != "周考评表"]
+    path = target or month_report_path(workspace, month)
+    book = ReportBook(path, f"{month.label}干部职工月度考核汇总", inputs.policy.unit_name, print_)
+    scores = result.scores
+    stats = [
+        ("考核人数", f"{len(scores)} 人"),
+        ("已计分", f"{int((scores['status'] == SCORED).sum())} 人"),
+        ("等次分布", "，".join(f"{g} {int((scores['grade'] == g).sum())} 人"
+                             for g in inputs.policy.grade_names)),
+        ("诫勉谈话", f"{len(result.talk)} 人（月度不称职，由考核领导小组组长或副组长谈话）"),
+        ("未交表格", f"{len(missing)} 项"),
+    ]
+    book.cover(month.label, stats, problems, signoff)
+    book.table(Table("月度汇总", f"{month.label}月度考核汇总", SUMMARY_COLUMNS, _summary_rows(result)))
+    _write_publicity(book, result, inputs.policy.publicity_days)
+    talk_rows = [[r["staff_id"], r["name"], r["section"], r["score"], r["grade"], r["reason"],
+                  "", "", ""] for r in result.talk.to_dict("records")]
+    book.table(Table("诫勉谈话", f"{month.label}诫勉谈话名单", [
+        Column("工号", "text", 10), Column("姓名", "text", 10), Column("股室", "text", 12),
+        Column("月度得分", "number", 10), Column("等次", "grade", 9), Column("扣分事由", "text", 24),
+        Column("谈话人（组长或副组长）", "text", 20), Column("谈话时间", "text", 14),
+        Column("备注", "text", 20)], talk_rows))
+    book.table(Table("未交情况", f"{month.label}表格未交情况", [
+        Column("表格", "text", 22), Column("人员", "text", 20), Column("股室", "text", 12),
+        Column("未交期间", "text", 50)], missing), grade_header=None)
+    book.problems(problems)
+    book.close()
+    return ReportOutput(path, print_, problems)

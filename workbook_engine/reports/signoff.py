@@ -1,0 +1,154 @@
+"""Sign-off and reopening of a period, logged append-only in the store.
+
+    signoff month 2026-03 --by 王局长  → the report is made, signed (审定 王局长, 日期) and kept
+                                        in reports/已签批/; the month is frozen: later forms for it
+                                        wait as amendments, and `report` gives the kept bytes
+    reopen 2026-03 --reason … --by …   → logged; waiting amendments become current
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from workbook_engine import store
+from workbook_engine.ingest.lock import workspace_lock
+from workbook_engine.issues import ActionRefused, Issue
+from workbook_engine.periods import parse_month, parse_quarter, parse_year
+from workbook_engine.reports.annual import write_year_report, year_report_path
+from workbook_engine.reports.book import SignOff
+from workbook_engine.reports.monthly import ReportOutput, month_report_path, write_month_report
+from workbook_engine.reports.quarterly import quarter_report_path, write_quarter_report
+from workbook_engine.workspace import Workspace
+
+SIGNED_FOLDER = "已签批"
+SCOPE_LABELS = {"month": "月度", "quarter": "季度", "year": "年度"}
+
+
+class SignOffError(ActionRefused):
+    """A sign-off or reopen that cannot be done as asked (message in Chinese)."""
+
+
+@dataclass
+class Scope:
+    parse: Callable
+    write: Callable
+    path: Callable
+
+
+SCOPES = {
+    "month": Scope(parse_month, write_month_report, month_report_path),
+    "quarter": Scope(parse_quarter, write_quarter_report, quarter_report_path),
+    "year": Scope(parse_year, write_year_report, year_report_path),
+}
+
+
+def _months(scope: str, period) -> list[str]:
+    if scope == "month":
+        return [str(period)]
+    return [str(m) for m in period.months()]
+
+
+def signed_report(workspace: Workspace, scope: str, period: str) -> Path | None:
+    """The kept signed report of a frozen period, or None when the period is open."""
+    with workspace.connect() as conn:
+        if not store.signed_off(conn, scope, period):
+            return None
+        last = store.signoff_log(conn, scope, period)[-1]
+    return workspace.root / last["report_path"]
+
+
+def write_report(workspace: Workspace, scope: str, period_text: str,
+                 pool: Decimal | None = None) -> tuple[ReportOutput, bool]:
+    """The period's report: rebuilt while open, the kept signed bytes once frozen."""
+    spec = SCOPES[scope]
+    period = spec.parse(period_text)
+    kept = signed_report(workspace, scope, str(period))
+    target = spec.path(workspace, period)
+    if kept is not None and kept.is_file():
+        shutil.copyfile(kept, target)
+        with workspace.connect() as conn:
+            last = store.signoff_log(conn, scope, str(period))[-1]
+        return ReportOutput(target, last["fingerprint"], []), True
+    kwargs = {"pool": pool} if scope == "year" else {}
+    return spec.write(workspace, period, **kwargs), False
+
+
+def sign_off(workspace: Workspace, scope: str, period_text: str, by: str,
+             accept_problems: bool = False, pool: Decimal | None = None,
+             today: dt.date | None = None) -> tuple[ReportOutput, list[Issue]]:
+    """Sign the period off: make the signed report, keep it, log it, freeze the period."""
+    spec = SCOPES[scope]
+    period = spec.parse(period_text)
+    by = by.strip()
+    if not by:
+        raise SignOffError("请用 --by 写明签批人姓名")
+    today = today or dt.date.today()
+    with workspace_lock(workspace.engine_dir / "ingest.lock", "导入或签批"):
+        with workspace.connect() as conn:
+            if store.signed_off(conn, scope, str(period)):
+                last = store.signoff_log(conn, scope, str(period))[-1]
+                raise SignOffError(f"{period} 已于 {last['at'][:10]} 由 {last['by_name']} 签批。"
+                                   f"如需修改，请先运行 workbook-engine reopen {period} --reason 原因 --by 姓名")
+        folder = workspace.reports / SIGNED_FOLDER
+        target = folder / f"{spec.path(workspace, period).stem}_签批.xlsx"
+        signoff = SignOff(approved=by, date=today.isoformat())
+        kwargs = {"pool": pool} if scope == "year" else {}
+        output = spec.write(workspace, period, signoff=signoff, target=target, **kwargs)
+        if scope == "year" and output.problems and not accept_problems:
+            target.unlink(missing_ok=True)
+            raise SignOffError(f"{period} 年度报表还有 {len(output.problems)} 项数据问题未解决"
+                               "（见报表「数据问题」工作表）。核实后如确需签批，请加 --accept-problems")
+        shutil.copyfile(target, spec.path(workspace, period))
+        with workspace.connect() as conn, store.Transaction(conn):
+            store.append_signoff(conn, at=dt.datetime.now().isoformat(timespec="seconds"),
+                                 scope=scope, period=str(period), action="signoff", by_name=by,
+                                 fingerprint=output.fingerprint,
+                                 report_path=target.relative_to(workspace.root).as_posix())
+    return output, output.problems
+
+
+def _scope_of(period_text: str) -> tuple[str, object]:
+    for scope in ("month", "quarter", "year"):
+        try:
+            return scope, SCOPES[scope].parse(period_text)
+        except ValueError:
+            continue
+    raise SignOffError(f"无法识别的期间「{period_text}」：应为 2026-03、2026-Q1 或 2026")
+
+
+def reopen(workspace: Workspace, period_text: str, reason: str, by: str) -> int:
+    """Reopen a signed-off period; returns how many waiting amendments became current."""
+    scope, period = _scope_of(period_text)
+    if not reason.strip() or not by.strip():
+        raise SignOffError("重新开启需要写明原因（--reason）和操作人（--by）")
+    with workspace_lock(workspace.engine_dir / "ingest.lock", "导入或签批"):
+        with workspace.connect() as conn, store.Transaction(conn):
+            if not store.signed_off(conn, scope, str(period)):
+                raise SignOffError(f"{period} 尚未签批，无需重新开启")
+            now = dt.datetime.now().isoformat(timespec="seconds")
+            store.append_signoff(conn, at=now, scope=scope, period=str(period), action="reopen",
+                                 by_name=by.strip(), reason=reason.strip())
+            promoted = 0
+            for submission_id in store.pending_in(conn, _months(scope, period)):
+                if not _still_frozen(conn, submission_id):
+                    store.promote_pending(conn, submission_id)
+                    promoted += 1
+            store.log_event(conn, now, "reopen", str(period),
+                            {"by": by.strip(), "reason": reason.strip(), "promoted": promoted})
+    return promoted
+
+
+def _still_frozen(conn, submission_id: int) -> bool:
+    """An amendment stays waiting while an enclosing period is still signed off."""
+    row = conn.execute(
+        "SELECT s.form_kind, s.period, w.month FROM submissions s"
+        " LEFT JOIN weekly_forms w ON w.submission_id = s.id WHERE s.id = ?",
+        (submission_id,)).fetchone()
+    month = parse_month(row[2] or row[1])
+    scopes = (("month", str(month)), ("quarter", str(month.quarter)), ("year", str(month.year)))
+    return any(store.signed_off(conn, scope, period) for scope, period in scopes)
