@@ -13,7 +13,10 @@ import hashlib
 import io
 import json
 import os
+import re
+import struct
 import subprocess
+import sys
 import time
 import zipfile
 from email.message import EmailMessage
@@ -27,6 +30,8 @@ from fill import fill_monthly, fill_weekly
 
 from workbook_engine.cli import main
 from workbook_engine.forms.outbox import build_templates
+from workbook_engine.ingest import isolate
+from workbook_engine.policy import IngestLimits
 from workbook_engine.workspace import Workspace, init_workspace
 
 MB = 1024 * 1024
@@ -205,10 +210,22 @@ def hand_made_weekly(target: Path) -> Path:
     sheet.title = "周考评表"
     sheet["A1"] = "干部职工周考评表"
     for ref, value in {
-        "A3": "工号", "B3": "3001", "C3": "姓名", "D3": "陈建", "E3": "股室", "F3": "建管股",
-        "G3": "考评周", "H3": "2026-W10", "A5": "本周工作完成情况", "B5": "检查工地三处",
-        "B11": "继续检查", "A17": "初评等次", "A21": "评定等次", "B21": "称职",
-        "C21": "签名", "D21": "孙副",
+        "A3": "工号",
+        "B3": "3001",
+        "C3": "姓名",
+        "D3": "陈建",
+        "E3": "股室",
+        "F3": "建管股",
+        "G3": "考评周",
+        "H3": "2026-W10",
+        "A5": "本周工作完成情况",
+        "B5": "检查工地三处",
+        "B11": "继续检查",
+        "A17": "初评等次",
+        "A21": "评定等次",
+        "B21": "称职",
+        "C21": "签名",
+        "D21": "孙副",
     }.items():
         sheet[ref] = value
     log = workbook.create_sheet("工作日志")
@@ -272,45 +289,104 @@ def build_corpus(ws: Workspace, scratch: Path) -> Corpus:
     zhou = weekly(ws, "1002", "周一", "办公室")
 
     # Accepted, duplicate, newer version.
-    good = fill_weekly(zhou, c.tmp("good.xlsx"), chief=("称职", "李办"), leader=("优秀", "钱副"),
-                       log=["起草通知", "整理档案"])
+    good = fill_weekly(
+        zhou,
+        c.tmp("good.xlsx"),
+        chief=("称职", "李办"),
+        leader=("优秀", "钱副"),
+        log=["起草通知", "整理档案"],
+    )
     c.put("01_周一.xlsx", good, OK)
     c.put("02_周一_再发一次.xlsx", good, DUP)
-    changed = fill_weekly(zhou, c.tmp("changed.xlsx"), chief=("称职", "李办"),
-                          leader=("称职", "钱副"))
+    changed = fill_weekly(
+        zhou, c.tmp("changed.xlsx"), chief=("称职", "李办"), leader=("称职", "钱副")
+    )
     c.put("03_周一_修改.xlsx", changed, NEW)
-    zheng = fill_weekly(weekly(ws, "2001", "郑规", "规划股"), c.tmp("zheng.xlsx"),
-                        leader=("称职", "钱副"))
+    zheng = fill_weekly(
+        weekly(ws, "2001", "郑规", "规划股"), c.tmp("zheng.xlsx"), leader=("称职", "钱副")
+    )
     c.put("04_郑规_宏.xlsm", as_xlsm(zheng.read_bytes()), OK, "file.macros")
     c.put("05_手工重做.xlsx", hand_made_weekly(c.tmp("hand.xlsx")), OK)
     qian = leader_form(ws, "L1")
-    c.put("06_领导评分_钱副.xlsx", fill_monthly(qian, c.tmp("qian.xlsx"), {
-        "1001": [18, 19, 28, 9],
-        "1002": (["１８", "19分", " 27 ", 8.5], 1.5, "材料迟报"),
-        "2001": [20, 20, 30, 10],
-        "2002": [16, 15.25, 22, 7],
-        # 2003 left blank: not assessed this month (未考核)
-    }, sign="钱副", date=dt.date(2026, 3, 31)), OK)
-    zhao = fill_monthly(leader_form(ws, "L0"), c.tmp("zhao.xlsx"),
-                        {"L1": [19, 19, 29, 10], "L2": [18, 18, 28, 9]}, sign="赵局")
-    c.put("07_领导评分_表格标识被删.xlsx", edit(zhao, c.tmp("zhao-nometa.xlsx"),
-                                               lambda wb: wb.remove(wb["_meta"])), OK)
-    c.put("08_考核办评分.xlsx", fill_monthly(office_form(ws), c.tmp("office.xlsx"), {
-        "1001": [10, 9.5], "1002": [9, 10], "3001": [10, 10],
-    }, sign="办公室张"), OK)
-    chen = fill_weekly(weekly(ws, "3001", "陈建", "建管股", "2026-W11"), c.tmp("chen.xlsx"),
-                       leader=("称职", "孙副"))
+    c.put(
+        "06_领导评分_钱副.xlsx",
+        fill_monthly(
+            qian,
+            c.tmp("qian.xlsx"),
+            {
+                "1001": [18, 19, 28, 9],
+                "1002": (["１８", "19分", " 27 ", 8.5], 1.5, "材料迟报"),
+                "2001": [20, 20, 30, 10],
+                "2002": [16, 15.25, 22, 7],
+                # 2003 left blank: not assessed this month (未考核)
+            },
+            sign="钱副",
+            date=dt.date(2026, 3, 31),
+        ),
+        OK,
+    )
+    zhao = fill_monthly(
+        leader_form(ws, "L0"),
+        c.tmp("zhao.xlsx"),
+        {"L1": [19, 19, 29, 10], "L2": [18, 18, 28, 9]},
+        sign="赵局",
+    )
+    c.put(
+        "07_领导评分_表格标识被删.xlsx",
+        edit(zhao, c.tmp("zhao-nometa.xlsx"), lambda wb: wb.remove(wb["_meta"])),
+        OK,
+    )
+    c.put(
+        "08_考核办评分.xlsx",
+        fill_monthly(
+            office_form(ws),
+            c.tmp("office.xlsx"),
+            {
+                "1001": [10, 9.5],
+                "1002": [9, 10],
+                "3001": [10, 10],
+            },
+            sign="办公室张",
+        ),
+        OK,
+    )
+    chen = fill_weekly(
+        weekly(ws, "3001", "陈建", "建管股", "2026-W11"),
+        c.tmp("chen.xlsx"),
+        leader=("称职", "孙副"),
+    )
     c.put("陈建的文件夹/第11周/陈建.xlsx", chen, OK)
+    zheng11 = fill_weekly(
+        weekly(ws, "2001", "郑规", "规划股", "2026-W11"),
+        c.tmp("zheng11.xlsx"),
+        leader=("优秀", "钱副"),
+    )
+    c.put("09_郑规_改成xls.xls", zheng11, OK)  # an .xlsx renamed .xls: read by its bytes
 
     # Refused from the bytes alone.
-    wang11 = fill_weekly(weekly(ws, "2002", "王三", "规划股", "2026-W11"), c.tmp("wang11.xlsx"),
-                         chief=("称职", "郑规"))
-    c.put("10_不是工作簿.xlsx", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", BAD,
-          "file.not_workbook")
-    c.put("11_文本改名.xlsx", "本周工作：起草通知，整理档案。\n下周计划：继续推进。\n".encode(),
-          BAD, "file.not_workbook")
-    c.put("11_表格导出改名.xls", "工号,姓名,得分\n1002,周一,95\n".encode("gbk"), BAD,
-          "file.not_workbook")
+    wang11 = fill_weekly(
+        weekly(ws, "2002", "王三", "规划股", "2026-W11"),
+        c.tmp("wang11.xlsx"),
+        chief=("称职", "郑规"),
+    )
+    c.put(
+        "10_不是工作簿.xlsx",
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
+        BAD,
+        "file.not_workbook",
+    )
+    c.put(
+        "11_文本改名.xlsx",
+        "本周工作：起草通知，整理档案。\n下周计划：继续推进。\n".encode(),
+        BAD,
+        "file.not_workbook",
+    )
+    c.put(
+        "11_表格导出改名.xls",
+        "工号,姓名,得分\n1002,周一,95\n".encode("gbk"),
+        BAD,
+        "file.not_workbook",
+    )
     c.put("12_加密.xlsx", encrypted(wang11.read_bytes()), BAD, "file.encrypted")
     c.put("13_截断.xlsx", wang11.read_bytes()[: wang11.stat().st_size // 2], BAD, "file.corrupt")
     c.put("14_WPS表格.et", wang11, BAD, "file.wps_format")
@@ -321,11 +397,23 @@ def build_corpus(ws: Workspace, scratch: Path) -> Corpus:
     c.put("18_超大.xlsx", oversized(wang11.read_bytes()), BAD, "file.too_large")
     c.put("19_二进制.xlsb", wang11, BAD, "file.unsupported_format")
     c.put("19_数据损坏.xlsx", damaged(wang11.read_bytes()), BAD, "file.corrupt")
-    c.put("19_工作表损坏.xlsx", rezip(wang11.read_bytes(), {
-        "xl/worksheets/sheet1.xml": b"<?xml version='1.0'?><worksheet><sheetData><row><c r='A1'"}),
-        BAD, "file.corrupt")
-    c.put("19_单元格炸弹.xlsx", edit(wang11, c.tmp("far.xlsx"), set_cells(
-        "周考评表", XFD1048576="x")), BAD, "file.too_complex")
+    c.put(
+        "19_工作表损坏.xlsx",
+        rezip(
+            wang11.read_bytes(),
+            {
+                "xl/worksheets/sheet1.xml": b"<?xml version='1.0'?><worksheet><sheetData><row><c r='A1'"
+            },
+        ),
+        BAD,
+        "file.corrupt",
+    )
+    c.put(
+        "19_单元格炸弹.xlsx",
+        edit(wang11, c.tmp("far.xlsx"), set_cells("周考评表", XFD1048576="x")),
+        BAD,
+        "file.too_complex",
+    )
 
     # Workbooks that are read, then refused for what they say.
     other = openpyxl.Workbook()
@@ -333,28 +421,95 @@ def build_corpus(ws: Workspace, scratch: Path) -> Corpus:
     other.save(c.tmp("other.xlsx"))
     c.put("20_不是考评表.xlsx", c.tmp("other.xlsx"), BAD, "form.unknown")
     templates = build_templates(ws.policy(), c.tmp("templates"))
-    c.put("21_空白模板.xlsx", fill_weekly(templates[0], c.tmp("blank.xlsx")), BAD,
-          "form.blank_template")
+    c.put(
+        "21_空白模板.xlsx",
+        fill_weekly(templates[0], c.tmp("blank.xlsx")),
+        BAD,
+        "form.blank_template",
+    )
     filled = fill_weekly(zhou, c.tmp("zhou-filled.xlsx"), chief=("称职", "李办"))
-    c.put("22_工号不在花名册.xlsx", edit(filled, c.tmp("unknown.xlsx"), lambda wb: (
-        set_meta(wb, staff_id="9999"), set_cells("周考评表", B3="9999")(wb))), BAD,
-        "person.unknown")
-    c.put("23_离岗人员.xlsx", edit(filled, c.tmp("left.xlsx"), lambda wb: (
-        set_meta(wb, staff_id="1003"), set_cells("周考评表", B3="1003", D3="吴二")(wb))), BAD,
-        "person.not_in_post")
-    c.put("24_改了工号.xlsx", edit(filled, c.tmp("edited.xlsx"), set_cells("周考评表", B3="2002")),
-          BAD, "form.identity_mismatch")
-    c.put("25_去年的周.xlsx", fill_weekly(weekly(ws, "1002", "周一", "办公室", "2025-W50"),
-                                        c.tmp("old.xlsx"), chief=("称职", "李办")), BAD,
-          "form.period_outside_year")
-    c.put("26_等次不对.xlsx", fill_weekly(weekly(ws, "2002", "王三", "规划股"), c.tmp("grade.xlsx"),
-                                       chief=("良好", "郑规")), BAD, "form.bad_grade")
-    c.put("27_签名不对.xlsx", fill_weekly(weekly(ws, "3002", "褚五", "建管股"), c.tmp("sign.xlsx"),
-                                       chief=("称职", "钱副")), BAD, "weekly.wrong_signer")
-    c.put("28_缺初评.xlsx", fill_weekly(weekly(ws, "2003", "王三", "规划股"), c.tmp("init.xlsx"),
-                                      leader=("优秀", "钱副")), BAD, "weekly.missing_initial")
-    c.put("29_未填写.xlsx", fill_weekly(weekly(ws, "1001", "李办", "办公室"), c.tmp("empty.xlsx"),
-                                      work_done=None), BAD, "weekly.empty")
+    c.put(
+        "22_工号不在花名册.xlsx",
+        edit(
+            filled,
+            c.tmp("unknown.xlsx"),
+            lambda wb: (set_meta(wb, staff_id="9999"), set_cells("周考评表", B3="9999")(wb)),
+        ),
+        BAD,
+        "person.unknown",
+    )
+    c.put(
+        "23_离岗人员.xlsx",
+        edit(
+            filled,
+            c.tmp("left.xlsx"),
+            lambda wb: (
+                set_meta(wb, staff_id="1003"),
+                set_cells("周考评表", B3="1003", D3="吴二")(wb),
+            ),
+        ),
+        BAD,
+        "person.not_in_post",
+    )
+    c.put(
+        "23_不参加考核.xlsx",
+        edit(
+            filled,
+            c.tmp("not-assessed.xlsx"),
+            lambda wb: (
+                set_meta(wb, staff_id="2004"),
+                set_cells("周考评表", B3="2004", D3="冯四", F3="规划股")(wb),
+            ),
+        ),
+        BAD,
+        "person.not_assessed",
+    )
+    c.put(
+        "24_改了工号.xlsx",
+        edit(filled, c.tmp("edited.xlsx"), set_cells("周考评表", B3="2002")),
+        BAD,
+        "form.identity_mismatch",
+    )
+    c.put(
+        "25_去年的周.xlsx",
+        fill_weekly(
+            weekly(ws, "1002", "周一", "办公室", "2025-W50"),
+            c.tmp("old.xlsx"),
+            chief=("称职", "李办"),
+        ),
+        BAD,
+        "form.period_outside_year",
+    )
+    c.put(
+        "26_等次不对.xlsx",
+        fill_weekly(
+            weekly(ws, "2002", "王三", "规划股"), c.tmp("grade.xlsx"), chief=("良好", "郑规")
+        ),
+        BAD,
+        "form.bad_grade",
+    )
+    c.put(
+        "27_签名不对.xlsx",
+        fill_weekly(
+            weekly(ws, "3002", "褚五", "建管股"), c.tmp("sign.xlsx"), chief=("称职", "钱副")
+        ),
+        BAD,
+        "weekly.wrong_signer",
+    )
+    c.put(
+        "28_缺初评.xlsx",
+        fill_weekly(
+            weekly(ws, "2003", "王三", "规划股"), c.tmp("init.xlsx"), leader=("优秀", "钱副")
+        ),
+        BAD,
+        "weekly.missing_initial",
+    )
+    c.put(
+        "29_未填写.xlsx",
+        fill_weekly(weekly(ws, "1001", "李办", "办公室"), c.tmp("empty.xlsx"), work_done=None),
+        BAD,
+        "weekly.empty",
+    )
 
     # Monthly leader edition of 孙副 (rates 3001 陈建 and 3002 褚五).
     sun = leader_form(ws, "L2")
@@ -363,40 +518,98 @@ def build_corpus(ws: Workspace, scratch: Path) -> Corpus:
     def sun_form(name: str, scores: dict, sign: str | None = "孙副") -> Path:
         return fill_monthly(sun, c.tmp(name), {"3002": fine, **scores}, sign=sign)
 
-    c.put("30_月_不是数字.xlsx", sun_form("m1.xlsx", {"3001": ["十八", 19, 28, 9]}), BAD,
-          "score.not_number")
-    c.put("31_月_超出范围.xlsx", sun_form("m2.xlsx", {"3001": [25, 19, 28, 9]}), BAD,
-          "score.out_of_range")
-    c.put("32_月_小数过多.xlsx", sun_form("m3.xlsx", {"3001": [18.125, 19, 28, 9]}), BAD,
-          "score.too_many_decimals")
-    c.put("33_月_部分填写.xlsx", sun_form("m4.xlsx", {"3001": [18, 19]}), BAD,
-          "monthly.partial_row")
-    c.put("34_月_扣分无事由.xlsx", sun_form("m5.xlsx", {"3001": (fine, 2, None)}), BAD,
-          "monthly.deduction_without_reason")
-    c.put("35_月_签名不对.xlsx", sun_form("m6.xlsx", {"3001": fine}, sign="钱副"), BAD,
-          "monthly.wrong_signer")
-    c.put("36_月_未签名.xlsx", sun_form("m7.xlsx", {"3001": fine}, sign=None), BAD,
-          "monthly.unsigned")
+    c.put(
+        "30_月_不是数字.xlsx",
+        sun_form("m1.xlsx", {"3001": ["十八", 19, 28, 9]}),
+        BAD,
+        "score.not_number",
+    )
+    c.put(
+        "31_月_超出范围.xlsx",
+        sun_form("m2.xlsx", {"3001": [25, 19, 28, 9]}),
+        BAD,
+        "score.out_of_range",
+    )
+    c.put(
+        "32_月_小数过多.xlsx",
+        sun_form("m3.xlsx", {"3001": [18.125, 19, 28, 9]}),
+        BAD,
+        "score.too_many_decimals",
+    )
+    c.put(
+        "33_月_部分填写.xlsx", sun_form("m4.xlsx", {"3001": [18, 19]}), BAD, "monthly.partial_row"
+    )
+    c.put(
+        "34_月_扣分无事由.xlsx",
+        sun_form("m5.xlsx", {"3001": (fine, 2, None)}),
+        BAD,
+        "monthly.deduction_without_reason",
+    )
+    c.put(
+        "35_月_签名不对.xlsx",
+        sun_form("m6.xlsx", {"3001": fine}, sign="钱副"),
+        BAD,
+        "monthly.wrong_signer",
+    )
+    c.put(
+        "36_月_未签名.xlsx", sun_form("m7.xlsx", {"3001": fine}, sign=None), BAD, "monthly.unsigned"
+    )
     both = sun_form("m8.xlsx", {"3001": fine})
-    c.put("37_月_不该评的人.xlsx", edit(both, c.tmp("m9.xlsx"), set_cells(
-        "月考评表", A6="1002", B6="周一", C6="办公室")), BAD,
-        "monthly.unexpected_person", "monthly.row_missing")
-    c.put("38_月_评分人不在花名册.xlsx", edit(both, c.tmp("m10.xlsx"), lambda wb: set_meta(
-        wb, rater_id="L9")), BAD, "person.unknown")
+    c.put(
+        "37_月_不该评的人.xlsx",
+        edit(both, c.tmp("m9.xlsx"), set_cells("月考评表", A6="1002", B6="周一", C6="办公室")),
+        BAD,
+        "monthly.unexpected_person",
+        "monthly.row_missing",
+    )
+    c.put(
+        "37_月_工号被清空.xlsx",
+        edit(both, c.tmp("m9b.xlsx"), set_cells("月考评表", A5=None)),
+        BAD,
+        "monthly.no_staff_id",
+        "monthly.row_missing",
+    )
+    c.put(
+        "38_月_评分人不在花名册.xlsx",
+        edit(both, c.tmp("m10.xlsx"), lambda wb: set_meta(wb, rater_id="L9")),
+        BAD,
+        "person.unknown",
+    )
     mixed = fill_monthly(qian, c.tmp("m11.xlsx"), {"1001": fine}, sign="钱副")
-    c.put("39_月_无标识且评分人不明.xlsx", edit(mixed, c.tmp("m12.xlsx"), lambda wb: (
-        wb.remove(wb["_meta"]), set_cells("月考评表", A7="3001", B7="陈建", C7="建管股")(wb))),
-        BAD, "form.unidentified")
+    c.put(
+        "39_月_无标识且评分人不明.xlsx",
+        edit(
+            mixed,
+            c.tmp("m12.xlsx"),
+            lambda wb: (
+                wb.remove(wb["_meta"]),
+                set_cells("月考评表", A7="3001", B7="陈建", C7="建管股")(wb),
+            ),
+        ),
+        BAD,
+        "form.unidentified",
+    )
 
     # Saved e-mails.
-    zhou11 = fill_weekly(weekly(ws, "1002", "周一", "办公室", "2026-W11"), c.tmp("zhou11.xlsx"),
-                         chief=("称职", "李办"), leader=("称职", "钱副"))
-    wrong = fill_weekly(weekly(ws, "2002", "王三", "规划股", "2026-W11"), c.tmp("wrong11.xlsx"),
-                        chief=("优秀", "钱副"))
-    c.mail("40_来信.eml", "王三 <wangsan@example.cn>", [
-        ("周一周考评表.xlsx", zhou11.read_bytes(), OK, []),
-        ("../../王三.xlsx", wrong.read_bytes(), BAD, ["weekly.wrong_signer"]),
-    ])
+    zhou11 = fill_weekly(
+        weekly(ws, "1002", "周一", "办公室", "2026-W11"),
+        c.tmp("zhou11.xlsx"),
+        chief=("称职", "李办"),
+        leader=("称职", "钱副"),
+    )
+    wrong = fill_weekly(
+        weekly(ws, "2002", "王三", "规划股", "2026-W11"),
+        c.tmp("wrong11.xlsx"),
+        chief=("优秀", "钱副"),
+    )
+    c.mail(
+        "40_来信.eml",
+        "王三 <wangsan@example.cn>",
+        [
+            ("周一周考评表.xlsx", zhou11.read_bytes(), OK, []),
+            ("../../王三.xlsx", wrong.read_bytes(), BAD, ["weekly.wrong_signer"]),
+        ],
+    )
     c.put("41_无附件.eml", mail_with([], "周一 <zhouyi@example.cn>"), BAD, "mail.no_attachment")
     return c
 
@@ -413,11 +626,349 @@ def corpus(tmp_path_factory: pytest.TempPathFactory):
 
 
 def outcomes(report: dict) -> dict[str, tuple[str, list[str]]]:
-    return {o["file"]: (o["outcome"], [i["code"] for i in o["issues"]])
-            for o in report["outcomes"] if o["outcome"] != "skipped"}
+    return {
+        o["file"]: (o["outcome"], [i["code"] for i in o["issues"]])
+        for o in report["outcomes"]
+        if o["outcome"] != "skipped"
+    }
 
 
 def test_every_file_ends_where_spec_says(corpus):
     ws, built, report, output = corpus
-    print(json.dumps(report, ensure_ascii=False, indent=1))
     assert outcomes(report) == built.expected
+    keys = {o["file"]: o["form_key"] for o in report["outcomes"] if o["outcome"] == OK}
+    assert keys == {
+        "04_郑规_宏.xlsm": "weekly:2026-W10:2001",
+        "05_手工重做.xlsx": "weekly:2026-W10:3001",
+        "06_领导评分_钱副.xlsx": "monthly:leader:2026-03:L1",
+        "07_领导评分_表格标识被删.xlsx": "monthly:leader:2026-03:L0",
+        "08_考核办评分.xlsx": "monthly:office:2026-03",
+        "01_周一.xlsx": "weekly:2026-W10:1002",
+        "40_来信.eml/周一周考评表.xlsx": "weekly:2026-W11:1002",
+        "陈建的文件夹/第11周/陈建.xlsx": "weekly:2026-W11:3001",
+        "09_郑规_改成xls.xls": "weekly:2026-W11:2001",
+    }
+
+
+def test_numbers_as_typed_are_read_and_a_blank_row_is_not_assessed(corpus):
+    ws = corpus[0]
+    with ws.connect() as conn:
+        rows = conn.execute(
+            "SELECT staff_id, assessed, items, deduction, reason FROM monthly_rows"
+            " WHERE edition = 'leader' AND staff_id IN ('1002', '2003') ORDER BY staff_id"
+        ).fetchall()
+    assert rows[0][:2] == ("1002", 1)
+    assert json.loads(rows[0][2]) == {
+        "思想作风": "18",
+        "工作量": "19",
+        "完成情况": "27",
+        "工作效率": "8.5",
+    }
+    assert rows[0][3:] == ("1.5", "材料迟报")
+    assert rows[1][:2] == ("2003", 0)  # the blank row: 未考核 this month
+
+
+def reason_text(ws: Workspace, report: dict, name: str) -> str:
+    (found,) = [o for o in report["outcomes"] if o["file"] == name]
+    return (ws.root / (found["stored_path"] + ".原因.txt")).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("28_缺初评.xlsx", ["工作表「周考评表」", "单元格 B17", "缺少股室长（郑规）的初评"]),
+        ("27_签名不对.xlsx", ["单元格 D17", "签名「钱副」", "应为股室长「陈建」"]),
+        (
+            "26_等次不对.xlsx",
+            ["单元格 B17", "「良好」不是有效等次", "优秀、称职、基本称职、不称职"],
+        ),
+        ("24_改了工号.xlsx", ["单元格 B3", "「2002」与表格标识「1002」不一致"]),
+        ("25_去年的周.xlsx", ["单元格 H3", "2025-W50", "不在本工作区的考核年度 2026 年内"]),
+        ("23_离岗人员.xlsx", ["单元格 B3", "吴二（1003）在花名册中为离岗"]),
+        (
+            "30_月_不是数字.xlsx",
+            ["工作表「月考评表」", "第 5 行", "「思想作风(20)」列", "「十八」不是数字"],
+        ),
+        ("31_月_超出范围.xlsx", ["第 5 行", "25 超出范围（0 至 20）"]),
+        ("32_月_小数过多.xlsx", ["第 5 行", "18.125 小数位过多（最多 2 位）"]),
+        ("33_月_部分填写.xlsx", ["第 5 行", "缺：完成情况(30)、工作效率(10)", "整行留空"]),
+        ("34_月_扣分无事由.xlsx", ["第 5 行", "「扣分事由」列", "未填写扣分事由"]),
+        ("35_月_签名不对.xlsx", ["单元格 I8", "签名「钱副」不是本表评分人「孙副」"]),
+        ("36_月_未签名.xlsx", ["单元格 I8", "评分人未签名"]),
+        (
+            "37_月_不该评的人.xlsx",
+            [
+                "第 6 行",
+                "工号「1002」（周一）",
+                "不由本表评分人评定",
+                "提示：表中缺少 褚五（3002）的评分行",
+            ],
+        ),
+        ("38_月_评分人不在花名册.xlsx", ["评分人工号「L9」不在花名册中"]),
+        ("12_加密.xlsx", ["设置了打开密码"]),
+        ("14_WPS表格.et", ["WPS 专用格式（.et）", "另存为」Excel 工作簿（.xlsx）"]),
+        ("16_XML炸弹.xlsx", ["xl/workbook.xml", "不安全的 XML 声明", "恶意文件"]),
+        ("17_压缩炸弹.xlsx", ["压缩炸弹"]),
+        ("18_超大.xlsx", ["21 MB，超过了 20 MB 的上限"]),
+        ("19_单元格炸弹.xlsx", ["单元格范围极大", "恶意文件"]),
+        ("40_来信.eml/王三.xlsx", ["王三.xlsx", "单元格 D17", "应为股室长「郑规」"]),
+    ],
+)
+def test_messages_name_the_file_the_place_and_the_problem(corpus, name, words):
+    ws, _, report, _ = corpus
+    text = reason_text(ws, report, name)
+    shown = name.split("/")[-1]
+    assert text.startswith(f"文件「{shown}」未被接收，原因如下：")
+    for word in words:
+        assert word in text, (word, text)
+
+
+# Words of Latin letters a clerk may meet in a message: formats, programs, parts, names.
+LATIN_WORDS = {
+    "Excel",
+    "WPS",
+    "xlsx",
+    "xlsb",
+    "et",
+    "XML",
+    "DOCTYPE",
+    "ENTITY",
+    "PDF",
+    "CSV",
+    "MB",
+    "xl",
+    "workbook",
+    "xml",
+    "media",
+    "zeros",
+    "bin",
+    "L9",
+    "W50",
+    "Office",
+    "zip",
+    "_meta",
+    "B3",
+    "H3",
+    "B5",
+    "B17",
+    "D17",
+    "I8",
+}
+
+
+def test_every_message_is_chinese_and_placed(corpus):
+    ws, _, report, _ = corpus
+    for outcome in report["outcomes"]:
+        for issue in outcome["issues"]:
+            message = issue["message"]
+            assert issue["file"] and issue["file"] in outcome["file"], issue
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in message), issue
+            latin = set(re.findall(r"[A-Za-z_][A-Za-z_0-9]+", message))
+            assert latin <= LATIN_WORDS, (latin - LATIN_WORDS, message)
+            if issue["code"].startswith(("weekly.", "score.", "monthly.")) and (
+                issue["severity"] == "error"
+            ):
+                assert issue["sheet"] and (issue["cell"] or issue["row"]), issue
+
+
+def assert_nothing_lost(ws: Workspace, built: Corpus, report: dict, output: str) -> None:
+    """SPEC §8: each file ends in one place, its bytes kept; each rejection explained."""
+    assert "Traceback" not in output
+    left = [p.name for p in ws.inbox.rglob("*") if p.is_file()]
+    assert all(name.startswith("~$") for name in left), left  # lock files: not ours
+    stored = {
+        sha(p.read_bytes())
+        for folder in (ws.archive, ws.rejected)
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.endswith(".原因.txt")
+    }
+    assert {name for name, digest in built.hashes.items() if digest not in stored} == set()
+    rejected = set()
+    for outcome in report["outcomes"]:
+        place = outcome["stored_path"]
+        if outcome["outcome"] == BAD:
+            rejected.add(outcome["file"])
+            assert place.startswith("rejected/")
+            assert (ws.root / (place + ".原因.txt")).is_file(), place
+        elif outcome["outcome"] != "skipped":
+            assert place.startswith("archive/")
+        if place:
+            assert sha((ws.root / place).read_bytes()) == built.hashes[outcome["file"]]
+    returns = ws.reports / f"退回清单_{dt.date.today().isoformat()}.xlsx"
+    assert report["returns"] == (str(returns) if rejected else "")
+    if rejected:
+        sheet = openpyxl.load_workbook(returns)["退回清单"]
+        assert {row[1] for row in sheet.iter_rows(min_row=3, values_only=True)} == rejected
+
+
+def test_nothing_is_lost_and_every_rejection_is_explained(corpus):
+    ws, built, report, output = corpus
+    assert [p.name for p in ws.inbox.rglob("*") if p.is_file()] == ["~$01_周一.xlsx"]
+    assert_nothing_lost(ws, built, report, output)
+
+
+# --- bombs, one at a time, timed ---------------------------------------------------------
+
+
+def declared_4gb(data: bytes) -> bytes:
+    """The workbook whose central directory says its first sheet unpacks to 4 GB."""
+    data = bytearray(data)
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        length = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46 : at + 46 + length] == b"xl/worksheets/sheet1.xml":
+            struct.pack_into("<L", data, at + 24, 0xFFFFFFF0)
+        at = data.find(b"PK\x01\x02", at + 4)
+    return bytes(data)
+
+
+def test_bombs_are_refused_in_under_two_seconds_each(bureau, tmp_path):
+    ws = bureau
+    assert run(ws, "forms", "weekly", "--week", "2026-W10").exit_code == 0
+    form = fill_weekly(
+        weekly(ws, "1002", "周一", "办公室"),
+        tmp_path / "f.xlsx",
+        chief=("称职", "李办"),
+        leader=("称职", "钱副"),
+    )
+    data = form.read_bytes()
+    zip_bomb(data, tmp_path / "zeros.xlsx", megabytes=300)
+    bombs = {
+        "XML炸弹.xlsx": (xml_bomb(data), "file.unsafe_xml"),
+        "压缩炸弹.xlsx": ((tmp_path / "zeros.xlsx").read_bytes(), "file.zip_bomb"),
+        "声明4GB.xlsx": (declared_4gb(data), "file.zip_bomb"),
+        "单元格炸弹.xlsx": (
+            edit(form, tmp_path / "far.xlsx", set_cells("工作日志", XFD1048576="x")).read_bytes(),
+            "file.too_complex",
+        ),
+    }
+    for name, (bomb, code) in bombs.items():
+        (ws.inbox / name).write_bytes(bomb)
+        started = time.perf_counter()
+        report, _ = ingest(ws)
+        seconds = time.perf_counter() - started
+        assert outcomes(report) == {name: (BAD, [code])}
+        assert seconds < 2, (name, seconds)
+        assert sha((ws.rejected / name).read_bytes()) == sha(bomb)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the child inherits the patch by fork")
+@pytest.mark.parametrize(
+    ("reader", "words"),
+    [
+        (lambda *args: time.sleep(10), "读取文件超过了 1 秒的时间上限"),
+        (lambda *args: os.abort(), "超出了 64 MB 的内存上限或意外中止"),
+        (lambda *args: bytearray(200 * MB), "超出了 64 MB 的内存上限或意外中止"),
+    ],
+)
+def test_a_reader_that_hangs_or_dies_ends_only_its_child(monkeypatch, tmp_path, reader, words):
+    limits = IngestLimits(20 * MB, 200 * MB, 5000, parse_seconds=1, parse_memory_bytes=64 * MB)
+    monkeypatch.setattr(isolate, "read_form", reader)
+    started = time.perf_counter()
+    raw = isolate.read_isolated(tmp_path / "表.xlsx", "xlsx", "表.xlsx", limits)
+    assert time.perf_counter() - started < 3
+    assert [(i.code, i.file) for i in raw.issues] == [("file.too_complex", "表.xlsx")]
+    assert words in raw.issues[0].message
+
+
+# --- files saved by LibreOffice ------------------------------------------------------------
+
+
+def convert(sources: list[Path], target: str, outdir: Path) -> list[Path]:
+    """Save the workbooks as `target` (xls, ods, xlsx) with LibreOffice, into `outdir`."""
+    binary = soffice()
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = outdir.parent / "lo-profile"
+    command = [
+        binary,
+        f"-env:UserInstallation=file://{profile}",
+        "--headless",
+        "--convert-to",
+        target,
+        "--outdir",
+        str(outdir),
+        *map(str, sources),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    converted = [outdir / f"{source.stem}.{target}" for source in sources]
+    assert done.returncode == 0 and all(p.is_file() for p in converted), (done.stdout, done.stderr)
+    return converted
+
+
+@pytest.mark.libreoffice
+def test_files_saved_by_libreoffice_are_read(bureau, tmp_path):
+    ws = bureau
+    assert run(ws, "forms", "weekly", "--week", "2026-W10").exit_code == 0
+    assert run(ws, "forms", "monthly", "--month", "2026-03").exit_code == 0
+    src = tmp_path / "src"
+    zhou = fill_weekly(
+        weekly(ws, "1002", "周一", "办公室"),
+        src / "周一.xlsx",
+        chief=("称职", "李办"),
+        leader=("优秀", "钱副"),
+        log=["起草通知"],
+    )
+    wang = fill_weekly(
+        weekly(ws, "2002", "王三", "规划股"), src / "王三.xlsx", chief=("称职", "郑规")
+    )
+    chu = fill_weekly(
+        weekly(ws, "3002", "褚五", "建管股"),
+        src / "褚五.xlsx",
+        chief=("称职", "陈建"),
+        leader=("称职", "孙副"),
+    )
+    no_initial = fill_weekly(
+        weekly(ws, "2003", "王三", "规划股"), src / "缺初评.xlsx", leader=("优秀", "钱副")
+    )
+    sun = fill_monthly(
+        leader_form(ws, "L2"),
+        src / "孙副月表.xlsx",
+        {"3001": ([18, 19, 28.5, 9], 1, "迟到"), "3002": [17, 18, 27, 8]},
+        sign="孙副",
+        date=dt.date(2026, 3, 31),
+    )
+    office = fill_monthly(
+        office_form(ws),
+        src / "考核办月表.xlsx",
+        {"1002": [9, 10], "3002": [10, 9.5]},
+        sign="办公室张",
+    )
+    unsigned = fill_monthly(
+        leader_form(ws, "L1"), src / "钱副未签名.xlsx", {"1001": [18, 19, 28, 9]}, sign=None
+    )
+    xls = convert([zhou, no_initial, sun], "xls", tmp_path / "xls")
+    ods = convert([wang, office, unsigned], "ods", tmp_path / "ods")
+    (resaved,) = convert([chu], "xlsx", tmp_path / "xlsx")
+    built = Corpus(ws, tmp_path / "scratch")
+    built.put("周一.xls", xls[0], OK)
+    built.put("缺初评.xls", xls[1], BAD, "weekly.missing_initial")
+    built.put("孙副月表.xls", xls[2], OK)
+    built.put("王三.ods", ods[0], OK)
+    built.put("考核办月表.ods", ods[1], OK)
+    built.put("钱副未签名.ods", ods[2], BAD, "monthly.unsigned")
+    built.put("褚五.xlsx", resaved, OK)
+    data = xls[0].read_bytes()
+    built.put("截断.xls", data[: len(data) // 2], BAD, "file.corrupt")
+    built.put("周一.et", data, BAD, "file.wps_format")
+    built.put("旧表改名.xlsx", xls[2], DUP)  # the same bytes as 孙副月表.xls: kind from bytes
+
+    report, output = ingest(ws)
+    assert outcomes(report) == built.expected
+    assert "单元格 B17" in reason_text(ws, report, "缺初评.xls")
+    unsigned_reason = reason_text(ws, report, "钱副未签名.ods")
+    assert "单元格 I11" in unsigned_reason and "评分人未签名" in unsigned_reason
+    with ws.connect() as conn:
+        rows = conn.execute(
+            "SELECT staff_id, items, deduction, reason FROM monthly_rows"
+            " WHERE edition = 'leader' ORDER BY staff_id"
+        ).fetchall()
+    assert rows[0] == (
+        "3001",
+        json.dumps(
+            {"思想作风": "18", "工作量": "19", "完成情况": "28.5", "工作效率": "9"},
+            ensure_ascii=False,
+        ),
+        "1",
+        "迟到",
+    )
+    assert_nothing_lost(ws, built, report, output)

@@ -95,10 +95,10 @@ def _workspace(ctx: click.Context) -> Workspace:
     return workspace
 
 
-def _progress(items, label: str):
+def _progress(items, label: str, threshold: int = PROGRESS_THRESHOLD):
     """A progress bar on stderr when the run is long enough to need one."""
     items = list(items)
-    if len(items) < PROGRESS_THRESHOLD:
+    if len(items) < threshold:
         yield from items
         return
     with click.progressbar(items, label=label, file=sys.stderr) as bar:
@@ -388,6 +388,33 @@ def reopen(ctx: click.Context, period: str, reason: str, by: str) -> None:
     promoted = reopen_period(workspace, period, reason, by)
     click.echo(f"已重新开启 {period}（原因：{reason.strip()}；操作人：{by.strip()}）。")
     click.echo(f"待修订的表格已生效 {promoted} 份。请重新生成报表并签批。")
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--people", default=60, show_default=True, help="模拟单位的人数")
+@click.option("--seed", default=2026, show_default=True, help="随机种子（相同种子结果相同）")
+@handle_errors
+def demo(directory: Path | None, people: int, seed: int) -> None:
+    """演示：模拟一个单位的一整年（生成、填写、收取、计分、出具报表）。"""
+    from workbook_engine.demo.run import run_demo
+
+    root = directory or Path("考核演示")
+    click.echo(f"正在模拟 {people} 人的单位一整年（{root}）……", err=True)
+    result = run_demo(root, people=people, seed=seed,
+                      progress=lambda xs: _progress(xs, "逐月运行", threshold=1))
+    counts = result.counts
+    click.echo(f"完成，用时 {result.seconds:.1f} 秒。")
+    click.echo("收取文件：" + "，".join(f"{label} {counts[key]}" for key, label in (
+        ("accepted", "接收"), ("newer_version", "新版本"), ("duplicate", "重复"),
+        ("rejected", "退回"), ("mail", "邮件")) if counts[key]))
+    click.echo("年度等次：" + "，".join(f"{g} {n} 人" for g, n in result.grades.items()))
+    click.echo("排名前列：")
+    for rank, name, section, score, pick in result.candidates:
+        click.echo(f"  {rank:>2}  {_pad(name, 8)}{_pad(section, 8)}{score:>8}  {pick}")
+    for note in result.notes:
+        click.echo(f"说明：{note}")
+    click.echo(f"年度汇总表：{result.year_report}")
 
 
 def run() -> None:

@@ -36,14 +36,18 @@ OPTIONS_SHEET = "_选项"  # hidden; holds a dropdown list too long to write inl
 
 
 def write_ledger_template(
-    path: str | PathLike, issuers: Sequence[str], sample: bool = False
+    path: str | PathLike, issuers: Sequence[str], sample: bool = False,
+    rows: tuple[Sequence, Sequence, Sequence] | None = None,
 ) -> None:
-    """Write 加减分台账.xlsx; `issuers` are the 发文机关/组织单位 values from the policy."""
+    """Write 加减分台账.xlsx; `issuers` are the 发文机关/组织单位 values from the policy;
+    `rows` (表扬批评, 活动, 休假 rows in header order) fill it (the demo bureau)."""
     workbook = new_template(path)
     issuer_check = _issuer_validation(issuers)
     praise_rows = _sample_praise(issuers) if sample else ()
     activity_rows = _sample_activities(issuers) if sample else ()
     leave_rows = _SAMPLE_LEAVE if sample else ()
+    if rows is not None:
+        praise_rows, activity_rows, leave_rows = rows
     add_table_sheet(workbook, PRAISE_SHEET, _praise_columns(issuers, issuer_check), praise_rows)
     add_table_sheet(
         workbook, ACTIVITY_SHEET, _activity_columns(issuers, issuer_check), activity_rows

@@ -741,11 +741,14 @@ def _wrapped_lines(text: str, width: int) -> int:
     return max(1, -(-columns // (width - 4)))
 
 
-def write_roster_template(path: str | PathLike, sample: bool = True) -> None:
-    """Write 花名册.xlsx for the office to fill in; with `sample`, a small example bureau."""
+def write_roster_template(path: str | PathLike, sample: bool = True,
+                          people: Sequence | None = None, sections: Sequence | None = None) -> None:
+    """Write 花名册.xlsx for the office to fill in; with `sample`, a small example bureau;
+    `people`/`sections` rows (in header order) replace the sample (the demo bureau)."""
     workbook = new_template(path)
-    people_rows = _SAMPLE_PEOPLE if sample else ()
-    section_rows = _SAMPLE_SECTIONS if sample else ((LEADERSHIP_SECTION, None, None),)
+    people_rows = people if people is not None else (_SAMPLE_PEOPLE if sample else ())
+    section_rows = sections if sections is not None else (
+        _SAMPLE_SECTIONS if sample else ((LEADERSHIP_SECTION, None, None),))
     add_table_sheet(workbook, PEOPLE_SHEET, _people_columns(), people_rows)
     add_table_sheet(workbook, SECTIONS_SHEET, _section_columns(), section_rows)
     add_instructions_sheet(workbook, "花名册填写说明", _ROSTER_INSTRUCTIONS)

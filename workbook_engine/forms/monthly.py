@@ -8,6 +8,7 @@ The 合计 column is a convenience formula for the rater; readers recompute tota
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -49,6 +50,9 @@ class MonthlyRow:
     staff_name: str
     section: str
     weekly_summary: str = ""
+    items: tuple = ()  # filled scores, for a program that returns filled forms
+    deduction: object = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ class MonthlyForm:
     period_label: str = ""
     rater_id: str = ""
     rater_label: str = ""  # e.g. 王五（分管领导）
+    rater_sign: str = ""  # filled signature and date, for a filled form
+    rater_date: object = None
 
 
 def _title(form: MonthlyForm) -> str:
@@ -129,13 +135,23 @@ def _write_table(ws, form: MonthlyForm, fmt: Formats) -> int:
     return last_row
 
 
+def _number(ws, row: int, col: int, value, fmt) -> None:
+    """A score cell: blank, a number, or text exactly as a person typed it."""
+    if value is None or value == "":
+        ws.write_blank(row, col, None, fmt.input_number)
+    elif isinstance(value, (int, float, Decimal)):
+        ws.write_number(row, col, float(value), fmt.input_number)
+    else:
+        ws.write_string(row, col, str(value), fmt.input_number)
+
+
 def _write_person(ws, row, person: MonthlyRow, form, columns, fmt, item_span) -> None:
     prefilled = fmt.prefill if form.period else fmt.input
     ws.write_string(row, 0, person.staff_id, prefilled)
     ws.write_string(row, 1, person.staff_name, prefilled)
     ws.write_string(row, 2, person.section, prefilled)
-    for col in range(item_span[0], item_span[1] + 1):
-        ws.write_blank(row, col, None, fmt.input_number)
+    for index, col in enumerate(range(item_span[0], item_span[1] + 1)):
+        _number(ws, row, col, person.items[index] if index < len(person.items) else None, fmt)
     first, last = column_letter(item_span[0]), column_letter(item_span[1])
     excel_row = row + 1
     total = f"SUM({first}{excel_row}:{last}{excel_row})"
@@ -147,22 +163,34 @@ def _write_person(ws, row, person: MonthlyRow, form, columns, fmt, item_span) ->
             fmt.prefill_wrap,
         )
         deduction = column_letter(columns.index(layout.DEDUCTION_HEADER))
-        ws.write_blank(row, columns.index(layout.DEDUCTION_HEADER), None, fmt.input_number)
-        ws.write_blank(row, columns.index(layout.REASON_HEADER), None, fmt.input_text)
+        _number(ws, row, columns.index(layout.DEDUCTION_HEADER), person.deduction, fmt)
+        if person.reason:
+            ws.write_string(row, columns.index(layout.REASON_HEADER), person.reason,
+                            fmt.input_text)
+        else:
+            ws.write_blank(row, columns.index(layout.REASON_HEADER), None, fmt.input_text)
         total = f"{total}-N({deduction}{excel_row})"
     formula = f'=IF(COUNT({first}{excel_row}:{last}{excel_row})=0,"",{total})'
     ws.write_formula(row, columns.index(layout.TOTAL_HEADER), formula, fmt.total, "")
     ws.write_blank(row, columns.index(layout.REMARK_HEADER), None, fmt.input_text)
 
 
-def _write_signature(workbook, ws, fmt: Formats, sign_row: int, last_col: int) -> None:
+def _write_signature(workbook, ws, form: MonthlyForm, fmt: Formats, sign_row: int,
+                     last_col: int) -> None:
     label = "评分人签名："
     ws.set_row(sign_row, 30)
     sign_col = max(1, last_col - 4)
     ws.merge_range(sign_row, sign_col - 1, sign_row, sign_col, label, fmt.sign_label)
-    ws.write_blank(sign_row, sign_col + 1, None, fmt.sign_input)
+    if form.rater_sign:
+        ws.write_string(sign_row, sign_col + 1, form.rater_sign, fmt.sign_input)
+    else:
+        ws.write_blank(sign_row, sign_col + 1, None, fmt.sign_input)
     ws.write_string(sign_row, sign_col + 2, "日期：", fmt.sign_label)
-    ws.write_blank(sign_row, sign_col + 3, None, fmt.sign_date)
+    if form.rater_date is not None:
+        stamp = dt.datetime.combine(form.rater_date, dt.time())
+        ws.write_datetime(sign_row, sign_col + 3, stamp, fmt.sign_date)
+    else:
+        ws.write_blank(sign_row, sign_col + 3, None, fmt.sign_date)
     sign_ref = f"{column_letter(sign_col + 1)}{sign_row + 1}"
     date_ref = f"{column_letter(sign_col + 3)}{sign_row + 1}"
     workbook.define_name(layout.RATER_SIGN_NAME, layout.absolute_ref(MONTHLY_SHEET, sign_ref))
@@ -194,7 +222,7 @@ def build_monthly_form(target, form: MonthlyForm) -> None:
         layout.SCORES_NAME,
         f"='{MONTHLY_SHEET}'!$A${header_row + 1}:${column_letter(last_col)}${last_row + 1}",
     )
-    _write_signature(workbook, ws, fmt, last_row + 2, last_col)
+    _write_signature(workbook, ws, form, fmt, last_row + 2, last_col)
     ws.freeze_panes(header_row + 1, 3)
     setup_print(ws, landscape=True, repeat_rows=(header_row, header_row))
     ws.print_area(0, 0, last_row + 2, last_col)

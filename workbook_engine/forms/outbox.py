@@ -71,30 +71,31 @@ def weekly_identity(roster: Roster, person: Person) -> WeeklyIdentity:
     )
 
 
-def generate_weekly_forms(
-    workspace: Workspace, week: Week, progress: Progress = _no_progress
-) -> FormsResult:
-    """One prefilled weekly form per assessed, in-post person."""
+def weekly_plan(workspace: Workspace, week: Week) -> list[tuple[Path, WeeklyForm, Person]]:
+    """Target path, form and person of every weekly form of the week (nothing written)."""
     policy = workspace.policy()
     roster = _checked_roster(workspace)
     folder = workspace.outbox / str(week)
-    result = FormsResult(folder=folder)
     days = tuple(week.working_days())
-    for person in progress(roster.assessed()):
+    plan = []
+    for person in roster.assessed():
         form = WeeklyForm(
-            unit=policy.unit_name,
-            year=policy.year,
-            grades=policy.grade_names,
-            identity=weekly_identity(roster, person),
-            period=str(week),
-            period_label=week.label,
-            working_days=days,
+            unit=policy.unit_name, year=policy.year, grades=policy.grade_names,
+            identity=weekly_identity(roster, person), period=str(week),
+            period_label=week.label, working_days=days,
         )
-        target = (
-            folder
-            / safe_part(person.section)
-            / (f"{week}_周考评表_{safe_part(person.staff_id)}_{safe_part(person.name)}.xlsx")
+        target = folder / safe_part(person.section) / (
+            f"{week}_周考评表_{safe_part(person.staff_id)}_{safe_part(person.name)}.xlsx"
         )
+        plan.append((target, form, person))
+    return plan
+
+
+def generate_weekly_forms(workspace: Workspace, week: Week,
+                          progress: Progress = _no_progress) -> FormsResult:
+    """One prefilled weekly form per assessed, in-post person."""
+    result = FormsResult(folder=workspace.outbox / str(week))
+    for target, form, _person in progress(weekly_plan(workspace, week)):
         target.parent.mkdir(parents=True, exist_ok=True)
         build_weekly_form(target, form)
         result.add(target)
@@ -119,56 +120,47 @@ def _columns(items: tuple[ScoreItem, ...]) -> tuple[ScoreColumn, ...]:
     return tuple(ScoreColumn(item.header, item.maximum) for item in items)
 
 
-def generate_monthly_forms(
-    workspace: Workspace, month: Month, progress: Progress = _no_progress
-) -> FormsResult:
-    """One leader edition per final rater and one office edition."""
+def monthly_plan(workspace: Workspace, month: Month) -> list[tuple[Path, MonthlyForm]]:
+    """Target path and form of every monthly edition of the month (nothing written)."""
     policy = workspace.policy()
     roster = _checked_roster(workspace)
     weeks = [str(week) for week in month.weeks()]
     with workspace.connect() as conn:
         stored = store.weekly_grades(conn, weeks)
     folder = workspace.outbox / str(month)
-    folder.mkdir(parents=True, exist_ok=True)
-    result = FormsResult(folder=folder)
 
     def row(person: Person) -> MonthlyRow:
-        summary = weekly_summary(
-            [stored.get((person.staff_id, w)) for w in weeks], policy.grade_names
-        )
+        summary = weekly_summary([stored.get((person.staff_id, w)) for w in weeks],
+                                 policy.grade_names)
         return MonthlyRow(person.staff_id, person.name, person.section, summary)
 
-    common = dict(
-        unit=policy.unit_name,
-        year=policy.year,
-        max_deduction=policy.max_deduction,
-        period=str(month),
-        period_label=month.label,
-    )
-    for rater in progress(roster.final_raters()):
-        form = MonthlyForm(
-            edition=layout.LEADER_EDITION,
-            items=_columns(policy.leader_items),
-            rows=tuple(row(p) for p in roster.rated_by(rater.staff_id)),
-            rater_id=rater.staff_id,
-            rater_label=f"{rater.name}（{rater.category}）",
-            **common,
-        )
-        target = folder / (
-            f"{month}_月考评表_领导评分_{safe_part(rater.staff_id)}_{safe_part(rater.name)}.xlsx"
-        )
+    common = dict(unit=policy.unit_name, year=policy.year, max_deduction=policy.max_deduction,
+                  period=str(month), period_label=month.label)
+    plan = []
+    for rater in roster.final_raters():
+        form = MonthlyForm(edition=layout.LEADER_EDITION, items=_columns(policy.leader_items),
+                           rows=tuple(row(p) for p in roster.rated_by(rater.staff_id)),
+                           rater_id=rater.staff_id, rater_label=f"{rater.name}（{rater.category}）",
+                           **common)
+        target = folder / (f"{month}_月考评表_领导评分_{safe_part(rater.staff_id)}_"
+                           f"{safe_part(rater.name)}.xlsx")
+        plan.append((target, form))
+    office = MonthlyForm(edition=layout.OFFICE_EDITION, items=_columns(policy.office_items),
+                         rows=tuple(MonthlyRow(p.staff_id, p.name, p.section)
+                                    for p in roster.assessed()),
+                         rater_label="考核办", **common)
+    plan.append((folder / f"{month}_月考评表_考核办评分.xlsx", office))
+    return plan
+
+
+def generate_monthly_forms(workspace: Workspace, month: Month,
+                           progress: Progress = _no_progress) -> FormsResult:
+    """One leader edition per final rater and one office edition."""
+    result = FormsResult(folder=workspace.outbox / str(month))
+    result.folder.mkdir(parents=True, exist_ok=True)
+    for target, form in progress(monthly_plan(workspace, month)):
         build_monthly_form(target, form)
         result.add(target)
-    office = MonthlyForm(
-        edition=layout.OFFICE_EDITION,
-        items=_columns(policy.office_items),
-        rows=tuple(MonthlyRow(p.staff_id, p.name, p.section) for p in roster.assessed()),
-        rater_label="考核办",
-        **common,
-    )
-    target = folder / f"{month}_月考评表_考核办评分.xlsx"
-    build_monthly_form(target, office)
-    result.add(target)
     return result
 
 

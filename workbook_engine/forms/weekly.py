@@ -69,6 +69,25 @@ class WeeklyForm:
     period: str = ""
     period_label: str = ""
     working_days: tuple[dt.date, ...] = field(default_factory=tuple)
+    values: dict = field(default_factory=dict)  # defined name -> value, for a filled form
+    log: tuple[str, ...] = ()  # 工作内容 of each working day, for a filled form
+
+
+def _value(form: WeeklyForm, name: str) -> object:
+    """A filled-in value (for programs that return filled forms), or '' for a blank form."""
+    value = form.values.get(name)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time())
+    return "" if value is None else value
+
+
+def _input(ws, ref: str, value, fmt) -> None:
+    if value == "":
+        ws.write_blank(ref, None, fmt)
+    elif isinstance(value, dt.datetime):
+        ws.write_datetime(ref, value, fmt)
+    else:
+        ws.write_string(ref, str(value), fmt)
 
 
 def _merge(ws, first: str, last: str, value, fmt) -> None:
@@ -110,11 +129,11 @@ def _write_header(ws, form: WeeklyForm, fmt: Formats) -> None:
 
 def _write_staff_part(ws, form: WeeklyForm, fmt: Formats) -> None:
     ws.merge_range("A5:A10", "本周工作\n完成情况", fmt.label)
-    _merge(ws, WEEKLY_CELLS["work_done"], "H10", "", fmt.input_text)
+    _merge(ws, WEEKLY_CELLS["work_done"], "H10", _value(form, "work_done"), fmt.input_text)
     ws.merge_range("A11:A14", "下周\n工作计划", fmt.label)
-    _merge(ws, WEEKLY_CELLS["next_plan"], "H14", "", fmt.input_text)
+    _merge(ws, WEEKLY_CELLS["next_plan"], "H14", _value(form, "next_plan"), fmt.input_text)
     ws.write_string("A15", "自评等次", fmt.label)
-    ws.write_blank(WEEKLY_CELLS["self_grade"], None, fmt.input)
+    _input(ws, WEEKLY_CELLS["self_grade"], _value(form, "self_grade"), fmt.input)
     ws.data_validation(WEEKLY_CELLS["self_grade"], grade_validation(form.grades))
     ws.merge_range("C15:H15", "（选填）", fmt.prefill)
 
@@ -126,10 +145,10 @@ def _write_review(
     r = first_row
     ws.merge_range(f"A{r}:H{r}", band, fmt.band)
     ws.write_string(f"A{r + 1}", f"{who}等次", fmt.label)
-    ws.write_blank(WEEKLY_CELLS[f"{prefix}_grade"], None, fmt.input)
+    _input(ws, WEEKLY_CELLS[f"{prefix}_grade"], _value(form, f"{prefix}_grade"), fmt.input)
     ws.data_validation(WEEKLY_CELLS[f"{prefix}_grade"], grade_validation(form.grades))
     ws.write_string(f"C{r + 1}", "签名", fmt.label)
-    ws.write_blank(WEEKLY_CELLS[f"{prefix}_sign"], None, fmt.input)
+    _input(ws, WEEKLY_CELLS[f"{prefix}_sign"], _value(form, f"{prefix}_sign"), fmt.input)
     ws.data_validation(
         WEEKLY_CELLS[f"{prefix}_sign"],
         {
@@ -139,10 +158,11 @@ def _write_review(
         },
     )
     ws.write_string(f"E{r + 1}", "日期", fmt.label)
-    ws.write_blank(WEEKLY_CELLS[f"{prefix}_date"], None, fmt.input_date)
+    _input(ws, WEEKLY_CELLS[f"{prefix}_date"], _value(form, f"{prefix}_date"), fmt.input_date)
     ws.merge_range(f"G{r + 1}:H{r + 1}", "", fmt.prefill)
     ws.merge_range(f"A{r + 2}:A{r + 3}", f"{who}意见", fmt.label)
-    _merge(ws, WEEKLY_CELLS[f"{prefix}_comment"], f"H{r + 3}", "", fmt.input_text)
+    _merge(ws, WEEKLY_CELLS[f"{prefix}_comment"], f"H{r + 3}", _value(form, f"{prefix}_comment"),
+           fmt.input_text)
 
 
 def _review_bands(form: WeeklyForm) -> tuple[str, str]:
@@ -187,7 +207,8 @@ def _write_worklog(workbook, form: WeeklyForm, fmt: Formats) -> None:
             ws.write_blank(row, 0, None, fmt.input_date)
         else:
             ws.write_datetime(row, 0, dt.datetime.combine(day, dt.time()), fmt.prefill_date)
-        ws.write_blank(row, 1, None, fmt.input_text)
+        content = form.log[offset - 1] if offset <= len(form.log) else ""
+        _input(ws, f"B{row + 1}", content, fmt.input_text)
         ws.write_blank(row, 2, None, fmt.input_text)
     last = header_row + len(rows)
     workbook.define_name(

@@ -24,8 +24,9 @@ class Collector:
         self.issues.append(Issue(code=code, message=message, file=self.raw.file, **where))
 
     def warn(self, code: str, message: str, **where) -> None:
-        self.issues.append(Issue(code=code, message=message, file=self.raw.file,
-                                 severity=WARNING, **where))
+        self.issues.append(
+            Issue(code=code, message=message, file=self.raw.file, severity=WARNING, **where)
+        )
 
     def at(self, name: str) -> dict:
         """Sheet and cell of a named field, for an issue's location."""
@@ -48,8 +49,11 @@ def check_week(text: str, policy: Policy, out: Collector, **where) -> Week | Non
         out.error("form.bad_period", str(exc), **where)
         return None
     if week.month.year != policy.year:
-        out.error("form.period_outside_year",
-                  f"考评周 {week}（属于 {week.month}）不在本工作区的考核年度 {policy.year} 年内", **where)
+        out.error(
+            "form.period_outside_year",
+            f"考评周 {week}（属于 {week.month}）不在本工作区的考核年度 {policy.year} 年内",
+            **where,
+        )
         return None
     return week
 
@@ -61,15 +65,25 @@ def check_month(text: str, policy: Policy, out: Collector, **where) -> Month | N
         out.error("form.bad_period", str(exc), **where)
         return None
     if month.year != policy.year:
-        out.error("form.period_outside_year",
-                  f"考核月份 {month} 不在本工作区的考核年度 {policy.year} 年内", **where)
+        out.error(
+            "form.period_outside_year",
+            f"考核月份 {month} 不在本工作区的考核年度 {policy.year} 年内",
+            **where,
+        )
         return None
     return month
 
 
-def check_person(staff_id: str, roster: Roster, out: Collector, role: str = "人员",
-                 **where) -> Person | None:
-    """The roster person for an id, or None with the reason (unknown, 离岗, 不参加考核)."""
+def check_person(
+    staff_id: str,
+    roster: Roster,
+    out: Collector,
+    role: str = "人员",
+    assessed: bool = True,
+    **where,
+) -> Person | None:
+    """The roster person for an id, or None with the reason (unknown, 离岗, and when
+    `assessed` — the person a form is about, not a rater — 不参加考核)."""
     if not staff_id:
         out.error("form.no_identity", f"表中没有{role}工号", **where)
         return None
@@ -79,6 +93,13 @@ def check_person(staff_id: str, roster: Roster, out: Collector, role: str = "人
         return None
     if not person.in_post:
         out.error("person.not_in_post", f"{person.name}（{staff_id}）在花名册中为离岗", **where)
+        return None
+    if assessed and not person.assessed:
+        out.error(
+            "person.not_assessed",
+            f"{person.name}（{staff_id}）在花名册中为不参加考核，无需提交考评表",
+            **where,
+        )
         return None
     return person
 
@@ -90,9 +111,12 @@ def grade_value(value: object, policy: Policy, out: Collector, label: str, **whe
         return ""
     if text in policy.grade_names:
         return text
-    out.error("form.bad_grade",
-              f"「{label}」填写的「{clean_text(value)}」不是有效等次，应为："
-              + "、".join(policy.grade_names), **where)
+    out.error(
+        "form.bad_grade",
+        f"「{label}」填写的「{clean_text(value)}」不是有效等次，应为："
+        + "、".join(policy.grade_names),
+        **where,
+    )
     return ""
 
 
@@ -106,8 +130,9 @@ def date_value(value: object, out: Collector, label: str, **where) -> str:
         return value.isoformat()
     day = parse_date(value)
     if day is None:
-        out.warn("form.bad_date", f"「{label}」的日期「{clean_text(value)}」无法识别，已忽略",
-                 **where)
+        out.warn(
+            "form.bad_date", f"「{label}」的日期「{clean_text(value)}」无法识别，已忽略", **where
+        )
         return ""
     return day.isoformat()
 
@@ -116,25 +141,34 @@ def signature_matches(value: object, expected: Person | None) -> bool:
     return expected is not None and clean_name(value) == clean_name(expected.name)
 
 
-def score_value(value: object, maximum: Decimal, places: int, label: str, out: Collector,
-                **where) -> Decimal | None:
+def score_value(
+    value: object, maximum: Decimal, places: int, label: str, out: Collector, **where
+) -> Decimal | None:
     """A score in [0, maximum] with at most `places` decimals; None when blank or wrong."""
     if value is None or clean_text(value) == "":
         return None
     number = parse_number(value)
     if number is None:
-        out.error("score.not_number",
-                  f"「{label}」填写的「{clean_text(value)}」不是数字，请填写阿拉伯数字（如 18 或 18.5）",
-                  **where)
+        out.error(
+            "score.not_number",
+            f"「{label}」填写的「{clean_text(value)}」不是数字，请填写阿拉伯数字（如 18 或 18.5）",
+            **where,
+        )
         return None
     if isinstance(value, float):
         number = number.quantize(Decimal(1).scaleb(-places - 4)).normalize()
     if number < 0 or number > maximum:
-        out.error("score.out_of_range",
-                  f"「{label}」的分数 {number:f} 超出范围（0 至 {maximum:f}）", **where)
+        out.error(
+            "score.out_of_range",
+            f"「{label}」的分数 {number:f} 超出范围（0 至 {maximum:f}）",
+            **where,
+        )
         return None
     if -number.as_tuple().exponent > places:
-        out.error("score.too_many_decimals",
-                  f"「{label}」的分数 {number:f} 小数位过多（最多 {places} 位）", **where)
+        out.error(
+            "score.too_many_decimals",
+            f"「{label}」的分数 {number:f} 小数位过多（最多 {places} 位）",
+            **where,
+        )
         return None
     return number

@@ -1,7 +1,7 @@
 """Classify one file: sniff, read, validate. Pure (no store, no moves), so it can run in a worker.
 
-    classify(Path("inbox/张三.xlsx"), "张三.xlsx", roster, policy)
-        → Classified(kind="xlsx", sha256="…", record=FormRecord(...), issues=[...])
+classify(Path("inbox/张三.xlsx"), "张三.xlsx", roster, policy)
+    → Classified(kind="xlsx", sha256="…", record=FormRecord(...), issues=[...])
 """
 
 from __future__ import annotations
@@ -50,8 +50,11 @@ def file_sha256(path: Path) -> str:
 
 def _who_and_when(raw: RawForm, roster: Roster) -> tuple[str, str]:
     """Best-effort person and period of a form, for the returns list."""
-    staff_id = raw.meta.get("staff_id") or raw.meta.get("rater_id") \
+    staff_id = (
+        raw.meta.get("staff_id")
+        or raw.meta.get("rater_id")
         or clean_text(raw.fields.get("staff_id"))
+    )
     person = roster.person(staff_id) if staff_id else None
     who = f"{person.name}（{staff_id}）" if person else staff_id
     if not who and raw.meta.get("edition") == "office":
@@ -75,6 +78,12 @@ def classify(path: Path, name: str, roster: Roster, policy: Policy) -> Classifie
     result.person, result.period = _who_and_when(raw, roster)
     result.record, result.issues = validate(raw, roster, policy)
     if sniffed.macros:
-        result.issues.append(Issue(code="file.macros", severity=WARNING, file=name,
-                                   message="文件包含宏，程序只读取数据，不会运行宏"))
+        result.issues.append(
+            Issue(
+                code="file.macros",
+                severity=WARNING,
+                file=name,
+                message="文件包含宏，程序只读取数据，不会运行宏",
+            )
+        )
     return result

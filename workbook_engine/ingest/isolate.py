@@ -11,6 +11,7 @@ and the file is refused with a clear reason.
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import sys
@@ -48,8 +49,8 @@ def _limit_child(memory: int, seconds: int) -> None:
 
 
 def _child(sender, path: str, kind: str, name: str, memory: int, seconds: int) -> None:
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)  # a native abort would print its backtrace on the clerk's screen
+    faulthandler.disable()  # a native abort here is expected: no dump on the clerk's screen
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # nor the parser's own backtrace
     _limit_child(memory, seconds)
     sender.send(read_form(Path(path), kind, name))
     sender.close()

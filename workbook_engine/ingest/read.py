@@ -24,12 +24,15 @@ from workbook_engine.issues import Issue
 from workbook_engine.text import clean_text
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Z]{1,3})\$?(\d+)"
-                  r"(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+_REF = re.compile(
+    r"^(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Z]{1,3})\$?(\d+)"
+    r"(?::\$?([A-Z]{1,3})\$?(\d+))?$"
+)
 Grid = list[list[object]]
 MAX_GRID_CELLS = 2_000_000  # far beyond any form; a larger used range is refused unloaded
-READ_FAILED = ("文件已损坏，无法读取其中的表格内容。"
-               "请在 Excel 或 WPS 中打开后重新保存为 .xlsx 再发送")
+READ_FAILED = (
+    "文件已损坏，无法读取其中的表格内容。请在 Excel 或 WPS 中打开后重新保存为 .xlsx 再发送"
+)
 
 
 @dataclass(frozen=True)
@@ -124,8 +127,10 @@ class Sheets:
         return None
 
     def box(self, target: NamedRange) -> Grid:
-        return [[self.value(target.sheet, r, c) for c in range(target.first[1], target.last[1] + 1)]
-                for r in range(target.first[0], target.last[0] + 1)]
+        return [
+            [self.value(target.sheet, r, c) for c in range(target.first[1], target.last[1] + 1)]
+            for r in range(target.first[0], target.last[0] + 1)
+        ]
 
 
 def _read_meta(sheets: Sheets) -> dict[str, str]:
@@ -184,23 +189,37 @@ def _find_header(grid: Grid) -> int | None:
     return None
 
 
+def _value_column(row: list[object], label_col: int) -> int | None:
+    """The column of a label's value: the first filled cell right of it before the next label,
+    else the blank cell just before that label (a merged label leaves a blank beside it),
+    else the cell right of the label."""
+    columns, stopped = [], False
+    for col in range(label_col + 1, min(label_col + 4, len(row))):
+        if clean_text(row[col]).endswith(":"):
+            stopped = True
+            break
+        columns.append(col)
+    filled = [col for col in columns if clean_text(row[col])]
+    if filled:
+        return filled[0]
+    if columns:
+        return columns[-1] if stopped else columns[0]
+    return None
+
+
 def _find_signature(sheets: Sheets, after_row: int) -> tuple[NamedRange | None, NamedRange | None]:
     """The cells right of the 签名 and 日期 labels below the table (names dropped)."""
     grid = sheets.grid(layout.MONTHLY_SHEET)
-    sign = date = None
+    found: dict[str, NamedRange] = {}
     for r in range(after_row + 1, len(grid)):
         for c, value in enumerate(grid[r]):
             text = clean_text(value)
-            for label, slot in (("签名", "sign"), ("日期", "date")):
-                if label in text and text.endswith(":"):
-                    cells = [k for k in range(c + 1, len(grid[r])) if k <= c + 3]
-                    where = NamedRange(layout.MONTHLY_SHEET, (r, cells[0]), (r, cells[0])) \
-                        if cells else None
-                    if slot == "sign" and sign is None:
-                        sign = where
-                    elif slot == "date" and date is None:
-                        date = where
-    return sign, date
+            for label in ("签名", "日期"):
+                if label in text and text.endswith(":") and label not in found:
+                    col = _value_column(grid[r], c)
+                    if col is not None:
+                        found[label] = NamedRange(layout.MONTHLY_SHEET, (r, col), (r, col))
+    return found.get("签名"), found.get("日期")
 
 
 def _read_monthly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) -> None:
@@ -212,8 +231,11 @@ def _read_monthly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) ->
         grid = sheets.grid(layout.MONTHLY_SHEET)
         header = _find_header(grid)
         if header is None:
-            raw.problem("form.header_missing", "找不到表头（工号 | 姓名 | 股室）",
-                        sheet=layout.MONTHLY_SHEET)
+            raw.problem(
+                "form.header_missing",
+                "找不到表头（工号 | 姓名 | 股室）",
+                sheet=layout.MONTHLY_SHEET,
+            )
             return
         end = header
         while end + 1 < len(grid) and clean_text(grid[end + 1][0]):
@@ -238,7 +260,8 @@ def read_form(path: Path, file_kind: str, display_name: str) -> RawForm:
     """Read one workbook; problems become issues on the RawForm, never exceptions."""
     raw = RawForm(file=display_name, file_kind=file_kind)
     try:
-        sheets = Sheets(CalamineWorkbook.from_path(str(path)))
+        with Path(path).open("rb") as handle:  # by content: calamine would go by the extension
+            sheets = Sheets(CalamineWorkbook.from_filelike(handle))
         names = defined_names(path) if file_kind in ("xlsx", "xlsm") else {}
         raw.meta = _read_meta(sheets)
         raw.form = _form_kind(raw.meta, sheets)
@@ -247,18 +270,26 @@ def read_form(path: Path, file_kind: str, display_name: str) -> RawForm:
         elif raw.form == layout.MONTHLY_KIND:
             _read_monthly(raw, sheets, names)
         else:
-            raw.problem("form.unknown", "不是考评表：工作簿中没有「周考评表」或「月考评表」工作表，"
-                        "也没有表格标识（_meta）。请使用系统生成的表格填写")
+            raw.problem(
+                "form.unknown",
+                "不是考评表：工作簿中没有「周考评表」或「月考评表」工作表，"
+                "也没有表格标识（_meta）。请使用系统生成的表格填写",
+            )
     except DefusedXmlException:
-        raw.problem("file.unsafe_xml", "文件包含不安全的 XML 内容（实体或文档类型定义），"
-                    "可能是恶意文件，已拒收")
+        raw.problem(
+            "file.unsafe_xml",
+            "文件包含不安全的 XML 内容（实体或文档类型定义），可能是恶意文件，已拒收",
+        )
     except GridTooLarge as exc:
-        raw.problem("file.too_complex", f"工作表「{exc.sheet}」的使用范围大得异常（{exc.height} 行 × "
-                    f"{exc.width} 列），不是正常的考评表，可能是恶意文件，已拒收；如是正常表格，"
-                    "请删去多余的内容后「另存为」Excel 工作簿（.xlsx）再发送", sheet=exc.sheet)
+        raw.problem(
+            "file.too_complex",
+            f"工作表「{exc.sheet}」的使用范围大得异常（{exc.height} 行 × "
+            f"{exc.width} 列），不是正常的考评表，可能是恶意文件，已拒收；如是正常表格，"
+            "请删去多余的内容后「另存为」Excel 工作簿（.xlsx）再发送",
+            sheet=exc.sheet,
+        )
     except MemoryError:
         raise  # the child reading the file dies; the parent refuses the file (isolate.py)
     except Exception:  # noqa: BLE001 - calamine, zipfile and zlib raise many kinds for broken files
         raw.problem("file.corrupt", READ_FAILED)
     return raw
-

@@ -1,8 +1,8 @@
 """Rules of a returned weekly form (SPEC §4.2): identity, grades, the review chain's signatures.
 
-    评定 given, signed 钱副 (the 分管领导), no 初评 for a 一般干部职工 → weekly.missing_initial
-    初评 signed by someone who is not the 股室长                     → weekly.wrong_signer
-    nothing written about the week                                 → weekly.empty
+评定 given, signed 钱副 (the 分管领导), no 初评 for a 一般干部职工 → weekly.missing_initial
+初评 signed by someone who is not the 股室长                     → weekly.wrong_signer
+nothing written about the week                                 → weekly.empty
 """
 
 from __future__ import annotations
@@ -23,11 +23,21 @@ from workbook_engine.roster import Person, Roster
 from workbook_engine.text import clean_name, clean_text
 
 LABELS = {
-    "staff_id": "工号", "staff_name": "姓名", "section": "股室", "period": "考评周",
-    "work_done": "本周工作完成情况", "next_plan": "下周工作计划", "self_grade": "自评等次",
-    "chief_grade": "初评等次", "chief_comment": "初评意见", "chief_sign": "初评签名",
-    "chief_date": "初评日期", "leader_grade": "评定等次", "leader_comment": "评定意见",
-    "leader_sign": "评定签名", "leader_date": "评定日期",
+    "staff_id": "工号",
+    "staff_name": "姓名",
+    "section": "股室",
+    "period": "考评周",
+    "work_done": "本周工作完成情况",
+    "next_plan": "下周工作计划",
+    "self_grade": "自评等次",
+    "chief_grade": "初评等次",
+    "chief_comment": "初评意见",
+    "chief_sign": "初评签名",
+    "chief_date": "初评日期",
+    "leader_grade": "评定等次",
+    "leader_comment": "评定意见",
+    "leader_sign": "评定签名",
+    "leader_date": "评定日期",
 }
 
 
@@ -40,43 +50,68 @@ def _identity(raw: RawForm, roster: Roster, policy: Policy, out: Collector):
     staff_id = identity(raw, "staff_id", fields.get("staff_id"))
     period = identity(raw, "period", fields.get("period"))
     if not staff_id and not period:
-        out.error("form.blank_template", "这是空白模板（没有工号和考评周），请使用系统为本人生成的预填表")
+        out.error(
+            "form.blank_template", "这是空白模板（没有工号和考评周），请使用系统为本人生成的预填表"
+        )
         return None, None
     shown_id = clean_text(fields.get("staff_id"))
     if raw.meta.get("staff_id") and shown_id and shown_id != raw.meta["staff_id"]:
-        out.error("form.identity_mismatch",
-                  f"表内工号「{shown_id}」与表格标识「{raw.meta['staff_id']}」不一致，"
-                  "请不要修改预填的灰色单元格", **_where(out, "staff_id"))
+        out.error(
+            "form.identity_mismatch",
+            f"表内工号「{shown_id}」与表格标识「{raw.meta['staff_id']}」不一致，"
+            "请不要修改预填的灰色单元格",
+            **_where(out, "staff_id"),
+        )
     person = check_person(staff_id, roster, out, **_where(out, "staff_id"))
     week = check_week(period, policy, out, **_where(out, "period"))
     shown_name = clean_name(fields.get("staff_name"))
     if person is not None and shown_name and shown_name != clean_name(person.name):
-        out.error("form.name_mismatch",
-                  f"姓名「{shown_name}」与花名册中工号 {person.staff_id} 的姓名「{person.name}」不一致",
-                  **_where(out, "staff_name"))
+        out.error(
+            "form.name_mismatch",
+            f"姓名「{shown_name}」与花名册中工号 {person.staff_id} 的姓名「{person.name}」不一致",
+            **_where(out, "staff_name"),
+        )
     return person, week
 
 
 def _review(raw, out, policy, prefix: str, expected: Person | None, role: str) -> dict:
-    grade = grade_value(raw.fields.get(f"{prefix}_grade"), policy, out,
-                        LABELS[f"{prefix}_grade"], **_where(out, f"{prefix}_grade"))
+    grade = grade_value(
+        raw.fields.get(f"{prefix}_grade"),
+        policy,
+        out,
+        LABELS[f"{prefix}_grade"],
+        **_where(out, f"{prefix}_grade"),
+    )
     sign = raw.fields.get(f"{prefix}_sign")
     if grade and clean_name(sign) == "":
-        out.error("weekly.unsigned", f"{LABELS[prefix + '_grade']}已填写，但{role}未签名",
-                  **_where(out, f"{prefix}_sign"))
+        out.error(
+            "weekly.unsigned",
+            f"{LABELS[prefix + '_grade']}已填写，但{role}未签名",
+            **_where(out, f"{prefix}_sign"),
+        )
     elif clean_name(sign) and not signature_matches(sign, expected):
         who = f"应为{role}「{expected.name}」" if expected else f"本表不需要{role}签名"
-        out.error("weekly.wrong_signer", f"签名「{clean_text(sign)}」不是预期的评分人（{who}）",
-                  **_where(out, f"{prefix}_sign"))
+        out.error(
+            "weekly.wrong_signer",
+            f"签名「{clean_text(sign)}」不是预期的评分人（{who}）",
+            **_where(out, f"{prefix}_sign"),
+        )
     if clean_name(sign) and clean_text(raw.fields.get(f"{prefix}_grade")) == "":
-        out.error("weekly.grade_missing", f"{role}已签名，但未选择{LABELS[prefix + '_grade']}",
-                  **_where(out, f"{prefix}_grade"))
+        out.error(
+            "weekly.grade_missing",
+            f"{role}已签名，但未选择{LABELS[prefix + '_grade']}",
+            **_where(out, f"{prefix}_grade"),
+        )
     return {
         f"{prefix}_grade": grade,
         f"{prefix}_comment": clean_text(raw.fields.get(f"{prefix}_comment")),
         f"{prefix}_sign": clean_name(sign),
-        f"{prefix}_date": date_value(raw.fields.get(f"{prefix}_date"), out,
-                                     LABELS[f"{prefix}_date"], **_where(out, f"{prefix}_date")),
+        f"{prefix}_date": date_value(
+            raw.fields.get(f"{prefix}_date"),
+            out,
+            LABELS[f"{prefix}_date"],
+            **_where(out, f"{prefix}_date"),
+        ),
     }
 
 
@@ -109,8 +144,9 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
         "month": str(week.month),
         "work_done": clean_text(raw.fields.get("work_done")),
         "next_plan": clean_text(raw.fields.get("next_plan")),
-        "self_grade": grade_value(raw.fields.get("self_grade"), policy, out, "自评等次",
-                                  **_where(out, "self_grade")),
+        "self_grade": grade_value(
+            raw.fields.get("self_grade"), policy, out, "自评等次", **_where(out, "self_grade")
+        ),
     }
     chief_title = "股室长" if chief is not None else "初评人"
     values.update(_review(raw, out, policy, "chief", chief, chief_title))
@@ -118,12 +154,18 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
     values.update(_review(raw, out, policy, "leader", final, final_title))
     values["work_log"] = _work_log(raw, out)
     if not values["work_done"] and not values["work_log"]:
-        out.error("weekly.empty", "本周工作完成情况和工作日志都未填写",
-                  **_where(out, "work_done"))
+        out.error("weekly.empty", "本周工作完成情况和工作日志都未填写", **_where(out, "work_done"))
     if values["leader_grade"] and chief is not None and not values["chief_grade"]:
-        out.error("weekly.missing_initial",
-                  f"已有{final_title}评定，但缺少股室长（{chief.name}）的初评",
-                  **_where(out, "chief_grade"))
-    record = {"form_kind": layout.WEEKLY_KIND, "edition": "", "subject_id": person.staff_id,
-              "period": str(week), "payload": values}
+        out.error(
+            "weekly.missing_initial",
+            f"已有{final_title}评定，但缺少股室长（{chief.name}）的初评",
+            **_where(out, "chief_grade"),
+        )
+    record = {
+        "form_kind": layout.WEEKLY_KIND,
+        "edition": "",
+        "subject_id": person.staff_id,
+        "period": str(week),
+        "payload": values,
+    }
     return record, out.issues
