@@ -97,11 +97,12 @@ def _workspace(ctx: click.Context) -> Workspace:
 
 def _progress(items, label: str, threshold: int = PROGRESS_THRESHOLD):
     """A progress bar on stderr when the run is long enough to need one."""
-    items = list(items)
+    if not hasattr(items, "__len__"):
+        items = list(items)
     if len(items) < threshold:
         yield from items
         return
-    with click.progressbar(items, label=label, file=sys.stderr) as bar:
+    with click.progressbar(items, length=len(items), label=label, file=sys.stderr) as bar:
         yield from bar
 
 

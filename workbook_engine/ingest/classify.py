@@ -12,7 +12,7 @@ from pathlib import Path
 
 from workbook_engine.ingest.isolate import read_isolated
 from workbook_engine.ingest.read import RawForm
-from workbook_engine.ingest.sniff import EML, sniff
+from workbook_engine.ingest.sniff import EML, sniff, sniff_bytes
 from workbook_engine.ingest.validate import FormRecord, validate
 from workbook_engine.issues import WARNING, Issue
 from workbook_engine.policy import Policy
@@ -62,19 +62,32 @@ def _who_and_when(raw: RawForm, roster: Roster) -> tuple[str, str]:
     return who, raw.meta.get("period") or clean_text(raw.fields.get("period"))
 
 
-def classify(path: Path, name: str, roster: Roster, policy: Policy) -> Classified:
-    """Sniff, read and validate one file; every problem is an issue, never an exception."""
+def classify(path: Path, name: str, roster: Roster, policy: Policy, read=None) -> Classified:
+    """Sniff, read and validate one file; every problem is an issue, never an exception.
+
+    Inside a limited reader process (`read` given) the file is read into memory once and
+    sniffed, hashed and parsed from there; otherwise the parse runs in a child process.
+    """
     size = path.stat().st_size
-    sniffed = sniff(path, policy.limits, name)
+    data = None
+    if read is not None and size <= policy.limits.max_file_bytes:
+        data = path.read_bytes()
+        sniffed = sniff_bytes(data, path.name, policy.limits, name)
+    else:
+        sniffed = sniff(path, policy.limits, name)
     if sniffed.skip:
         return Classified(sha256="", size=size, skip=True)
-    result = Classified(sha256=file_sha256(path), size=size, kind=sniffed.kind)
+    digest = hashlib.sha256(data).hexdigest() if data is not None else file_sha256(path)
+    result = Classified(sha256=digest, size=size, kind=sniffed.kind)
     if sniffed.issues or not sniffed.kind:
         result.issues = list(sniffed.issues)
         return result
     if sniffed.kind == EML:
         return result
-    raw = read_isolated(path, sniffed.kind, name, policy.limits)
+    if read is None:
+        raw = read_isolated(path, sniffed.kind, name, policy.limits)
+    else:  # already inside a limited reader process
+        raw = read(data, sniffed.kind, name)
     result.person, result.period = _who_and_when(raw, roster)
     result.record, result.issues = validate(raw, roster, policy)
     if sniffed.macros:

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from workbook_engine.ingest.classify import Classified, classify, file_sha256
 from workbook_engine.ingest.lock import workspace_lock
 from workbook_engine.ingest.mail import read_eml
 from workbook_engine.ingest.validate import FormRecord
+from workbook_engine.ingest.workers import ReaderPool
 from workbook_engine.issues import InputError, Issue, has_errors
 from workbook_engine.periods import parse_month, parse_week
 from workbook_engine.policy import Policy
@@ -37,6 +39,7 @@ LABELS = {
     MAIL: "邮件（已拆出附件）", RESUMED: "上次已处理（补完移出）",
 }
 REASON_SUFFIX = ".原因.txt"
+BATCH = 256  # files recorded per store transaction
 MAIL_FOLDER = "邮件"
 Progress = Callable[[Iterable], Iterable]
 
@@ -86,18 +89,38 @@ def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
-def _fsync_copy(source: Path, target: Path) -> None:
+def _copy(source: Path, target: Path) -> None:
+    """Give the file its archive name: a hard link (no data copied) where the file system
+    allows, else a copy through a temporary name. An existing target holds the same bytes
+    (`place` checked), so it is kept as it is. `_make_durable` flushes before the commit."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".tmp-{target.name}")
-    shutil.copyfile(source, temp)
-    with temp.open("rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temp, target)
-    folder = os.open(target.parent, os.O_RDONLY)
+    if target.exists():
+        return
     try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+        os.link(source, target)
+        return
+    except OSError:
+        pass
+    temp = target.with_name(f".tmp-{target.name}")
+    with source.open("rb") as reader, temp.open("wb") as writer:
+        shutil.copyfileobj(reader, writer, 1 << 20)
+    os.replace(temp, target)
+
+
+def _make_durable(paths: list[Path]) -> None:
+    """Flush the copies and their folders, so that a commit never points at a lost copy.
+
+    On Linux one sync() waits for all of them (it gives fsync's guarantee for every file);
+    elsewhere each file and folder is fsync'd.
+    """
+    if not paths:
+        return
+    if sys.platform == "linux":
+        os.sync()
+        return
+    for path in paths:  # pragma: no cover - other platforms
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
 
 
 def place(folder: Path, name: str, sha256: str) -> Path:
@@ -135,7 +158,11 @@ def changes(old: dict, new: dict) -> dict:
 
 
 class Ingest:
-    """One ingest run over a workspace (holding its lock)."""
+    """One ingest run over a workspace (holding its lock).
+
+    Files are recorded in batches: every copy of a batch is written and flushed, then one
+    store transaction records them all, then the batch leaves the inbox.
+    """
 
     def __init__(self, workspace: Workspace, roster: Roster, policy: Policy, conn):
         self.workspace = workspace
@@ -143,19 +170,48 @@ class Ingest:
         self.policy = policy
         self.conn = conn
         self.report = IngestReport()
+        self.written: list[Path] = []
+        self.leaving: list[Path] = []
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.workspace.root).as_posix()
 
-    def run_file(self, path: Path) -> None:
+    def process(self, classified: Iterable[tuple[Path, Classified]]) -> None:
+        """Record classified inbox files in batches; mails go one by one."""
+        batch: list[tuple[Path, Classified]] = []
+        for path, found in classified:
+            if found.is_mail:
+                self._flush(batch)
+                batch = []
+                self._batch([(path, found)])
+            else:
+                batch.append((path, found))
+            if len(batch) >= BATCH:
+                self._flush(batch)
+                batch = []
+        self._flush(batch)
+
+    def _flush(self, batch: list[tuple[Path, Classified]]) -> None:
+        if batch:
+            self._batch(batch)
+
+    def _batch(self, batch: list[tuple[Path, Classified]]) -> None:
+        self.written, self.leaving = [], []
+        with store.Transaction(self.conn):
+            for path, found in batch:
+                self._one(path, found)
+            _make_durable(self.written)
+        for source in self.leaving:
+            source.unlink(missing_ok=True)
+
+    def _one(self, path: Path, found: Classified) -> None:
         rel = path.relative_to(self.workspace.inbox).as_posix()
-        found = classify(path, path.name, self.roster, self.policy)
         if found.skip:
             self.report.outcomes.append(Outcome(rel, SKIPPED))
             return
         done = store.processed_file(self.conn, found.sha256, rel)
         if done and (self.workspace.root / done["stored_path"]).exists():
-            path.unlink()
+            self.leaving.append(path)
             self.report.outcomes.append(Outcome(rel, RESUMED, stored_path=done["stored_path"]))
             return
         if found.is_mail:
@@ -167,36 +223,42 @@ class Ingest:
         mail = read_eml(path, self.policy.limits, path.name)
         staging = self.workspace.engine_dir / "staging"
         staging.mkdir(parents=True, exist_ok=True)
+        staged_files = []
         for attachment in mail.attachments:
             original = f"{rel}/{attachment.name}"
             staged = staging / f"{found.sha256[:16]}-{attachment.name}"
             staged.write_bytes(attachment.data)
+            staged_files.append(staged)
             inner = classify(staged, attachment.name, self.roster, self.policy)
             done = store.processed_file(self.conn, inner.sha256, original)
             if done is None or not (self.workspace.root / done["stored_path"]).exists():
                 self._finish(Item(staged, original, attachment.name, mail.sender), inner)
-            staged.unlink(missing_ok=True)
         issues = list(mail.issues)
         outcome = REJECTED if has_errors(issues) and not mail.attachments else MAIL
         folder = self.workspace.rejected if outcome == REJECTED \
             else self.workspace.archive / MAIL_FOLDER
         target = place(folder, path.name, found.sha256)
-        _fsync_copy(path, target)
+        self._keep(path, target)
         if outcome == REJECTED:
             self._write_reason(target, issues)
         reasons = json.dumps({"issues": [i.to_dict() for i in issues]}, ensure_ascii=False)
-        with store.Transaction(self.conn):
-            mail_id = store.insert_file(
-                self.conn, sha256=found.sha256, original_name=path.name, original_path=rel,
-                stored_path=self._relative(target), size=found.size, sender=mail.sender,
-                container_id=None, received_at=_now(), outcome=outcome, reasons=reasons)
-            self.conn.execute(
-                "UPDATE files SET container_id = ? WHERE container_id IS NULL"
-                " AND original_path LIKE ? ESCAPE '\\'",
-                (mail_id, rel.replace("%", "\\%").replace("_", "\\_") + "/%"))
-        path.unlink()
+        mail_id = store.insert_file(
+            self.conn, sha256=found.sha256, original_name=path.name, original_path=rel,
+            stored_path=self._relative(target), size=found.size, sender=mail.sender,
+            container_id=None, received_at=_now(), outcome=outcome, reasons=reasons)
+        self.conn.execute(
+            "UPDATE files SET container_id = ? WHERE container_id IS NULL"
+            " AND original_path LIKE ? ESCAPE '\\'",
+            (mail_id, rel.replace("%", "\\%").replace("_", "\\_") + "/%"))
+        self.leaving.extend(staged_files)
         self.report.outcomes.append(Outcome(rel, outcome, stored_path=self._relative(target),
                                             sender=mail.sender, issues=issues))
+
+    def _keep(self, source: Path, target: Path) -> None:
+        """Copy a file to archive/ or rejected/ and mark it to leave the inbox after commit."""
+        _copy(source, target)
+        self.written.append(target)
+        self.leaving.append(source)
 
     def _write_reason(self, target: Path, issues: list[Issue]) -> None:
         lines = [f"文件「{target.name}」未被接收，原因如下：", ""]
@@ -204,6 +266,7 @@ class Ingest:
         lines += ["", "请按上述原因修改后重新发送。"]
         reason = target.with_name(target.name + REASON_SUFFIX)
         reason.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.written.append(reason)
 
     def _decide(self, record: FormRecord, sha256: str) -> tuple[str, dict | None]:
         current = store.current_submission(self.conn, record.form_key)
@@ -224,43 +287,53 @@ class Ingest:
             return
         outcome, current = self._decide(record, found.sha256)
         target = place(self.workspace.archive / _period_folder(record), item.name, found.sha256)
-        _fsync_copy(item.source, target)
+        self._keep(item.source, target)
         now = _now()
-        reasons = json.dumps({"person": found.person, "period": found.period,
-                              "issues": [i.to_dict() for i in found.issues]}, ensure_ascii=False)
-        with store.Transaction(self.conn):
-            file_id = store.insert_file(
-                self.conn, sha256=found.sha256, original_name=item.name,
-                original_path=item.original_path, stored_path=self._relative(target),
-                size=found.size, sender=item.sender, container_id=None, received_at=now,
-                outcome=outcome, reasons=reasons)
-            if outcome != DUPLICATE:
-                state = "pending" if outcome == AMENDMENT else "current"
-                store.insert_submission(self.conn, file_id=file_id, record=record, state=state,
-                                        received_at=now)
-            if outcome == NEWER:
-                store.log_event(self.conn, now, "superseded", record.form_key, {
-                    "old_file": current["file"], "new_file": item.name,
-                    "changes": changes(current["payload"], record.payload)})
-        item.source.unlink(missing_ok=True)
+        file_id = store.insert_file(
+            self.conn, sha256=found.sha256, original_name=item.name,
+            original_path=item.original_path, stored_path=self._relative(target),
+            size=found.size, sender=item.sender, container_id=None, received_at=now,
+            outcome=outcome, reasons=_reasons(found))
+        if outcome != DUPLICATE:
+            state = "pending" if outcome == AMENDMENT else "current"
+            store.insert_submission(self.conn, file_id=file_id, record=record, state=state,
+                                    received_at=now)
+        if outcome == NEWER:
+            store.log_event(self.conn, now, "superseded", record.form_key, {
+                "old_file": current["file"], "new_file": item.name,
+                "changes": changes(current["payload"], record.payload)})
         self.report.outcomes.append(Outcome(item.original_path, outcome, record.form_key,
                                             self._relative(target), item.sender, found.issues))
 
     def _reject(self, item: Item, found: Classified) -> None:
         target = place(self.workspace.rejected, item.name, found.sha256)
-        _fsync_copy(item.source, target)
+        self._keep(item.source, target)
         self._write_reason(target, found.issues)
-        reasons = json.dumps({"person": found.person, "period": found.period,
-                              "issues": [i.to_dict() for i in found.issues]}, ensure_ascii=False)
-        with store.Transaction(self.conn):
-            store.insert_file(
-                self.conn, sha256=found.sha256, original_name=item.name,
-                original_path=item.original_path, stored_path=self._relative(target),
-                size=found.size, sender=item.sender, container_id=None, received_at=_now(),
-                outcome=REJECTED, reasons=reasons)
-        item.source.unlink(missing_ok=True)
+        store.insert_file(
+            self.conn, sha256=found.sha256, original_name=item.name,
+            original_path=item.original_path, stored_path=self._relative(target),
+            size=found.size, sender=item.sender, container_id=None, received_at=_now(),
+            outcome=REJECTED, reasons=_reasons(found))
         self.report.outcomes.append(Outcome(item.original_path, REJECTED, "",
                                             self._relative(target), item.sender, found.issues))
+
+
+def _reasons(found: Classified) -> str:
+    return json.dumps({"person": found.person, "period": found.period,
+                       "issues": [i.to_dict() for i in found.issues]}, ensure_ascii=False)
+
+
+class _Sized:
+    """An iterator that knows its length, so a progress bar can show it while it runs."""
+
+    def __init__(self, items: Iterable, length: int):
+        self.items, self.length = items, length
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return self.length
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -280,8 +353,11 @@ def ingest(workspace: Workspace, progress: Progress = lambda xs: xs) -> IngestRe
         conn = workspace.connect()
         try:
             run = Ingest(workspace, roster, policy, conn)
-            for path in progress(inbox_files(workspace.inbox)):
-                run.run_file(path)
+            files = inbox_files(workspace.inbox)
+            with ReaderPool(roster, policy) as pool:
+                results = pool.classify([(path, path.name) for path in files])
+                pairs = ((files[index], found) for index, found in results)
+                run.process(progress(_Sized(pairs, len(files))))
             if run.report.counts[REJECTED] or any(o.issues for o in run.report.outcomes
                                                    if o.outcome == MAIL):
                 run.report.returns_path = write_returns(workspace, conn, dt.date.today())

@@ -9,6 +9,7 @@ totals, and macros are never run.
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -80,9 +81,9 @@ def parse_ref(text: str) -> NamedRange | None:
     return NamedRange(sheet, first, last)
 
 
-def defined_names(path: Path) -> dict[str, NamedRange]:
+def defined_names(source: Path | bytes) -> dict[str, NamedRange]:
     """Workbook-scope defined names of an xlsx/xlsm, read safely from xl/workbook.xml."""
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
         data = archive.read("xl/workbook.xml")
     root = ElementTree.fromstring(data, forbid_dtd=True)
     names: dict[str, NamedRange] = {}
@@ -256,13 +257,17 @@ def _read_monthly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) ->
         raw.refs[name] = f"{where.sheet}!{where.ref()}" if where else ""
 
 
-def read_form(path: Path, file_kind: str, display_name: str) -> RawForm:
-    """Read one workbook; problems become issues on the RawForm, never exceptions."""
+def read_form(source: Path | bytes, file_kind: str, display_name: str) -> RawForm:
+    """Read one workbook (a path, or its bytes already in memory); problems become issues
+    on the RawForm, never exceptions."""
     raw = RawForm(file=display_name, file_kind=file_kind)
     try:
-        with Path(path).open("rb") as handle:  # by content: calamine would go by the extension
-            sheets = Sheets(CalamineWorkbook.from_filelike(handle))
-        names = defined_names(path) if file_kind in ("xlsx", "xlsm") else {}
+        if isinstance(source, bytes):
+            sheets = Sheets(CalamineWorkbook.from_filelike(io.BytesIO(source)))
+        else:
+            with Path(source).open("rb") as handle:  # by content, not by the extension
+                sheets = Sheets(CalamineWorkbook.from_filelike(handle))
+        names = defined_names(source) if file_kind in ("xlsx", "xlsm") else {}
         raw.meta = _read_meta(sheets)
         raw.form = _form_kind(raw.meta, sheets)
         if raw.form == layout.WEEKLY_KIND:
