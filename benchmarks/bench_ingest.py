@@ -14,8 +14,8 @@ Prints forms/s for each, (c)/(a), (b)/(c) and peak memory.
 from __future__ import annotations
 
 import argparse
-import os
 import dataclasses
+import os
 import resource
 import shutil
 import tempfile

@@ -41,19 +41,20 @@ def as_xls(paths: list[Path]) -> list[Path]:
     binary = shutil.which("soffice") or shutil.which("libreoffice")
     if binary is None or not paths:
         return []
-    with tempfile.TemporaryDirectory() as profile:
-        command = [binary, f"-env:UserInstallation=file://{profile}", "--headless",
-                   "--convert-to", "xls", "--outdir", str(paths[0].parent), *map(str, paths)]
+    made = []
+    with tempfile.TemporaryDirectory() as work:
+        command = [binary, f"-env:UserInstallation=file://{work}/profile", "--headless",
+                   "--convert-to", "xls", "--outdir", work, *map(str, paths)]
         try:
             subprocess.run(command, capture_output=True, timeout=300, check=False)
         except (OSError, subprocess.TimeoutExpired):
             return []
-    made = []
-    for path in paths:
-        xls = path.with_suffix(".xls")
-        if xls.is_file():
-            path.unlink()
-            made.append(xls)
+        for path in paths:
+            converted = Path(work) / f"{path.stem}.xls"
+            if converted.is_file():
+                shutil.move(converted, path.with_suffix(".xls"))
+                path.unlink()
+                made.append(path.with_suffix(".xls"))
     return made
 
 
