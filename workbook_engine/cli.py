@@ -418,6 +418,46 @@ def demo(directory: Path | None, people: int, seed: int) -> None:
     click.echo(f"年度汇总表：{result.year_report}")
 
 
+@main.command()
+@click.option("--replace", is_flag=True, help="用重建结果替换当前数据库（旧数据库会先备份）")
+@click.pass_context
+@handle_errors
+def rebuild(ctx: click.Context, replace: bool) -> None:
+    """只用 archive/ 中归档的文件重建数据库，并列出与当前数据库的差异。"""
+    from workbook_engine.maintenance import rebuild as run_rebuild
+
+    workspace = _workspace(ctx)
+    result = run_rebuild(workspace, replace=replace)
+    click.echo(f"已从 archive/ 的 {result.files} 个文件重建数据库。")
+    if result.identical:
+        click.echo("与当前数据库一致：计分所依据的表格完全相同。")
+    else:
+        click.echo("与当前数据库不同：")
+        for key in result.only_current:
+            click.echo(f"  只在当前数据库中：{key}")
+        for key in result.only_rebuilt:
+            click.echo(f"  只在重建结果中：{key}（可能是已签批期间的待修订表格）")
+        for key in result.changed:
+            click.echo(f"  内容不同：{key}")
+    if result.replaced_backup:
+        click.echo(f"已替换当前数据库；原数据库备份在 {result.replaced_backup}")
+    else:
+        click.echo(f"重建结果：{result.rebuilt_store}（未替换当前数据库；需要时加 --replace）")
+
+
+@main.command()
+@click.argument("destination", type=click.Path(path_type=Path))
+@click.pass_context
+@handle_errors
+def backup(ctx: click.Context, destination: Path) -> None:
+    """把数据库完整备份到指定文件或文件夹（运行中也可以备份）。"""
+    from workbook_engine.maintenance import backup as run_backup
+
+    workspace = _workspace(ctx)
+    target = run_backup(workspace, destination)
+    click.echo(f"已备份数据库到：{target}")
+
+
 def run() -> None:
     """Entry point that also keeps Windows consoles printing Chinese."""
     if os.name == "nt":  # pragma: no cover

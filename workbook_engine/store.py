@@ -418,3 +418,19 @@ def promote_pending(conn: sqlite3.Connection, submission_id: int) -> None:
         conn.execute("UPDATE submissions SET state = 'superseded' WHERE id = ?", (current["id"],))
     conn.execute("UPDATE submissions SET state = 'current', supersedes_id = ? WHERE id = ?",
                  (current["id"] if current else None, submission_id))
+
+
+def current_forms(conn: sqlite3.Connection) -> dict[str, str]:
+    """form_key → content_hash of every current form: what the scores are made from."""
+    rows = conn.execute("SELECT form_key, content_hash FROM submissions WHERE state = 'current'")
+    return dict(rows.fetchall())
+
+
+def backup_to(conn: sqlite3.Connection, target: Path) -> None:
+    """A consistent copy of the store through SQLite's online backup API."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    copy = sqlite3.connect(target)
+    try:
+        conn.backup(copy)
+    finally:
+        copy.close()

@@ -1,0 +1,116 @@
+"""Rebuild the store from archive/ alone, and back the store up while the tool may run.
+
+    rebuild → a fresh store made by ingesting a copy of every archived form in the order the
+              files were saved (oldest first); the differences from the current store are
+              listed; with `replace` the rebuilt store takes its place (the old one is kept).
+    backup  → a consistent copy of the store (SQLite online backup API).
+
+The archive is the record of truth: everything the scores are made from can be made again
+from it. Sign-offs are not in the archive; a rebuilt store has none (forms that waited as
+amendments become current) and says so in its differences.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbook_engine import store
+from workbook_engine.ingest.inbox import MAIL_FOLDER, ingest
+from workbook_engine.ingest.lock import workspace_lock
+from workbook_engine.workspace import ENGINE_DIR, Workspace
+
+REBUILD_FOLDER = "rebuild"
+
+
+@dataclass
+class RebuildResult:
+    files: int
+    rebuilt_store: Path
+    only_current: list[str] = field(default_factory=list)
+    only_rebuilt: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    replaced_backup: Path | None = None
+
+    @property
+    def identical(self) -> bool:
+        return not (self.only_current or self.only_rebuilt or self.changed)
+
+
+def _archived_forms(archive: Path) -> list[Path]:
+    """Every archived workbook (mails are left out: their attachments are archived too),
+    oldest saved first, so later versions supersede earlier ones as they did."""
+    files = [p for p in archive.rglob("*") if p.is_file()
+             and p.relative_to(archive).parts[0] != MAIL_FOLDER
+             and not p.name.startswith(".tmp-")]
+    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.as_posix()))
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _scratch_workspace(workspace: Workspace, folder: Path) -> Workspace:
+    """A workspace beside the real one with the same policy, roster and ledger."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    for sub in ("inbox", "outbox", "archive", "rejected", "reports", ENGINE_DIR):
+        (folder / sub).mkdir(parents=True)
+    for path in (workspace.policy_path, workspace.roster_path, workspace.ledger_path):
+        if path.is_file():
+            shutil.copy2(path, folder / path.name)
+    return Workspace(folder)
+
+
+def rebuild(workspace: Workspace, replace: bool = False) -> RebuildResult:
+    """Make a fresh store from archive/ and compare it with the current one."""
+    with workspace_lock(workspace.engine_dir / "ingest.lock", "导入或重建"):
+        scratch = _scratch_workspace(workspace, workspace.engine_dir / REBUILD_FOLDER)
+        files = _archived_forms(workspace.archive)
+        for number, path in enumerate(files):
+            # one folder per file keeps its name and fixes the order (ingest goes by path)
+            _link_or_copy(path, scratch.inbox / f"{number:07d}" / path.name)
+        ingest(scratch)
+        with scratch.connect() as conn:
+            rebuilt = store.current_forms(conn)
+        with workspace.connect() as conn:
+            current = store.current_forms(conn)
+        result = RebuildResult(
+            files=len(files), rebuilt_store=scratch.store_path,
+            only_current=sorted(set(current) - set(rebuilt)),
+            only_rebuilt=sorted(set(rebuilt) - set(current)),
+            changed=sorted(k for k in set(current) & set(rebuilt) if current[k] != rebuilt[k]),
+        )
+        if replace:
+            result.replaced_backup = _replace_store(workspace, scratch)
+    return result
+
+
+def _replace_store(workspace: Workspace, scratch: Workspace) -> Path:
+    """Keep the old store as a backup, then put the rebuilt one in its place."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    kept = workspace.engine_dir / f"store-before-rebuild-{stamp}.sqlite3"
+    with workspace.connect() as conn:
+        store.backup_to(conn, kept)
+    with scratch.connect() as rebuilt, workspace.connect() as conn:
+        rebuilt.backup(conn)
+    return kept
+
+
+def backup(workspace: Workspace, destination: Path) -> Path:
+    """Write a consistent copy of the store to `destination`: a file name with an extension,
+    or a folder (made if needed) that gets a dated copy."""
+    destination = destination.expanduser()
+    if destination.is_dir() or not destination.suffix:  # a folder: name the copy in it
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        destination = destination / f"考核数据备份-{stamp}.sqlite3"
+    with workspace.connect() as conn:
+        store.backup_to(conn, destination)
+    return destination
