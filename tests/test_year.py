@@ -273,6 +273,10 @@ def test_signoff_freezes_then_reopen_applies_the_amendment(year_ws, tmp_path):
     assert report["counts"] == {"amendment": 1}
     status = run(ws, "status", "--month", "2026-06")
     assert "待处理的修订" in status.output
+    run(ws, "report", "quarter", "2026-Q2")
+    problems = [r[3] for r in openpyxl.load_workbook(ws.reports / "2026-Q2_季度考核小结.xlsx")[
+        "数据问题"].iter_rows(min_row=2, values_only=True)]
+    assert any("待修订：monthly:leader:2026-06:L2" in p for p in problems)
     again = run(ws, "report", "month", "2026-06")
     assert "已签批" in again.output
     assert (ws.reports / "2026-06_月度考核汇总.xlsx").read_bytes() == frozen_bytes
@@ -309,3 +313,16 @@ def test_weekly_forms_are_not_needed_for_scores_but_feed_the_status(year_ws):
     result = json.loads(run(year_ws, "ingest", "--json").stdout)
     # the year was signed off in the test before (module order), so it waits as an amendment
     assert set(result["counts"]) <= {"accepted", "amendment"}
+
+
+@pytest.mark.libreoffice
+def test_pdf_of_the_publicity_month(year_ws):
+    result = run(year_ws, "report", "month", "2026-05", "--pdf")
+    pdf = year_ws.reports / "2026-05_月度考核汇总.pdf"
+    assert f"PDF：{pdf}" in result.output and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_pdf_without_libreoffice_says_so(year_ws, monkeypatch):
+    monkeypatch.setattr("workbook_engine.reports.pdf.shutil.which", lambda name: None)
+    result = run(year_ws, "report", "month", "2026-05", "--pdf")
+    assert "未生成 PDF：本机未安装 LibreOffice" in result.output

@@ -13,9 +13,9 @@ from decimal import Decimal
 import pandas as pd
 
 from workbook_engine import store
-from workbook_engine.issues import InputError, Issue, has_errors
+from workbook_engine.issues import WARNING, InputError, Issue, has_errors
 from workbook_engine.ledger import Ledger, load_ledger
-from workbook_engine.periods import Month, Quarter, Year
+from workbook_engine.periods import Month, Quarter, Year, parse_week
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 from workbook_engine.scoring.annual import annual_scores
@@ -41,6 +41,19 @@ def load_inputs(workspace: Workspace) -> Inputs:
     if has_errors(issues):
         raise InputError(issues)
     return Inputs(policy, roster, [i for i in issues if not i.is_error])
+
+
+def pending_problems(conn, months: list[str]) -> list[Issue]:
+    """Forms that arrived for a signed-off period of these months and wait to be counted."""
+    problems = []
+    for entry in store.pending_amendments(conn):
+        period = entry["period"]
+        month = str(parse_week(period).month) if "-W" in period else period
+        if month in months:
+            problems.append(Issue(
+                code="amendment.pending", severity=WARNING, file=entry["file"],
+                message=f"待修订：{entry['form_key']} 所属期间已签批，重新开启（reopen）后才计入"))
+    return problems
 
 
 def _rows_frame(conn, months: list[str]) -> pd.DataFrame:
@@ -70,12 +83,13 @@ def compute_month(workspace: Workspace, month: Month, conn=None) -> MonthResult:
     try:
         rows = _rows_frame(conn, [str(month)])
         weekly = _weekly_frame(conn, [str(month)])
+        waiting = pending_problems(conn, [str(month)])
     finally:
         if own:
             conn.close()
     scores, problems = monthly_scores(rows, inputs.roster, inputs.policy, str(month))
     return MonthResult(month, scores, talk_list(scores, inputs.policy), weekly,
-                       inputs.problems + problems)
+                       inputs.problems + waiting + problems)
 
 
 @dataclass
@@ -104,6 +118,7 @@ def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None) -> Quarte
     try:
         rows = _rows_frame(conn, months)
         weekly = _weekly_frame(conn, months)
+        waiting = pending_problems(conn, months)
         weeks = [str(w) for m in quarter.months() for w in m.weeks()]
         rejected = Counter()
         for entry in store.rejected_for_periods(conn, weeks):
@@ -116,7 +131,7 @@ def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None) -> Quarte
     monthly, problems = _all_months(rows, inputs, months)
     summary = quarterly_summary(monthly, weekly, rejected, inputs.roster, inputs.policy, quarter)
     return QuarterResult(quarter, summary, section_averages(summary, inputs.policy), monthly,
-                         inputs.problems + problems)
+                         inputs.problems + waiting + problems)
 
 
 @dataclass
@@ -138,6 +153,7 @@ def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
     conn = conn or workspace.connect()
     try:
         rows = _rows_frame(conn, months)
+        waiting = pending_problems(conn, months)
     finally:
         if own:
             conn.close()
@@ -152,5 +168,5 @@ def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
     ], ignore_index=True)
     annual, annual_problems = annual_scores(monthly, points, inputs.roster, inputs.policy, pool)
     return YearResult(year, annual, points, monthly, ledger,
-                      inputs.problems + problems + leave_problems + annual_problems,
+                      inputs.problems + waiting + problems + leave_problems + annual_problems,
                       ledger_issues)

@@ -63,6 +63,10 @@ def monthly_scores(rows: pd.DataFrame, roster: Roster, policy: Policy,
     problems: list[Issue] = []
     leaders = _rows_by_person(rows, LEADER_EDITION, month, problems)
     offices = _rows_by_person(rows, OFFICE_EDITION, month, problems)
+    nothing = not leaders and not offices
+    if nothing:  # one line for the month rather than one per person
+        problems.append(Issue(code="score.month_empty", severity=WARNING, sheet=month,
+                              message=f"{month} 没有收到任何月考评表，本月无人计分"))
     lines = []
     for person in roster.assessed():
         leader, office = leaders.get(person.staff_id), offices.get(person.staff_id)
@@ -84,7 +88,7 @@ def monthly_scores(rows: pd.DataFrame, roster: Roster, policy: Policy,
             problems.append(Issue(
                 code="score.incomplete", severity=WARNING, sheet=month,
                 message=f"{person.name}（{person.staff_id}）{month} 只有{have}，缺{lack}，本月未计分"))
-        elif status == MISSING:
+        elif status == MISSING and not nothing:
             problems.append(Issue(
                 code="score.forms_missing", severity=WARNING, sheet=month,
                 message=f"{person.name}（{person.staff_id}）{month} 的月考评表未交齐，本月未计分"))
