@@ -36,6 +36,7 @@ from workbook_engine.reports.monthly import write_month_report
 from workbook_engine.reports.quarterly import write_quarter_report
 from workbook_engine.roster import write_roster_template
 from workbook_engine.scoring.compute import compute_year
+from workbook_engine.scoring.frames import records
 from workbook_engine.scoring.leave import full_years
 from workbook_engine.workspace import Workspace, init_workspace
 
@@ -217,6 +218,6 @@ def run_demo(root: Path, people: int = 60, seed: int = 2026, year: int = 2026,
     grades = {g: int((annual["grade"] == g).sum()) for g in workspace.policy().grade_names}
     top = annual[annual["rank"].notna()].sort_values("rank").head(8)
     candidates = [(r["rank"], r["name"], r["section"], r["score"], r["candidate"])
-                  for r in top.to_dict("records")]
+                  for r in records(top)]
     return DemoResult(root, output.path, simulation.counts, grades, candidates,
                       time.perf_counter() - started, simulation.notes)

@@ -14,6 +14,7 @@ from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, 
 from workbook_engine.reports.fingerprint import fingerprint
 from workbook_engine.reports.monthly import ReportOutput
 from workbook_engine.scoring.compute import YearResult, compute_year, load_inputs
+from workbook_engine.scoring.frames import records
 from workbook_engine.scoring.monthly import SCORED
 from workbook_engine.scoring.ranking import TIED, YES
 from workbook_engine.workspace import Workspace
@@ -33,7 +34,7 @@ def year_report_path(workspace: Workspace, year: Year) -> Path:
 
 def _year_rows(result: YearResult, with_pool: bool) -> list[list]:
     rows = []
-    for r in result.annual.to_dict("records"):
+    for r in records(result.annual):
         row = [r["staff_id"], r["name"], r["section"], r["months"], r["mean"], r["bonus_total"],
                r["bonus_counted"], r["deduction_total"], r["score"], r["grade"], r["rank"],
                r["candidate"], r["coefficient"]]
@@ -45,9 +46,9 @@ def _year_rows(result: YearResult, with_pool: bool) -> list[list]:
 
 def _detail_rows(result: YearResult, names: dict[str, str]) -> list[list]:
     rows = [[p["staff_id"], names.get(p["staff_id"], ""), p["direction"], p["category"],
-             p["points"], p["source"], p["detail"]] for p in result.points.to_dict("records")]
+             p["points"], p["source"], p["detail"]] for p in records(result.points)]
     monthly = result.monthly
-    for line in monthly[monthly["status"] == SCORED].to_dict("records"):
+    for line in records(monthly[monthly["status"] == SCORED]):
         if line["deduction"]:
             rows.append([line["staff_id"], line["name"], "履职扣分", f"{line['month']} 履职扣分",
                          line["deduction"], line["leader_source"],
@@ -58,7 +59,7 @@ def _detail_rows(result: YearResult, names: dict[str, str]) -> list[list]:
 def _monthly_rows(result: YearResult) -> list[list]:
     table: dict[str, list] = {}
     months = [str(m) for m in result.year.months()]
-    for line in result.monthly.to_dict("records"):
+    for line in records(result.monthly):
         row = table.setdefault(line["staff_id"], [line["staff_id"], line["name"], line["section"]]
                                + [""] * len(months))
         value = line["score"] if line["status"] == SCORED else line["status"]
@@ -72,13 +73,13 @@ def _write_candidates(book: ReportBook, result: YearResult) -> None:
     widths = (8, 10, 10, 12, 10)
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
-    records = [r for r in result.annual.to_dict("records") if r["rank"] is not None]
-    records.sort(key=lambda r: (r["rank"], r["staff_id"]))
+    ranked = [r for r in records(result.annual) if r["rank"] is not None]
+    ranked.sort(key=lambda r: (r["rank"], r["staff_id"]))
     row = 0
     blocks = ((YES, "一、优秀预备人选（按年度得分排名前 30%）"),
               (TIED, "二、并列待定（与末位同分、名额不足，由考核领导小组研究确定）"))
     for value, title in blocks:
-        chosen = [r for r in records if r["candidate"] == value]
+        chosen = [r for r in ranked if r["candidate"] == value]
         sheet.merge_range(row, 0, row, 4, title, fmt["label"])
         row += 1
         for col, text in enumerate(("排名", "工号", "姓名", "股室", "年度得分")):
@@ -143,7 +144,7 @@ def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = N
     """Build the year report; with a pool the 奖金金额 column is added."""
     inputs = load_inputs(workspace)
     with workspace.connect() as conn:
-        result = compute_year(workspace, year, pool, conn)
+        result = compute_year(workspace, year, pool, conn, inputs)
         months = [str(m) for m in year.months()]
         print_ = fingerprint(conn, months, [workspace.policy_path, workspace.roster_path,
                                             workspace.ledger_path])

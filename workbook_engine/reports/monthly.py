@@ -16,6 +16,7 @@ from workbook_engine.periods import Month, working_days
 from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, Table
 from workbook_engine.reports.fingerprint import fingerprint
 from workbook_engine.scoring.compute import MonthResult, compute_month, load_inputs
+from workbook_engine.scoring.frames import records
 from workbook_engine.scoring.monthly import SCORED
 from workbook_engine.workspace import Workspace
 
@@ -42,7 +43,7 @@ def month_report_path(workspace: Workspace, month: Month) -> Path:
 def _summary_rows(result: MonthResult) -> list[list]:
     return [[r["staff_id"], r["name"], r["section"], r["leader_score"], r["office_score"],
              r["deduction"], r["score"], r["grade"], r["status"], r["reason"],
-             r["leader_source"], r["office_source"]] for r in result.scores.to_dict("records")]
+             r["leader_source"], r["office_source"]] for r in records(result.scores)]
 
 
 def _publicity_dates(month: Month, days: int) -> tuple[str, str]:
@@ -71,7 +72,7 @@ def _write_publicity(book: ReportBook, result: MonthResult, days: int) -> None:
     sheet.set_row(2, 24)
     for col, text in enumerate(("序号", "姓名", "股室", "等次")):
         sheet.write_string(3, col, text, fmt["head"])
-    scored = [r for r in result.scores.to_dict("records") if r["status"] == SCORED]
+    scored = [r for r in records(result.scores) if r["status"] == SCORED]
     for n, r in enumerate(scored, start=1):
         sheet.set_row(3 + n, 22)
         sheet.write_number(3 + n, 0, n, fmt["body_cell"])
@@ -136,7 +137,7 @@ def write_month_report(workspace: Workspace, month: Month, signoff: SignOff = UN
     book.table(Table("月度汇总", f"{month.label}月度考核汇总", SUMMARY_COLUMNS, _summary_rows(result)))
     _write_publicity(book, result, inputs.policy.publicity_days)
     talk_rows = [[r["staff_id"], r["name"], r["section"], r["score"], r["grade"], r["reason"],
-                  "", "", ""] for r in result.talk.to_dict("records")]
+                  "", "", ""] for r in records(result.talk)]
     book.table(Table("诫勉谈话", f"{month.label}诫勉谈话名单", [
         Column("工号", "text", 10), Column("姓名", "text", 10), Column("股室", "text", 12),
         Column("月度得分", "number", 10), Column("等次", "grade", 9), Column("扣分事由", "text", 24),

@@ -13,6 +13,7 @@ from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, 
 from workbook_engine.reports.fingerprint import fingerprint
 from workbook_engine.reports.monthly import ReportOutput
 from workbook_engine.scoring.compute import compute_quarter, load_inputs
+from workbook_engine.scoring.frames import records
 from workbook_engine.workspace import Workspace
 
 
@@ -44,10 +45,10 @@ def write_quarter_report(workspace: Workspace, quarter: Quarter, signoff: SignOf
     columns += [Column("季度平均分", "number", 10), Column("存在问题", "text", 60)]
     rows = [[r["staff_id"], r["name"], r["section"], r["m1_score"], r["m1_grade"], r["m2_score"],
              r["m2_grade"], r["m3_score"], r["m3_grade"], r["quarter_mean"], r["problems"]]
-            for r in summary.to_dict("records")]
+            for r in records(summary)]
     book.table(Table("季度汇总", f"{quarter.label}考核汇总", columns, rows))
     section_rows = [[r["section"], r["people"], r["scored"], r["average"]]
-                    for r in result.sections.to_dict("records")]
+                    for r in records(result.sections)]
     book.table(Table("股室平均", f"{quarter.label}各股室平均分", [
         Column("股室", "text", 14), Column("人数", "int", 8), Column("有平均分人数", "int", 12),
         Column("平均分", "number", 10)], section_rows, landscape=False), grade_header=None)

@@ -16,6 +16,7 @@ from workbook_engine.issues import WARNING, Issue
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 from workbook_engine.scoring import ranking
+from workbook_engine.scoring.frames import records
 from workbook_engine.scoring.monthly import SCORED
 from workbook_engine.scoring.points import BONUS, DEDUCTION
 
@@ -26,7 +27,7 @@ ZERO = Decimal(0)
 
 def _totals(points: pd.DataFrame) -> dict[tuple[str, str], Decimal]:
     totals: dict[tuple[str, str], Decimal] = {}
-    for row in points.to_dict("records"):
+    for row in records(points):
         key = (row["staff_id"], row["direction"])
         totals[key] = totals.get(key, ZERO) + row["points"]
     return totals
@@ -42,7 +43,7 @@ def annual_scores(monthly: pd.DataFrame, points: pd.DataFrame, roster: Roster, p
     totals = _totals(points)
     scored = monthly[monthly["status"] == SCORED] if not monthly.empty else monthly
     by_person: dict[str, list[Decimal]] = {}
-    for row in scored.to_dict("records"):
+    for row in records(scored):
         by_person.setdefault(row["staff_id"], []).append(row["score"])
     lines, problems = [], []
     for person in roster.assessed():

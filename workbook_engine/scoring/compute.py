@@ -101,10 +101,13 @@ class QuarterResult:
     problems: list[Issue]
 
 
-def _all_months(rows: pd.DataFrame, inputs: Inputs, months: list[str]):
+def _all_months(rows: list[dict], inputs: Inputs, months: list[str]):
     frames, problems = [], []
+    by_month: dict[str, list[dict]] = {month: [] for month in months}
+    for row in rows:
+        by_month.setdefault(row["month"], []).append(row)
     for month in months:
-        scores, found = monthly_scores(rows, inputs.roster, inputs.policy, month)
+        scores, found = monthly_scores(by_month[month], inputs.roster, inputs.policy, month)
         frames.append(scores)
         problems += found
     return pd.concat(frames, ignore_index=True), problems
@@ -116,7 +119,7 @@ def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None) -> Quarte
     own = conn is None
     conn = conn or workspace.connect()
     try:
-        rows = _rows_frame(conn, months)
+        rows = store.monthly_rows_of(conn, months)
         weekly = _weekly_frame(conn, months)
         waiting = pending_problems(conn, months)
         weeks = [str(w) for m in quarter.months() for w in m.weeks()]
@@ -146,13 +149,13 @@ class YearResult:
 
 
 def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
-                 conn=None) -> YearResult:
-    inputs = load_inputs(workspace)
+                 conn=None, inputs: Inputs | None = None) -> YearResult:
+    inputs = inputs or load_inputs(workspace)
     months = [str(m) for m in year.months()]
     own = conn is None
     conn = conn or workspace.connect()
     try:
-        rows = _rows_frame(conn, months)
+        rows = store.monthly_rows_of(conn, months)
         waiting = pending_problems(conn, months)
     finally:
         if own:

@@ -18,6 +18,7 @@ from workbook_engine.issues import WARNING, Issue
 from workbook_engine.ledger_template import LEAVE_SHEET
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
+from workbook_engine.scoring.frames import records
 from workbook_engine.scoring.points import BONUS, COLUMNS, DEDUCTION
 
 
@@ -34,7 +35,7 @@ def leave_points(leave: pd.DataFrame, roster: Roster, policy: Policy,
     """Bonus/deduction lines for leave, plus problems (missing people, unknown entitlement)."""
     lines, problems = [], []
     listed = set()
-    for row in leave.to_dict("records"):
+    for row in records(leave):
         person = roster.person(row["staff_id"])
         listed.add(row["staff_id"])
         source = f"{ledger_file} {LEAVE_SHEET} 第 {row['source_row']} 行"

@@ -16,6 +16,7 @@ from workbook_engine.forms.layout import LEADER_EDITION, OFFICE_EDITION
 from workbook_engine.issues import WARNING, Issue
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
+from workbook_engine.scoring.frames import records
 
 SCORED, NOT_ASSESSED, INCOMPLETE, MISSING = "已考核", "未考核", "不完整", "未交"
 COLUMNS = ("staff_id", "name", "section", "month", "status", "leader_score", "office_score",
@@ -30,14 +31,13 @@ def _source(row: dict | None) -> str:
     return f"{row['file']} 第 {row['sheet_row']} 行" if row else ""
 
 
-def _rows_by_person(rows: pd.DataFrame, edition: str, month: str,
+def _rows_by_person(rows: list[dict], edition: str, month: str,
                     problems: list[Issue]) -> dict[str, dict]:
     """The row of each person in one edition; two leader rows for one person is a problem."""
     chosen: dict[str, dict] = {}
-    if rows.empty:
-        return chosen
-    selected = rows[(rows["edition"] == edition) & (rows["month"] == month)]
-    for row in selected.to_dict("records"):
+    for row in rows:
+        if row["edition"] != edition or row["month"] != month:
+            continue
         if row["staff_id"] in chosen:
             problems.append(Issue(
                 code="score.two_leader_rows", severity=WARNING, file=row["file"],
@@ -57,9 +57,13 @@ def _status(leader: dict | None, office: dict | None) -> str:
     return MISSING if leader is None and office is None else NOT_ASSESSED
 
 
-def monthly_scores(rows: pd.DataFrame, roster: Roster, policy: Policy,
+def monthly_scores(rows: pd.DataFrame | list[dict], roster: Roster, policy: Policy,
                    month: str) -> tuple[pd.DataFrame, list[Issue]]:
-    """One line per assessed person for `month`, with score and grade where complete."""
+    """One line per assessed person for `month`, with score and grade where complete.
+
+    `rows` are the stored rows of the monthly editions (a frame, or its records)."""
+    if isinstance(rows, pd.DataFrame):
+        rows = records(rows)
     problems: list[Issue] = []
     leaders = _rows_by_person(rows, LEADER_EDITION, month, problems)
     offices = _rows_by_person(rows, OFFICE_EDITION, month, problems)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from workbook_engine.ledger_template import ACTIVITY_SHEET, PRAISE_SHEET
 from workbook_engine.roster import Person, Roster
+from workbook_engine.scoring.frames import records
 
 BONUS, DEDUCTION = "加分", "扣分"
 PRAISE, CRITICISM = "表扬", "批评"
@@ -55,7 +56,7 @@ def _targets(document: dict, roster: Roster) -> list[tuple[str, str]]:
 def document_points(documents: pd.DataFrame, roster: Roster, ledger_file: str) -> pd.DataFrame:
     """Points of commendations and criticisms, once per document and person."""
     lines, seen = [], set()
-    for document in documents.to_dict("records"):
+    for document in records(documents):
         direction = BONUS if document["kind"] == PRAISE else DEDUCTION
         source = (f"文号 {document['doc_no']}（{document['issuer']}；"
                   f"{ledger_file} {PRAISE_SHEET} 第 {document['source_row']} 行）")
@@ -77,6 +78,6 @@ def activity_points(activities: pd.DataFrame, points_each: Decimal,
         (row["staff_id"], BONUS, "活动", points_each,
          f"{ledger_file} {ACTIVITY_SHEET} 第 {row['source_row']} 行",
          f"{row['name']}（{row['organizer']}，{row['date']}）")
-        for row in activities.to_dict("records")
+        for row in records(activities)
     ]
     return pd.DataFrame(lines, columns=list(COLUMNS))

@@ -14,6 +14,7 @@ import pandas as pd
 from workbook_engine.periods import Quarter
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
+from workbook_engine.scoring.frames import records
 from workbook_engine.scoring.monthly import INCOMPLETE, MISSING, NOT_ASSESSED, SCORED
 
 
@@ -43,9 +44,9 @@ def quarterly_summary(monthly: pd.DataFrame, weekly: pd.DataFrame, rejected: Cou
                       roster: Roster, policy: Policy, quarter: Quarter) -> pd.DataFrame:
     """One line per assessed person; `rejected` counts rejected weekly forms by 工号."""
     months = [str(m) for m in quarter.months()]
-    by_key = {(r["staff_id"], r["month"]): r for r in monthly.to_dict("records")}
+    by_key = {(r["staff_id"], r["month"]): r for r in records(monthly)}
     weeks_by_month = {str(m): [str(w) for w in m.weeks()] for m in quarter.months()}
-    handed_in = {(r["staff_id"], r["week"]) for r in weekly.to_dict("records")}
+    handed_in = {(r["staff_id"], r["week"]) for r in records(weekly)}
     lines = []
     for person in roster.assessed():
         line = {"staff_id": person.staff_id, "name": person.name, "section": person.section}
