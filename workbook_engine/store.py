@@ -101,11 +101,21 @@ class StoreError(Exception):
     """The store cannot be opened or is from a newer version of the program."""
 
 
+class _Connection(sqlite3.Connection):
+    """A connection that `with` closes at the end of the block (sqlite3's own does not)."""
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            return super().__exit__(exc_type, exc, tb)
+        finally:
+            self.close()
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) the store and bring its schema up to date."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, factory=_Connection)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")

@@ -7,6 +7,7 @@ functions in the sibling modules.
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -56,6 +57,16 @@ def pending_problems(conn, months: list[str]) -> list[Issue]:
     return problems
 
 
+@contextmanager
+def _connection(workspace: Workspace, conn):
+    """The caller's connection (for one consistent snapshot), or a fresh one closed after."""
+    if conn is not None:
+        yield conn
+        return
+    with workspace.connect() as own:
+        yield own
+
+
 def _rows_frame(conn, months: list[str]) -> pd.DataFrame:
     columns = ["edition", "month", "staff_id", "assessed", "items", "deduction", "reason",
                "sheet_row", "rater_id", "file"]
@@ -78,15 +89,10 @@ class MonthResult:
 
 def compute_month(workspace: Workspace, month: Month, conn=None) -> MonthResult:
     inputs = load_inputs(workspace)
-    own = conn is None
-    conn = conn or workspace.connect()
-    try:
+    with _connection(workspace, conn) as conn:
         rows = _rows_frame(conn, [str(month)])
         weekly = _weekly_frame(conn, [str(month)])
         waiting = pending_problems(conn, [str(month)])
-    finally:
-        if own:
-            conn.close()
     scores, problems = monthly_scores(rows, inputs.roster, inputs.policy, str(month))
     return MonthResult(month, scores, talk_list(scores, inputs.policy), weekly,
                        inputs.problems + waiting + problems)
@@ -116,9 +122,7 @@ def _all_months(rows: list[dict], inputs: Inputs, months: list[str]):
 def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None) -> QuarterResult:
     inputs = load_inputs(workspace)
     months = [str(m) for m in quarter.months()]
-    own = conn is None
-    conn = conn or workspace.connect()
-    try:
+    with _connection(workspace, conn) as conn:
         rows = store.monthly_rows_of(conn, months)
         weekly = _weekly_frame(conn, months)
         waiting = pending_problems(conn, months)
@@ -128,9 +132,6 @@ def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None) -> Quarte
             person = entry["reasons"].get("person", "")
             staff_id = person.rsplit("（", 1)[-1].rstrip("）") if "（" in person else person
             rejected[staff_id] += 1
-    finally:
-        if own:
-            conn.close()
     monthly, problems = _all_months(rows, inputs, months)
     summary = quarterly_summary(monthly, weekly, rejected, inputs.roster, inputs.policy, quarter)
     return QuarterResult(quarter, summary, section_averages(summary, inputs.policy), monthly,
@@ -152,14 +153,9 @@ def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
                  conn=None, inputs: Inputs | None = None) -> YearResult:
     inputs = inputs or load_inputs(workspace)
     months = [str(m) for m in year.months()]
-    own = conn is None
-    conn = conn or workspace.connect()
-    try:
+    with _connection(workspace, conn) as conn:
         rows = store.monthly_rows_of(conn, months)
         waiting = pending_problems(conn, months)
-    finally:
-        if own:
-            conn.close()
     monthly, problems = _all_months(rows, inputs, months)
     ledger, ledger_issues = load_ledger(workspace.ledger_path, inputs.roster, inputs.policy)
     name = workspace.ledger_path.name
