@@ -1,0 +1,59 @@
+"""The reader pool: a file that kills, hangs or bloats its reader is refused; the run goes on."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+from fill import fill_weekly
+
+from workbook_engine.cli import main
+from workbook_engine.ingest import workers
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the pool forks (Linux)")
+REAL_READ = workers.read_form
+
+
+def hostile_read(source, kind, name):
+    """Stands in for the spreadsheet parser: misbehaves on the files named for it."""
+    if name.startswith("abort"):
+        os.abort()  # a native crash: no `except` can catch it
+    if name.startswith("hang"):
+        time.sleep(600)
+    if name.startswith("bloat"):
+        hoard = []
+        while True:  # until the reader's memory cap stops it
+            hoard.append(bytearray(64 * 1024 * 1024))
+    return REAL_READ(source, kind, name)
+
+
+def test_hostile_files_end_only_their_reader(bureau, monkeypatch):
+    text = bureau.policy_path.read_text(encoding="utf-8")
+    text = text.replace("parse_seconds = 30", "parse_seconds = 2")
+    text = text.replace("parse_memory_mb = 1024", "parse_memory_mb = 256")
+    bureau.policy_path.write_text(text, encoding="utf-8")
+    CliRunner().invoke(main, ["-w", str(bureau.root), "forms", "weekly", "--week", "2026-W10"])
+    form = bureau.outbox / "2026-W10" / "办公室" / "2026-W10_周考评表_1002_周一.xlsx"
+    names = ["a-good.xlsx", "abort.xlsx", "b-good.xlsx", "hang.xlsx", "bloat.xlsx", "c-good.xlsx"]
+    for index, name in enumerate(names):
+        fill_weekly(form, bureau.inbox / name, work_done=f"第 {index} 份",
+                    chief=("称职", "李办"), leader=("称职", "钱副"))
+    monkeypatch.setattr(workers, "read_form", hostile_read)
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["-w", str(bureau.root), "ingest", "--json"])
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 0, result.output
+    outcomes = {o["file"]: (o["outcome"], [i["code"] for i in o["issues"]])
+                for o in json.loads(result.stdout)["outcomes"]}
+    assert outcomes["abort.xlsx"] == ("rejected", ["file.too_complex"])
+    assert outcomes["hang.xlsx"] == ("rejected", ["file.too_complex"])
+    assert outcomes["bloat.xlsx"] == ("rejected", ["file.too_complex"])
+    assert outcomes["a-good.xlsx"][0] == "accepted"
+    assert {outcomes["b-good.xlsx"][0], outcomes["c-good.xlsx"][0]} <= {"newer_version"}
+    reason = (bureau.rejected / "hang.xlsx.原因.txt").read_text(encoding="utf-8")
+    assert "2 秒" in reason
+    assert elapsed < 20
