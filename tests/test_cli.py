@@ -134,3 +134,11 @@ def test_python_dash_m_runs():
     done = subprocess.run([sys.executable, "-m", "workbook_engine", "--help"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "forms" in done.stdout
+
+
+def test_weeks_the_holiday_calendar_does_not_cover_are_flagged(tmp_path):
+    root = tmp_path / "ws2027"
+    assert invoke("init", "--year", "2027", str(root)).exit_code == 0
+    result = invoke("-w", str(root), "forms", "weekly", "--week", "2027-W02")
+    assert result.exit_code == 0
+    assert "节假日日历尚未收录" in result.output

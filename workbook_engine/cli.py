@@ -169,6 +169,9 @@ def forms_weekly(ctx: click.Context, week: str) -> None:
         workspace, period, progress=lambda xs: _progress(xs, "生成周考评表")
     )
     _print_forms_result(result, f"周考评表（{period.label}）")
+    if not period.calendar_covered:
+        click.echo("提示：节假日日历尚未收录这一周所在年份的放假安排，工作日志暂按周一至周五列出；"
+                   "请升级 chinese-calendar 后重新生成。", err=True)
 
 
 @forms.command("monthly")
