@@ -71,7 +71,7 @@ def test_valid_forms_are_accepted_archived_and_stored(filled):
     assert status.exit_code == 0
     lines = {line.split()[0]: line.split() for line in status.output.splitlines() if line[:1].isalnum()}
     assert lines["1002"][3] == "已完成" and lines["1001"][3] == "已完成"
-    assert lines["2002"][3] == "待评定" and lines["L2"][3] == "已完成"
+    assert lines["2002"][3] == "待评定（钱副）" and lines["L2"][3] == "已完成"
     assert lines["3002"][3] == "未交"
 
 

@@ -52,8 +52,11 @@ def week_status(conn, roster: Roster, week: Week) -> StatusTable:
         else:
             state = DONE
         states[state] += 1
+        reviewer = {WAIT_INITIAL: roster.initial_rater(person),
+                    WAIT_FINAL: roster.final_rater(person)}.get(state)
+        shown = f"{state}（{reviewer.name}）" if reviewer is not None else state
         returned = rejected.get(f"{person.name}（{person.staff_id}）", 0)
-        table.rows.append((person.staff_id, person.name, person.section, state,
+        table.rows.append((person.staff_id, person.name, person.section, shown,
                            form["chief_grade"] if form else "", form["leader_grade"] if form else "",
                            form["file"] if form else "", f"{returned} 次" if returned else ""))
     table.summary = "，".join(f"{k} {states[k]} 人" for k in (DONE, WAIT_FINAL, WAIT_INITIAL, NOT_IN)
