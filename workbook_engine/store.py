@@ -140,6 +140,9 @@ def migrate(conn: sqlite3.Connection) -> None:
     for version in range(current, SCHEMA_VERSION):
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if schema_version(conn) > version:  # another process opening it ran this one
+                conn.execute("COMMIT")
+                continue
             for statement in _statements(MIGRATIONS[version]):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version + 1}")
@@ -444,3 +447,22 @@ def backup_to(conn: sqlite3.Connection, target: Path) -> None:
         conn.backup(copy)
     finally:
         copy.close()
+
+
+class Snapshot:
+    """`with Snapshot(conn):` every read in the block sees the same committed state.
+
+    Each statement on its own sees the last committed state; a report that reads with
+    several statements while `ingest` commits batches could mix two states. Inside one read
+    transaction (WAL) it sees the state of its first read, whatever commits meanwhile.
+    """
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.conn.execute("COMMIT")

@@ -4,7 +4,9 @@ Order of work for each file, so that a crash at any moment loses nothing and a r
 in the same state: classify → copy to archive/ or rejected/ (fsync; the name depends only on
 the content, so a re-run reuses the copy) → one store transaction → remove from inbox.
 A file whose record is already in the store (the run died before the removal) is only
-removed from the inbox on the re-run.
+removed from the inbox on the re-run. A batch that records a rejection first notes its day
+in .engine/returns-due, and the note goes only once that day's returns list is written, so
+a run that dies before writing the list leaves it for the next run to write.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ LABELS = {
 REASON_SUFFIX = ".原因.txt"
 BATCH = 256  # files recorded per store transaction
 MAIL_FOLDER = "邮件"
+RETURNS_DUE = "returns-due"  # in .engine/: days whose returns list is still to be written
 Progress = Callable[[Iterable], Iterable]
 
 
@@ -197,9 +200,12 @@ class Ingest:
 
     def _batch(self, batch: list[tuple[Path, Classified]]) -> None:
         self.written, self.leaving = [], []
+        first = len(self.report.outcomes)
         with store.Transaction(self.conn):
             for path, found in batch:
                 self._one(path, found)
+            if _returned(self.report.outcomes[first:]):
+                self.written.append(_note_returns_due(self.workspace, dt.date.today()))
             _make_durable(self.written)
         for source in self.leaving:
             source.unlink(missing_ok=True)
@@ -318,6 +324,46 @@ class Ingest:
                                             self._relative(target), item.sender, found.issues))
 
 
+def _returned(outcomes: list[Outcome]) -> bool:
+    """True when any of these goes on the returns list (a rejection, a mail with problems)."""
+    return any(o.outcome == REJECTED or (o.outcome == MAIL and o.issues) for o in outcomes)
+
+
+def _note_returns_due(workspace: Workspace, day: dt.date) -> Path:
+    """Note, before the batch commits, that the day's returns list must be (re)written."""
+    note = workspace.engine_dir / RETURNS_DUE
+    if day.isoformat() not in _returns_due(workspace):
+        with note.open("a", encoding="ascii") as handle:
+            handle.write(day.isoformat() + "\n")
+    return note
+
+
+def _returns_due(workspace: Workspace) -> list[str]:
+    """Days noted as due (a line cut short by a crash was noted by an uncommitted batch)."""
+    try:
+        lines = (workspace.engine_dir / RETURNS_DUE).read_text(encoding="ascii").split()
+    except (OSError, UnicodeDecodeError):
+        return []
+    days = set()
+    for line in lines:
+        try:
+            days.add(dt.date.fromisoformat(line).isoformat())
+        except ValueError:
+            continue
+    return sorted(days)
+
+
+def _write_due_returns(workspace: Workspace, conn) -> Path | None:
+    """Write the returns list of every day noted as due, then drop the note."""
+    from workbook_engine.reports.returns import write_returns
+
+    written = None
+    for day in _returns_due(workspace):
+        written = write_returns(workspace, conn, dt.date.fromisoformat(day))
+    (workspace.engine_dir / RETURNS_DUE).unlink(missing_ok=True)
+    return written
+
+
 def _reasons(found: Classified) -> str:
     return json.dumps({"person": found.person, "period": found.period,
                        "issues": [i.to_dict() for i in found.issues]}, ensure_ascii=False)
@@ -343,8 +389,6 @@ def inbox_files(inbox: Path) -> list[Path]:
 
 def ingest(workspace: Workspace, progress: Progress = lambda xs: xs) -> IngestReport:
     """Process every inbox file once; write the returns list when anything was rejected."""
-    from workbook_engine.reports.returns import write_returns
-
     policy = workspace.policy()
     roster, roster_issues = workspace.roster()
     if has_errors(roster_issues):
@@ -352,15 +396,15 @@ def ingest(workspace: Workspace, progress: Progress = lambda xs: xs) -> IngestRe
     with workspace_lock(workspace.engine_dir / "ingest.lock", "导入（ingest）"):
         conn = workspace.connect()
         try:
+            # attachments staged by a run that died after its commit: already recorded
+            shutil.rmtree(workspace.engine_dir / "staging", ignore_errors=True)
             run = Ingest(workspace, roster, policy, conn)
             files = inbox_files(workspace.inbox)
             with ReaderPool(roster, policy) as pool:
                 results = pool.classify([(path, path.name) for path in files])
                 pairs = ((files[index], found) for index, found in results)
                 run.process(progress(_Sized(pairs, len(files))))
-            if run.report.counts[REJECTED] or any(o.issues for o in run.report.outcomes
-                                                   if o.outcome == MAIL):
-                run.report.returns_path = write_returns(workspace, conn, dt.date.today())
+            run.report.returns_path = _write_due_returns(workspace, conn)
         finally:
             conn.close()
     return run.report

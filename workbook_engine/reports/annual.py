@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from workbook_engine import store
 from workbook_engine.periods import Year
 from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, Table
 from workbook_engine.reports.fingerprint import fingerprint
@@ -143,7 +144,7 @@ def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = N
                       signoff: SignOff = UNSIGNED, target: Path | None = None) -> ReportOutput:
     """Build the year report; with a pool the 奖金金额 column is added."""
     inputs = load_inputs(workspace)
-    with workspace.connect() as conn:
+    with workspace.connect() as conn, store.Snapshot(conn):  # one consistent state
         result = compute_year(workspace, year, pool, conn, inputs)
         months = [str(m) for m in year.months()]
         print_ = fingerprint(conn, months, [workspace.policy_path, workspace.roster_path,

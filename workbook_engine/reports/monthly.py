@@ -114,7 +114,7 @@ def write_month_report(workspace: Workspace, month: Month, signoff: SignOff = UN
                        target: Path | None = None) -> ReportOutput:
     """Build the month report from the store; returns where it went and its fingerprint."""
     inputs = load_inputs(workspace)
-    with workspace.connect() as conn:
+    with workspace.connect() as conn, store.Snapshot(conn):  # one consistent state
         result = compute_month(workspace, month, conn)
         print_ = fingerprint(conn, [str(month)], [workspace.policy_path, workspace.roster_path])
         missing = _missing_rows(result, conn, inputs)

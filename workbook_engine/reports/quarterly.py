@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from workbook_engine import store
 from workbook_engine.periods import Quarter
 from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, Table
 from workbook_engine.reports.fingerprint import fingerprint
@@ -25,7 +26,7 @@ def write_quarter_report(workspace: Workspace, quarter: Quarter, signoff: SignOf
                          target: Path | None = None) -> ReportOutput:
     inputs = load_inputs(workspace)
     months = list(quarter.months())
-    with workspace.connect() as conn:
+    with workspace.connect() as conn, store.Snapshot(conn):  # one consistent state
         result = compute_quarter(workspace, quarter, conn)
         print_ = fingerprint(conn, [str(m) for m in months],
                              [workspace.policy_path, workspace.roster_path])
