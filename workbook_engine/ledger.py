@@ -42,16 +42,8 @@ from workbook_engine.ledger_template import (
     TARGET_SEPARATORS,
 )
 from workbook_engine.policy import Policy
-from workbook_engine.roster import (
-    LEADERSHIP_SECTION,
-    Person,
-    Roster,
-    Table,
-    clean_staff_id,
-    open_workbook,
-    parse_date,
-    read_table,
-)
+from workbook_engine.roster import LEADERSHIP_SECTION, Person, Roster
+from workbook_engine.sheets import Table, clean_staff_id, open_workbook, parse_date, read_table
 from workbook_engine.text import clean_name, clean_text, parse_number
 
 LEDGER_FILE = "加减分台账.xlsx"

@@ -14,7 +14,7 @@ from os import PathLike
 
 import xlsxwriter
 
-from workbook_engine.roster import (
+from workbook_engine.office_templates import (
     TemplateColumn,
     add_instructions_sheet,
     add_table_sheet,

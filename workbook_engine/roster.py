@@ -17,18 +17,30 @@ The office keeps the roster in Excel (SPEC §4.1). `load_roster` reads it into a
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from types import MappingProxyType
 
-import xlsxwriter
-import xlsxwriter.utility
-from python_calamine import CalamineWorkbook
-
 from workbook_engine.issues import ERROR, WARNING, Issue
+from workbook_engine.office_templates import (
+    TEMPLATE_ROWS,
+    TemplateColumn,
+    add_instructions_sheet,
+    add_table_sheet,
+    date_validation,
+    list_validation,
+    new_template,
+    unique_validation,
+)
+from workbook_engine.sheets import (  # noqa: F401 - re-exported for callers
+    Table,
+    clean_staff_id,
+    open_workbook,
+    parse_date,
+    read_table,
+)
 from workbook_engine.text import clean_name, clean_text
 
 GENERAL_STAFF, SECTION_CHIEF, LEADER, DIRECTOR = "一般干部职工", "股室长", "分管领导", "局长"
@@ -40,7 +52,6 @@ YES, NO = "是", "否"
 YES_NO = (YES, NO)
 
 PEOPLE_SHEET, SECTIONS_SHEET = "人员", "股室"
-INSTRUCTIONS_SHEET = "填写说明"
 PEOPLE_HEADERS = (
     "工号",
     "姓名",
@@ -56,11 +67,6 @@ ROSTER_FILE = "花名册.xlsx"
 
 ID, NAME, SECTION, CATEGORY, START_DATE, POST, ASSESSED, RANKED = PEOPLE_HEADERS
 SECTION_NAME, CHIEF_ID, LEADER_ID = SECTION_HEADERS
-
-
-def clean_staff_id(value: object) -> str:
-    """A 工号 as text: `1001.0` → `1001`, `Ａ００１ ` → `A001`, no spaces at all."""
-    return clean_name(value)
 
 
 # ---------------------------------------------------------------------------------------
@@ -159,157 +165,6 @@ class Roster:
 
 def _staff_id(person: Person | None) -> str | None:
     return person.staff_id if person else None
-
-
-# ---------------------------------------------------------------------------------------
-# Reading sheets (shared with the ledger loader)
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Table:
-    """A sheet whose row 1 holds the headers; `rows` are (Excel row number, cells)."""
-
-    file: str
-    sheet: str
-    columns: Mapping[str, int]
-    rows: Sequence[tuple[int, Sequence[object]]]
-
-    def value(self, cells: Sequence[object], header: str) -> object:
-        index = self.columns.get(header)
-        return cells[index] if index is not None and index < len(cells) else None
-
-
-def open_workbook(path: str | PathLike, prefix: str) -> tuple[CalamineWorkbook | None, list[Issue]]:
-    """Open an xlsx/xls/xlsm file; a missing or unreadable file becomes an issue."""
-    path = Path(path)
-    file = path.name
-    if not path.is_file():
-        message = f"找不到文件「{path}」，请确认文件名和所在文件夹"
-        return None, [Issue(f"{prefix}.file_not_found", message, file=file)]
-    try:
-        return CalamineWorkbook.from_path(str(path)), []
-    except BaseException as exc:  # noqa: BLE001 - a Rust panic is a BaseException
-        if not _is_read_failure(exc):
-            raise
-        message = "无法读取此文件：它不是有效的 Excel 工作簿，或已损坏、加密；请用 Excel 或 WPS 打开后另存为 .xlsx 再试"
-        return None, [Issue(f"{prefix}.unreadable", message, file=file)]
-
-
-def _is_read_failure(exc: BaseException) -> bool:
-    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
-
-
-def read_table(
-    workbook: CalamineWorkbook, file: str, sheet: str, headers: Sequence[str], prefix: str
-) -> tuple[Table | None, list[Issue]]:
-    """The sheet's rows under its row-1 headers; None with issues when a sheet or header is missing."""
-    actual = next((name for name in workbook.sheet_names if clean_name(name) == sheet), None)
-    if actual is None:
-        listed = "、".join(f"「{name}」" for name in workbook.sheet_names) or "无"
-        message = f"找不到工作表「{sheet}」（文件中的工作表：{listed}）"
-        return None, [Issue(f"{prefix}.missing_sheet", message, file=file, sheet=sheet)]
-    try:
-        grid = workbook.get_sheet_by_name(actual).to_python(skip_empty_area=False)
-    except BaseException as exc:  # noqa: BLE001 - see open_workbook
-        if not _is_read_failure(exc):
-            raise
-        message = "无法读取此工作表，文件可能已损坏；请用 Excel 或 WPS 打开后另存为 .xlsx 再试"
-        return None, [Issue(f"{prefix}.unreadable", message, file=file, sheet=sheet)]
-    columns, issues = _header_columns(grid, file, sheet, headers, prefix)
-    if any(issue.is_error for issue in issues):
-        return None, issues
-    rows = [(n, cells) for n, cells in enumerate(grid[1:], start=2)]
-    rows = [(n, cells) for n, cells in rows if not _blank(cells, columns.values())]
-    return Table(file, sheet, MappingProxyType(columns), rows), issues
-
-
-def _header_columns(
-    grid: list[list[object]], file: str, sheet: str, headers: Sequence[str], prefix: str
-) -> tuple[dict[str, int], list[Issue]]:
-    columns: dict[str, int] = {}
-    issues = []
-    for index, cell in enumerate(grid[0] if grid else []):
-        header = clean_name(cell)
-        if header in headers and header in columns:
-            message = f"表头「{header}」出现了两次，请删除或改名其中一列"
-            issues.append(Issue(f"{prefix}.duplicate_header", message, file, sheet, 1, header))
-        elif header in headers:
-            columns[header] = index
-    hint = _header_hint(grid, headers)
-    for header in headers:
-        if header not in columns:
-            message = f"工作表「{sheet}」缺少表头「{header}」（表头须在第 1 行）{hint}"
-            issues.append(Issue(f"{prefix}.missing_header", message, file, sheet, 1, header))
-    return columns, issues
-
-
-def _header_hint(grid: list[list[object]], headers: Sequence[str]) -> str:
-    """Point at a header row that sits below row 1, e.g. under a title row."""
-    for n, cells in enumerate(grid[1:10], start=2):
-        if headers[0] in {clean_name(cell) for cell in cells}:
-            return f"；第 {n} 行像是表头，请删除它上面的行"
-    return ""
-
-
-def _blank(cells: Sequence[object], indexes: Iterable[int]) -> bool:
-    return all(i >= len(cells) or clean_text(cells[i]) == "" for i in indexes)
-
-
-# ---------------------------------------------------------------------------------------
-# Dates as people type them
-# ---------------------------------------------------------------------------------------
-
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-_MIN_DATE, _MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
-_TIME_SUFFIX = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
-_DATE_TEXT = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_SERIAL = re.compile(r"^\d{1,5}(\.\d*)?$")
-_MIN_SERIAL = 10_000  # 1927-05-18; smaller numbers are more likely a year or a typo
-
-
-def parse_date(value: object) -> dt.date | None:
-    """A typed date: a real date, an Excel serial number, `2005-07-01`, `2005/7/1`, `2005.07.01`,
-    `2005年7月1日`, `20050701`, or a month `2005-07` (its first day); None when not a date."""
-    if isinstance(value, dt.datetime):
-        return _in_range(value.date())
-    if isinstance(value, dt.date):
-        return _in_range(value)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return _from_number(value)
-    text = _TIME_SUFFIX.sub("", clean_text(value)).replace(" ", "")
-    for old, new in (("年", "-"), ("月", "-"), ("日", ""), ("号", ""), ("/", "-"), (".", "-")):
-        text = text.replace(old, new)
-    text = text.rstrip("-")
-    match = _DATE_TEXT.match(text) or _COMPACT_DATE.match(text)
-    if match:
-        year, month, day = (int(part or 1) for part in match.groups())
-        return _valid_date(year, month, day)
-    return _from_number(float(text)) if _SERIAL.match(text) else None
-
-
-def _from_number(number: float) -> dt.date | None:
-    if number != number:  # NaN
-        return None
-    if 10_000_000 <= number < 100_000_000 and float(number).is_integer():
-        return parse_date(str(int(number)))
-    if not _MIN_SERIAL <= number < 100_000:
-        return None  # 2005 is a year, not serial 2005 (1905-06-27)
-    return _in_range(_EXCEL_EPOCH + dt.timedelta(days=int(number)))
-
-
-def _valid_date(year: int, month: int, day: int) -> dt.date | None:
-    try:
-        return _in_range(dt.date(year, month, day))
-    except ValueError:
-        return None
-
-
-def _in_range(day: dt.date) -> dt.date | None:
-    return day if _MIN_DATE <= day <= _MAX_DATE else None
 
 
 # ---------------------------------------------------------------------------------------
@@ -598,147 +453,6 @@ def _person_issue(
     roster: Roster, person: Person, code: str, header: str, message: str, severity: str = ERROR
 ) -> Issue:
     return Issue(code, message, roster.file, PEOPLE_SHEET, person.row, header, "", severity)
-
-
-# ---------------------------------------------------------------------------------------
-# Templates a clerk fills in (shared with the ledger template)
-# ---------------------------------------------------------------------------------------
-
-TEMPLATE_CREATED = dt.datetime(2026, 1, 1, 0, 0, 0)
-TEMPLATE_ROWS = 1000  # data rows that carry dropdowns and input help
-DATE_FORMAT = "yyyy-mm-dd"
-
-
-@dataclass(frozen=True)
-class TemplateColumn:
-    """A template column: header, width, kind of cell ("text", "date", "number") and help."""
-
-    header: str
-    width: float
-    kind: str
-    help: str
-    validation: Mapping[str, object] | None = None  # xlsxwriter data_validation options
-
-
-def new_template(path: str | PathLike) -> xlsxwriter.Workbook:
-    """An xlsxwriter workbook with a fixed creation time, so its bytes are reproducible."""
-    workbook = xlsxwriter.Workbook(str(path))
-    workbook.set_properties({"created": TEMPLATE_CREATED, "author": "workbook_engine"})
-    return workbook
-
-
-def list_validation(values: Sequence[str], error_type: str = "stop") -> dict[str, object]:
-    """A dropdown of fixed values; the error text lists them."""
-    listed = "、".join(values)
-    return {
-        "validate": "list",
-        "source": list(values),
-        "error_type": error_type,
-        "error_title": "填写有误",
-        "error_message": f"只能填写：{listed}"[:255],
-    }
-
-
-def date_validation() -> dict[str, object]:
-    return {
-        "validate": "date",
-        "criteria": "between",
-        "minimum": _MIN_DATE,
-        "maximum": _MAX_DATE,
-        "error_title": "不是日期",
-        "error_message": "请填写日期，如 2026-03-15",
-    }
-
-
-def unique_validation(column: int) -> dict[str, object]:
-    """Refuse a value already used higher up in the same column."""
-    first = xlsxwriter.utility.xl_rowcol_to_cell(1, column, row_abs=True, col_abs=True)
-    last = xlsxwriter.utility.xl_rowcol_to_cell(TEMPLATE_ROWS, column, row_abs=True, col_abs=True)
-    cell = xlsxwriter.utility.xl_rowcol_to_cell(1, column)
-    return {
-        "validate": "custom",
-        "value": f"=COUNTIF({first}:{last},{cell})<=1",
-        "error_title": "重复",
-        "error_message": "这个值在本列中已经填写过，不能重复",
-    }
-
-
-def add_table_sheet(
-    workbook: xlsxwriter.Workbook,
-    name: str,
-    columns: Sequence[TemplateColumn],
-    rows: Sequence[Sequence[object]] = (),
-) -> None:
-    """A sheet with a styled, frozen, filtered header row, input help and sample rows."""
-    sheet = workbook.add_worksheet(name)
-    header = workbook.add_format(
-        {"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center", "valign": "vcenter"}
-    )
-    formats = {
-        "text": workbook.add_format({"num_format": "@"}),
-        "date": workbook.add_format({"num_format": DATE_FORMAT, "align": "left"}),
-        "number": workbook.add_format({"num_format": "0.##"}),
-    }
-    for index, column in enumerate(columns):
-        cell_format = formats[column.kind]
-        sheet.set_column(index, index, column.width, cell_format)
-        sheet.write_string(0, index, column.header, header)
-        options = {"validate": "any", **(column.validation or {})}
-        options.update(input_title=column.header[:32], input_message=column.help[:255])
-        sheet.data_validation(1, index, TEMPLATE_ROWS, index, options)
-        for row_index, row in enumerate(rows, start=1):
-            _write_cell(sheet, row_index, index, row[index], cell_format)
-    sheet.set_row(0, 20)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
-    _print_setup(sheet, landscape=True)
-    sheet.repeat_rows(0)
-
-
-def _print_setup(sheet, landscape: bool) -> None:
-    """A4, one page wide."""
-    sheet.set_paper(9)
-    if landscape:
-        sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
-
-
-def _write_cell(sheet, row: int, column: int, value: object, cell_format) -> None:
-    if value is None or value == "":
-        return
-    if isinstance(value, dt.date):
-        sheet.write_datetime(row, column, value, cell_format)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        sheet.write_number(row, column, value, cell_format)
-    else:
-        sheet.write_string(row, column, str(value), cell_format)
-
-
-def add_instructions_sheet(
-    workbook: xlsxwriter.Workbook, title: str, items: Sequence[tuple[str, str]]
-) -> None:
-    """The 填写说明 sheet: a title, then one (topic, explanation) pair a row."""
-    sheet = workbook.add_worksheet(INSTRUCTIONS_SHEET)
-    title_format = workbook.add_format({"bold": True, "font_size": 14})
-    topic_format = workbook.add_format({"bold": True, "valign": "top", "text_wrap": True})
-    text_format = workbook.add_format({"valign": "top", "text_wrap": True})
-    sheet.set_column(0, 0, 16)
-    sheet.set_column(1, 1, _INSTRUCTION_WIDTH)
-    sheet.write_string(0, 0, title, title_format)
-    for row, (topic, text) in enumerate(items, start=2):
-        sheet.write_string(row, 0, topic, topic_format)
-        sheet.write_string(row, 1, text, text_format)
-        sheet.set_row(row, 16 * _wrapped_lines(text, _INSTRUCTION_WIDTH) + 4)
-    _print_setup(sheet, landscape=False)
-
-
-_INSTRUCTION_WIDTH = 80
-
-
-def _wrapped_lines(text: str, width: int) -> int:
-    """Lines a wrapped cell needs (a Chinese character is two columns wide); no app autofits."""
-    columns = sum(2 if ord(char) > 0x2E7F else 1 for char in text)
-    return max(1, -(-columns // (width - 4)))
 
 
 def write_roster_template(path: str | PathLike, sample: bool = True,
