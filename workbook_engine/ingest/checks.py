@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 
 from workbook_engine.ingest.read import RawForm
@@ -11,6 +12,29 @@ from workbook_engine.periods import Month, PeriodError, Week, parse_month, parse
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Person, Roster, parse_date
 from workbook_engine.text import clean_name, clean_text, parse_number
+
+SHOWN_CHARS = 40  # a value quoted in a message is cut here: a cell may hold 32,767 characters
+
+
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """A cell value as a message quotes it: cleaned, cut short, NaN named."""
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    text = clean_text(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def blank_cell(value: object) -> bool:
+    """Nothing typed: None, '' or spaces. NaN is not blank: no spreadsheet program writes it,
+    so a cell holding it is broken input, not an empty cell."""
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return clean_text(value) == ""
+
+
+def _number_text(number: Decimal) -> str:
+    text = f"{number:f}"
+    return text if len(text) <= 20 else text[:19] + "…"
 
 
 class Collector:
@@ -42,11 +66,15 @@ def identity(raw: RawForm, key: str, cell_value: object) -> str:
     return raw.meta.get(key) or clean_text(cell_value)
 
 
+def _period_message(exc: PeriodError) -> str:
+    return f"无法识别的周期「{shown(exc.text)}」：{exc.reason}" if exc.text else str(exc)
+
+
 def check_week(text: str, policy: Policy, out: Collector, **where) -> Week | None:
     try:
         week = parse_week(text)
     except PeriodError as exc:
-        out.error("form.bad_period", str(exc), **where)
+        out.error("form.bad_period", _period_message(exc), **where)
         return None
     if week.month.year != policy.year:
         out.error(
@@ -62,7 +90,7 @@ def check_month(text: str, policy: Policy, out: Collector, **where) -> Month | N
     try:
         month = parse_month(text)
     except PeriodError as exc:
-        out.error("form.bad_period", str(exc), **where)
+        out.error("form.bad_period", _period_message(exc), **where)
         return None
     if month.year != policy.year:
         out.error(
@@ -89,7 +117,7 @@ def check_person(
         return None
     person = roster.person(staff_id)
     if person is None:
-        out.error("person.unknown", f"{role}工号「{staff_id}」不在花名册中", **where)
+        out.error("person.unknown", f"{role}工号「{shown(staff_id)}」不在花名册中", **where)
         return None
     if not person.in_post:
         out.error("person.not_in_post", f"{person.name}（{staff_id}）在花名册中为离岗", **where)
@@ -113,8 +141,7 @@ def grade_value(value: object, policy: Policy, out: Collector, label: str, **whe
         return text
     out.error(
         "form.bad_grade",
-        f"「{label}」填写的「{clean_text(value)}」不是有效等次，应为："
-        + "、".join(policy.grade_names),
+        f"「{label}」填写的「{shown(value)}」不是有效等次，应为：" + "、".join(policy.grade_names),
         **where,
     )
     return ""
@@ -130,9 +157,7 @@ def date_value(value: object, out: Collector, label: str, **where) -> str:
         return value.isoformat()
     day = parse_date(value)
     if day is None:
-        out.warn(
-            "form.bad_date", f"「{label}」的日期「{clean_text(value)}」无法识别，已忽略", **where
-        )
+        out.warn("form.bad_date", f"「{label}」的日期「{shown(value)}」无法识别，已忽略", **where)
         return ""
     return day.isoformat()
 
@@ -145,29 +170,31 @@ def score_value(
     value: object, maximum: Decimal, places: int, label: str, out: Collector, **where
 ) -> Decimal | None:
     """A score in [0, maximum] with at most `places` decimals; None when blank or wrong."""
-    if value is None or clean_text(value) == "":
+    if blank_cell(value):
         return None
     number = parse_number(value)
     if number is None:
         out.error(
             "score.not_number",
-            f"「{label}」填写的「{clean_text(value)}」不是数字，请填写阿拉伯数字（如 18 或 18.5）",
+            f"「{label}」填写的「{shown(value)}」不是数字，请填写阿拉伯数字（如 18 或 18.5）",
             **where,
         )
         return None
-    if isinstance(value, float):
-        number = number.quantize(Decimal(1).scaleb(-places - 4)).normalize()
+    if isinstance(value, float):  # binary noise off (18.499999999); a huge one is out anyway
+        if abs(number) < 10**15:  # quantize needs every digit within the context's 28
+            number = number.quantize(Decimal(1).scaleb(-places - 4))
+        number = number.normalize()
     if number < 0 or number > maximum:
         out.error(
             "score.out_of_range",
-            f"「{label}」的分数 {number:f} 超出范围（0 至 {maximum:f}）",
+            f"「{label}」的分数 {_number_text(number)} 超出范围（0 至 {maximum:f}）",
             **where,
         )
         return None
     if -number.as_tuple().exponent > places:
         out.error(
             "score.too_many_decimals",
-            f"「{label}」的分数 {number:f} 小数位过多（最多 {places} 位）",
+            f"「{label}」的分数 {_number_text(number)} 小数位过多（最多 {places} 位）",
             **where,
         )
         return None

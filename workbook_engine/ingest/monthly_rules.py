@@ -14,11 +14,13 @@ from decimal import Decimal
 from workbook_engine.forms import layout
 from workbook_engine.ingest.checks import (
     Collector,
+    blank_cell,
     check_month,
     check_person,
     date_value,
     identity,
     score_value,
+    shown,
 )
 from workbook_engine.ingest.read import RawForm
 from workbook_engine.policy import Policy, ScoreItem
@@ -51,9 +53,9 @@ def _item_columns(
         if maximum and parse_number(maximum) != item.maximum:
             out.error(
                 "monthly.item_max_mismatch",
-                f"「{header}」的满分与考核政策不一致（应为 {item.header}），请使用本月新生成的表格",
+                f"「{shown(header)}」的满分与考核政策不一致（应为 {item.header}），请使用本月新生成的表格",
                 **where,
-                column=header,
+                column=shown(header),
             )
         found[item.name] = index
     missing = [item.header for item in items if item.name not in found]
@@ -89,7 +91,7 @@ def _row_values(row, columns, items, deduction_col, reason_col, remark_col, poli
         col = columns[item.name]
         value = row[col] if col < len(row) else None
         cell_where = {**where, "column": item.header}
-        if value is None or clean_text(value) == "":
+        if blank_cell(value):
             blank.append(item.header)
             continue
         number = score_value(
@@ -135,7 +137,7 @@ def _check_rows(raw, headers, columns, items, edition, expected, policy, out):
         if staff_id in seen:
             out.error(
                 "monthly.duplicate_row",
-                f"工号「{staff_id}」重复（第 {seen[staff_id]} 行已有）",
+                f"工号「{shown(staff_id)}」重复（第 {seen[staff_id]} 行已有）",
                 **where,
                 column="工号",
             )
@@ -144,7 +146,7 @@ def _check_rows(raw, headers, columns, items, edition, expected, policy, out):
         if staff_id not in expected:
             out.error(
                 "monthly.unexpected_person",
-                f"工号「{staff_id}」（{clean_text(row[1])}）不应出现在本表中"
+                f"工号「{shown(staff_id)}」（{shown(row[1])}）不应出现在本表中"
                 + ("：此人不由本表评分人评定" if edition == layout.LEADER_EDITION else ""),
                 **where,
                 column="工号",
@@ -196,7 +198,7 @@ def _signature(raw, edition, rater, out) -> dict:
     elif edition == layout.LEADER_EDITION and clean_name(sign) != clean_name(rater.name):
         out.error(
             "monthly.wrong_signer",
-            f"签名「{clean_text(sign)}」不是本表评分人「{rater.name}」",
+            f"签名「{shown(sign)}」不是本表评分人「{rater.name}」",
             **where,
         )
     date = date_value(

@@ -26,8 +26,8 @@ from workbook_engine.text import clean_text
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REF = re.compile(
-    r"^(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Z]{1,3})\$?(\d+)"
-    r"(?::\$?([A-Z]{1,3})\$?(\d+))?$"
+    r"^(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Z]{1,3})\$?([1-9]\d*)"
+    r"(?::\$?([A-Z]{1,3})\$?([1-9]\d*))?$"
 )
 Grid = list[list[object]]
 MAX_GRID_CELLS = 2_000_000  # far beyond any form; a larger used range is refused unloaded
@@ -128,9 +128,15 @@ class Sheets:
         return None
 
     def box(self, target: NamedRange) -> Grid:
+        """The values a name covers. Rows and columns past the sheet's used range are blank
+        and left out (keeping the first one), so a name over a whole sheet stays cheap."""
+        grid = self.grid(target.sheet)
+        width = max((len(row) for row in grid), default=0)
+        last_row = min(target.last[0], max(len(grid) - 1, target.first[0]))
+        last_col = min(target.last[1], max(width - 1, target.first[1]))
         return [
-            [self.value(target.sheet, r, c) for c in range(target.first[1], target.last[1] + 1)]
-            for r in range(target.first[0], target.last[0] + 1)
+            [self.value(target.sheet, r, c) for c in range(target.first[1], last_col + 1)]
+            for r in range(target.first[0], last_row + 1)
         ]
 
 
@@ -296,5 +302,9 @@ def read_form(source: Path | bytes, file_kind: str, display_name: str) -> RawFor
     except MemoryError:
         raise  # the child reading the file dies; the parent refuses the file (isolate.py)
     except Exception:  # noqa: BLE001 - calamine, zipfile and zlib raise many kinds for broken files
+        raw.problem("file.corrupt", READ_FAILED)
+    except BaseException as exc:  # a panic in calamine (e.g. a date cell holding -inf) arrives
+        if type(exc).__name__ != "PanicException":  # as pyo3's PanicException, no Exception
+            raise
         raw.problem("file.corrupt", READ_FAILED)
     return raw

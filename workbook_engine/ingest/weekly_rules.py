@@ -15,6 +15,7 @@ from workbook_engine.ingest.checks import (
     date_value,
     grade_value,
     identity,
+    shown,
     signature_matches,
 )
 from workbook_engine.ingest.read import RawForm
@@ -58,7 +59,7 @@ def _identity(raw: RawForm, roster: Roster, policy: Policy, out: Collector):
     if raw.meta.get("staff_id") and shown_id and shown_id != raw.meta["staff_id"]:
         out.error(
             "form.identity_mismatch",
-            f"表内工号「{shown_id}」与表格标识「{raw.meta['staff_id']}」不一致，"
+            f"表内工号「{shown(shown_id)}」与表格标识「{shown(raw.meta['staff_id'])}」不一致，"
             "请不要修改预填的灰色单元格",
             **_where(out, "staff_id"),
         )
@@ -68,7 +69,7 @@ def _identity(raw: RawForm, roster: Roster, policy: Policy, out: Collector):
     if person is not None and shown_name and shown_name != clean_name(person.name):
         out.error(
             "form.name_mismatch",
-            f"姓名「{shown_name}」与花名册中工号 {person.staff_id} 的姓名「{person.name}」不一致",
+            f"姓名「{shown(shown_name)}」与花名册中工号 {person.staff_id} 的姓名「{person.name}」不一致",
             **_where(out, "staff_name"),
         )
     return person, week
@@ -93,7 +94,7 @@ def _review(raw, out, policy, prefix: str, expected: Person | None, role: str) -
         who = f"应为{role}「{expected.name}」" if expected else f"本表不需要{role}签名"
         out.error(
             "weekly.wrong_signer",
-            f"签名「{clean_text(sign)}」不是预期的评分人（{who}）",
+            f"签名「{shown(sign)}」不是预期的评分人（{who}）",
             **_where(out, f"{prefix}_sign"),
         )
     if clean_name(sign) and clean_text(raw.fields.get(f"{prefix}_grade")) == "":

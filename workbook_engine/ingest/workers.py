@@ -70,11 +70,16 @@ class _Worker:
         self.tasks: deque[tuple[int, str, str]] = deque()
         self.started = 0.0  # when the oldest task began (or the last result came back)
 
-    def give(self, task: tuple[int, str, str]) -> None:
+    def give(self, task: tuple[int, str, str]) -> bool:
+        """Send a task; False (the task not taken) when the reader has died meanwhile."""
+        try:
+            self.conn.send(task)
+        except OSError:  # BrokenPipeError: the reader died, on a file it was given before
+            return False
         if not self.tasks:
             self.started = time.monotonic()
         self.tasks.append(task)
-        self.conn.send(task)
+        return True
 
     def stop(self) -> None:
         try:
@@ -142,10 +147,15 @@ class ReaderPool:
                 next_out += 1
 
     def _feed(self, pending: list) -> None:
-        for worker in self.workers:
+        for position, worker in enumerate(self.workers):
             while len(worker.tasks) < IN_FLIGHT and pending:
-                index, (path, name) = pending.pop()
-                worker.give((index, str(path), name))
+                index, (path, name) = pending[-1]
+                if not worker.give((index, str(path), name)):
+                    if not worker.tasks:  # died idle: no file to blame, start a new reader
+                        worker.kill()
+                        self.workers[position] = _Worker(self.context, self.roster, self.policy)
+                    break  # died busy: _collect refuses its oldest file and replaces it
+                pending.pop()
 
     def _collect(self, done: dict, pending: list, jobs: list) -> None:
         busy = [w for w in self.workers if w.tasks]
