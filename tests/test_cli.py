@@ -142,3 +142,15 @@ def test_weeks_the_holiday_calendar_does_not_cover_are_flagged(tmp_path):
     result = invoke("-w", str(root), "forms", "weekly", "--week", "2027-W02")
     assert result.exit_code == 0
     assert "节假日日历尚未收录" in result.output
+
+
+def test_an_internal_error_is_logged_not_shown(workspace, monkeypatch):
+    def broken(*args, **kwargs):
+        raise BrokenPipeError("a pipe to a reader process")
+
+    monkeypatch.setattr("workbook_engine.ingest.inbox.ingest", broken)
+    result = invoke("-w", str(workspace.root), "ingest")
+    assert result.exit_code == 3
+    assert "内部错误：BrokenPipeError" in result.output
+    log = (workspace.root / ".engine" / "error.log").read_text(encoding="utf-8")
+    assert "a pipe to a reader process" in log

@@ -211,8 +211,6 @@ def _ingest_files(workspace, files: dict[str | bytes, bytes]):
     return run_ingest(workspace, timeout=120)
 
 
-@pytest.mark.xfail(reason="inbox.py: the reason file of rejected/a.xlsx overwrites a rejected"
-                          " input named a.xlsx.原因.txt (hard-linked: its bytes are lost)")
 def test_an_input_named_like_a_reason_file_is_kept(tmp_path):
     workspace = fuzz_workspace(tmp_path / "ws")
     mine = "我自己的说明".encode()
@@ -222,19 +220,19 @@ def test_an_input_named_like_a_reason_file_is_kept(tmp_path):
     assert kept
 
 
-@pytest.mark.xfail(reason="inbox.py: rejected/<name>.原因.txt (or a __sha suffix) goes past the"
-                          " 255-byte file-name limit: OSError, every run stops with exit 3")
 def test_a_long_file_name_does_not_stop_the_run(tmp_path):
     workspace = fuzz_workspace(tmp_path / "ws")
     run = _ingest_files(workspace, {"周" * 80 + ".xlsx": b"not a workbook"})
     assert run.exit_code == 0, run.stderr
+    [kept] = [p for p in workspace.rejected.iterdir() if p.suffix == ".xlsx"]
+    assert kept.read_bytes() == b"not a workbook" and len(kept.name.encode()) <= 200
+    assert (workspace.rejected / (kept.name + ".原因.txt")).is_file()
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes on Linux only")
-@pytest.mark.xfail(reason="inbox.py/store.py: a file name that is not UTF-8 (GBK from a Windows"
-                          " zip) cannot be stored: UnicodeEncodeError, every run stops, exit 3")
 def test_a_gbk_file_name_does_not_stop_the_run(tmp_path):
     workspace = fuzz_workspace(tmp_path / "ws")
     run = _ingest_files(workspace, {"周一.xlsx".encode("gbk"): b"not a workbook"})
     assert run.exit_code == 0, run.stderr
+    assert (workspace.rejected / "周一.xlsx").read_bytes() == b"not a workbook"
 

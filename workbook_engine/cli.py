@@ -59,6 +59,15 @@ def _log_internal_error(workspace_root: Path | None) -> Path | None:
         return None
 
 
+def _stdout_closed() -> bool:
+    """True when our output went into a pipe that was closed (`| head`)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return True
+    return False
+
+
 def handle_errors(command):
     """Turn library exceptions into Chinese messages and exit codes; never a traceback."""
 
@@ -74,18 +83,25 @@ def handle_errors(command):
             raise click.UsageError(str(exc)) from exc
         except click.ClickException:
             raise
-        except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        except BrokenPipeError as exc:
+            if not _stdout_closed():
+                _internal_error(exc)  # a pipe of our own broke, not the screen's
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - discard what is still buffered
             sys.exit(0)
         except Exception as exc:  # noqa: BLE001 - the last guard before the clerk's screen
-            ctx = click.get_current_context(silent=True)
-            root = ctx.obj.get("root") if ctx and isinstance(ctx.obj, dict) else None
-            log = _log_internal_error(root)
-            where = f"，详细信息已记录在 {log}" if log else ""
-            click.echo(f"内部错误：{type(exc).__name__}{where}。请把该文件发给技术支持。", err=True)
-            sys.exit(3)
+            _internal_error(exc)
 
     return wrapper
+
+
+def _internal_error(exc: BaseException) -> None:
+    """Log the traceback in the workspace, tell the clerk where it is, exit 3."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.obj.get("root") if ctx and isinstance(ctx.obj, dict) else None
+    log = _log_internal_error(root)
+    where = f"，详细信息已记录在 {log}" if log else ""
+    click.echo(f"内部错误：{type(exc).__name__}{where}。请把该文件发给技术支持。", err=True)
+    sys.exit(3)
 
 
 def _workspace(ctx: click.Context) -> Workspace:

@@ -12,6 +12,7 @@ a run that dies before writing the list leaves it for the next run to write.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ from workbook_engine import store
 from workbook_engine.ingest.classify import Classified, classify, file_sha256
 from workbook_engine.ingest.lock import workspace_lock
 from workbook_engine.ingest.mail import read_eml
+from workbook_engine.ingest.names import fit, readable
 from workbook_engine.ingest.validate import FormRecord
 from workbook_engine.ingest.workers import ReaderPool
 from workbook_engine.issues import InputError, Issue, has_errors
@@ -128,6 +130,7 @@ def _make_durable(paths: list[Path]) -> None:
 
 def place(folder: Path, name: str, sha256: str) -> Path:
     """A target path that depends only on name and content: the same file lands on itself."""
+    name = fit(readable(name))
     target = folder / name
     if not target.exists() or file_sha256(target) == sha256:
         return target
@@ -211,7 +214,7 @@ class Ingest:
             source.unlink(missing_ok=True)
 
     def _one(self, path: Path, found: Classified) -> None:
-        rel = path.relative_to(self.workspace.inbox).as_posix()
+        rel = readable(path.relative_to(self.workspace.inbox).as_posix())
         if found.skip:
             self.report.outcomes.append(Outcome(rel, SKIPPED))
             return
@@ -223,7 +226,7 @@ class Ingest:
         if found.is_mail:
             self._run_mail(path, rel, found)
             return
-        self._finish(Item(path, rel, path.name), found)
+        self._finish(Item(path, rel, fit(readable(path.name))), found)
 
     def _run_mail(self, path: Path, rel: str, found: Classified) -> None:
         mail = read_eml(path, self.policy.limits, path.name)
@@ -232,13 +235,13 @@ class Ingest:
         staged_files = []
         for attachment in mail.attachments:
             original = f"{rel}/{attachment.name}"
-            staged = staging / f"{found.sha256[:16]}-{attachment.name}"
+            staged = staging / f"{found.sha256[:16]}-{fit(attachment.name)}"
             staged.write_bytes(attachment.data)
             staged_files.append(staged)
             inner = classify(staged, attachment.name, self.roster, self.policy)
             done = store.processed_file(self.conn, inner.sha256, original)
             if done is None or not (self.workspace.root / done["stored_path"]).exists():
-                self._finish(Item(staged, original, attachment.name, mail.sender), inner)
+                self._finish(Item(staged, original, fit(attachment.name), mail.sender), inner)
         issues = list(mail.issues)
         outcome = REJECTED if has_errors(issues) and not mail.attachments else MAIL
         folder = self.workspace.rejected if outcome == REJECTED \
@@ -249,7 +252,7 @@ class Ingest:
             self._write_reason(target, issues)
         reasons = json.dumps({"issues": [i.to_dict() for i in issues]}, ensure_ascii=False)
         mail_id = store.insert_file(
-            self.conn, sha256=found.sha256, original_name=path.name, original_path=rel,
+            self.conn, sha256=found.sha256, original_name=readable(path.name), original_path=rel,
             stored_path=self._relative(target), size=found.size, sender=mail.sender,
             container_id=None, received_at=_now(), outcome=outcome, reasons=reasons)
         self.conn.execute(
@@ -267,12 +270,24 @@ class Ingest:
         self.leaving.append(source)
 
     def _write_reason(self, target: Path, issues: list[Issue]) -> None:
+        """`<name>.原因.txt` beside the refused file; never over a file that is not ours (an
+        input may carry that very name): then a name with the reason's hash is used."""
         lines = [f"文件「{target.name}」未被接收，原因如下：", ""]
         lines += [f"{n}. {issue}" for n, issue in enumerate(issues, 1)]
         lines += ["", "请按上述原因修改后重新发送。"]
-        reason = target.with_name(target.name + REASON_SUFFIX)
-        reason.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        self.written.append(reason)
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()[:10]
+        for name in (target.name + REASON_SUFFIX, f"{target.name}__{digest}{REASON_SUFFIX}"):
+            reason = target.with_name(name)
+            if reason.exists():
+                if reason.read_bytes() == data:  # written by an earlier, interrupted run
+                    self.written.append(reason)
+                    return
+                continue
+            with reason.open("xb") as handle:  # exclusive: never replaces anything
+                handle.write(data)
+            self.written.append(reason)
+            return
 
     def _decide(self, record: FormRecord, sha256: str) -> tuple[str, dict | None]:
         current = store.current_submission(self.conn, record.form_key)
@@ -401,7 +416,7 @@ def ingest(workspace: Workspace, progress: Progress = lambda xs: xs) -> IngestRe
             run = Ingest(workspace, roster, policy, conn)
             files = inbox_files(workspace.inbox)
             with ReaderPool(roster, policy) as pool:
-                results = pool.classify([(path, path.name) for path in files])
+                results = pool.classify([(path, readable(path.name)) for path in files])
                 pairs = ((files[index], found) for index, found in results)
                 run.process(progress(_Sized(pairs, len(files))))
             run.report.returns_path = _write_due_returns(workspace, conn)
