@@ -185,11 +185,13 @@ def weekly_grades(
 class Transaction:
     """`with Transaction(conn):` one IMMEDIATE transaction, rolled back on any error."""
 
+    BEGIN = "BEGIN IMMEDIATE"
+
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
 
     def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute(self.BEGIN)
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -449,7 +451,7 @@ def backup_to(conn: sqlite3.Connection, target: Path) -> None:
         copy.close()
 
 
-class Snapshot:
+class Snapshot(Transaction):
     """`with Snapshot(conn):` every read in the block sees the same committed state.
 
     Each statement on its own sees the last committed state; a report that reads with
@@ -457,12 +459,4 @@ class Snapshot:
     transaction (WAL) it sees the state of its first read, whatever commits meanwhile.
     """
 
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN")
-        return self.conn
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.conn.execute("COMMIT")
+    BEGIN = "BEGIN"  # a read transaction: it sees the state of its first read
