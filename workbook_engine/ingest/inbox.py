@@ -284,8 +284,9 @@ class Ingest:
                     self.written.append(reason)
                     return
                 continue
-            with reason.open("xb") as handle:  # exclusive: never replaces anything
-                handle.write(data)
+            temp = reason.with_name(f".tmp-{reason.name}")  # a kill mid-write leaves only this
+            temp.write_bytes(data)
+            os.replace(temp, reason)  # `reason` did not exist: nothing of anyone's is replaced
             self.written.append(reason)
             return
 
