@@ -24,7 +24,7 @@ _ADVICE = "；如是正常表格，请删去多余的内容后「另存为」Exc
 _MB = 1024 * 1024
 
 
-def _limit_child(memory: int, seconds: int) -> None:
+def limit_process(memory: int, seconds: int) -> None:
     """Cap the child's CPU time and (on Linux) its address space at what it has + `memory`."""
     try:
         import resource
@@ -51,7 +51,7 @@ def _limit_child(memory: int, seconds: int) -> None:
 def _child(sender, path: str, kind: str, name: str, memory: int, seconds: int) -> None:
     faulthandler.disable()  # a native abort here is expected: no dump on the clerk's screen
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # nor the parser's own backtrace
-    _limit_child(memory, seconds)
+    limit_process(memory, seconds)
     sender.send(read_form(Path(path), kind, name))
     sender.close()
 

@@ -77,10 +77,7 @@ def month_status(conn, roster: Roster, policy: Policy, month: Month) -> list[Sta
     missing = sum(1 for row in raters.rows if row[2] == "未交")
     raters.summary = f"应交 {len(raters.rows)} 份，未交 {missing} 份"
     weeks = [str(w) for w in month.weeks()]
-    grades = {}
-    for week in weeks:
-        for staff_id, form in store.weekly_forms_of(conn, week).items():
-            grades[(staff_id, week)] = (form["chief_grade"], form["leader_grade"])
+    grades = store.weekly_grades(conn, weeks)
     rejected = _rejected_by_person(conn, weeks + [str(month)])
     weekly = StatusTable(f"{month.label} 各周周考评情况", ("工号", "姓名", "股室", "周考评情况", "被退回"))
     for person in roster.assessed():

@@ -24,7 +24,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from workbook_engine.ingest.classify import Classified, classify, file_sha256
-from workbook_engine.ingest.isolate import _limit_child
+from workbook_engine.ingest.isolate import limit_process
 from workbook_engine.ingest.read import read_form
 from workbook_engine.issues import Issue
 from workbook_engine.policy import Policy
@@ -43,10 +43,7 @@ def _serve(conn, roster: Roster, policy: Policy) -> None:
     """Worker loop: (index, path, name) in, (index, Classified) out, until None."""
     faulthandler.disable()
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
-    _limit_child(policy.limits.parse_memory_bytes, 10**9)
-
-    def read(path: Path, kind: str, name: str):
-        return read_form(path, kind, name)
+    limit_process(policy.limits.parse_memory_bytes, 10**9)
 
     while True:
         try:
@@ -56,7 +53,7 @@ def _serve(conn, roster: Roster, policy: Policy) -> None:
         if task is None:
             return
         index, path, name = task
-        conn.send((index, classify(Path(path), name, roster, policy, read=read)))
+        conn.send((index, classify(Path(path), name, roster, policy, read=read_form)))
 
 
 class _Worker:

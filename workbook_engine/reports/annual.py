@@ -97,7 +97,7 @@ def _write_candidates(book: ReportBook, result: YearResult) -> None:
             sheet.merge_range(row, 0, row, 4, "（无）", fmt["text"])
             row += 1
         row += 1
-    book._print(sheet, landscape=False, repeat=None, title=f"{result.year.label}优秀预备人选")
+    book.print_setup(sheet, landscape=False, repeat=None, title=f"{result.year.label}优秀预备人选")
 
 
 def _write_charts(book: ReportBook, result: YearResult, grade_names) -> None:
@@ -137,7 +137,7 @@ def _write_charts(book: ReportBook, result: YearResult, grade_names) -> None:
         bar.set_legend({"none": True})
         sheet.insert_chart(17, 3, bar, {"x_scale": 1.2, "y_scale": 1.1})
     sheet.set_column(0, 1, 14)
-    book._print(sheet, landscape=False, repeat=None, title=f"{result.year.label}统计图表")
+    book.print_setup(sheet, landscape=False, repeat=None, title=f"{result.year.label}统计图表")
 
 
 def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = None,

@@ -127,7 +127,7 @@ class ReportBook:
         sheet.merge_range(row + 3, 0, row + 4, 3,
                           f"输入指纹（用于核验报表所依据的数据）：{self.fingerprint}",
                           self.fmt["small"])
-        self._print(sheet, landscape=False, repeat=None)
+        self.print_setup(sheet, landscape=False, repeat=None)
         sheet.print_area(0, 0, row + 4, 3)
 
     def table(self, table: Table, grade_header: str | None = "等次") -> None:
@@ -147,7 +147,7 @@ class ReportBook:
             for c, column in enumerate(table.columns):
                 if column.header == grade_header or column.kind == "grade":
                     self._colour_grades(sheet, c, last)
-        self._print(sheet, landscape=table.landscape, repeat=(0, 0), title=table.title)
+        self.print_setup(sheet, landscape=table.landscape, repeat=(0, 0), title=table.title)
         return sheet
 
     def _colour_grades(self, sheet, col: int, last: int) -> None:
@@ -164,7 +164,7 @@ class ReportBook:
         else:
             sheet.write_string(row, col, str(value), fmt if kind == "grade" else self.fmt["text"])
 
-    def _print(self, sheet, *, landscape: bool, repeat, title: str | None = None,
+    def print_setup(self, sheet, *, landscape: bool, repeat, title: str | None = None,
                footer: str = FOOTER) -> None:
         sheet.set_paper(9)
         if landscape:

@@ -87,7 +87,7 @@ def _write_publicity(book: ReportBook, result: MonthResult, days: int) -> None:
     sheet.set_row(last + 3, 24)
     sheet.merge_range(last + 5, 2, last + 5, 3, f"{book.unit}考核办", fmt["subtitle"])
     sheet.merge_range(last + 6, 2, last + 6, 3, start, fmt["subtitle"])
-    book._print(sheet, landscape=False, repeat=(3, 3), title="", footer="&C第 &P 页，共 &N 页")
+    book.print_setup(sheet, landscape=False, repeat=(3, 3), title="", footer="&C第 &P 页，共 &N 页")
     sheet.print_area(0, 0, last + 6, 3)
 
 

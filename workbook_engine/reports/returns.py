@@ -11,6 +11,7 @@ from pathlib import Path
 
 from workbook_engine import store
 from workbook_engine.forms.style import new_workbook, setup_print
+from workbook_engine.issues import Issue
 from workbook_engine.workspace import Workspace
 
 HEADERS = ("序号", "文件名", "发件人", "人员", "期间", "退回原因", "收到时间", "存放位置")
@@ -18,16 +19,9 @@ WIDTHS = (6, 34, 24, 16, 10, 70, 18, 40)
 
 
 def _reason_lines(reasons: dict) -> str:
-    lines = []
-    for n, issue in enumerate(reasons.get("issues", []), 1):
-        where = "，".join(part for part in (
-            f"工作表「{issue['sheet']}」" if issue.get("sheet") else "",
-            f"单元格 {issue['cell']}" if issue.get("cell") else "",
-            f"第 {issue['row']} 行" if issue.get("row") else "",
-            f"「{issue['column']}」列" if issue.get("column") else "",
-        ) if part)
-        lines.append(f"{n}. {where + '：' if where else ''}{issue['message']}")
-    return "\n".join(lines)
+    """The stored issues, numbered, placed as Issue prints them (the file has its own column)."""
+    issues = [Issue(**{**issue, "file": ""}) for issue in reasons.get("issues", [])]
+    return "\n".join(f"{n}. {issue}" for n, issue in enumerate(issues, 1))
 
 
 def returns_rows(conn, day: dt.date) -> list[tuple]:

@@ -67,12 +67,6 @@ def _connection(workspace: Workspace, conn):
         yield own
 
 
-def _rows_frame(conn, months: list[str]) -> pd.DataFrame:
-    columns = ["edition", "month", "staff_id", "assessed", "items", "deduction", "reason",
-               "sheet_row", "rater_id", "file"]
-    return pd.DataFrame(store.monthly_rows_of(conn, months), columns=columns)
-
-
 def _weekly_frame(conn, months: list[str]) -> pd.DataFrame:
     columns = ["staff_id", "week", "month", "chief_grade", "leader_grade", "file"]
     return pd.DataFrame(store.weekly_rows_of(conn, months), columns=columns)
@@ -90,7 +84,7 @@ class MonthResult:
 def compute_month(workspace: Workspace, month: Month, conn=None) -> MonthResult:
     inputs = load_inputs(workspace)
     with _connection(workspace, conn) as conn:
-        rows = _rows_frame(conn, [str(month)])
+        rows = store.monthly_rows_of(conn, [str(month)])
         weekly = _weekly_frame(conn, [str(month)])
         waiting = pending_problems(conn, [str(month)])
     scores, problems = monthly_scores(rows, inputs.roster, inputs.policy, str(month))
