@@ -67,6 +67,7 @@ def write_report(workspace: Workspace, scope: str, period_text: str,
     """The period's report: rebuilt while open, the kept signed bytes once frozen."""
     spec = SCOPES[scope]
     period = spec.parse(period_text)
+    workspace.check_period(period)
     kept = signed_report(workspace, scope, str(period))
     target = spec.path(workspace, period)
     if kept is not None and kept.is_file():
@@ -84,6 +85,7 @@ def sign_off(workspace: Workspace, scope: str, period_text: str, by: str,
     """Sign the period off: make the signed report, keep it, log it, freeze the period."""
     spec = SCOPES[scope]
     period = spec.parse(period_text)
+    workspace.check_period(period)
     by = by.strip()
     if not by:
         raise SignOffError("请用 --by 写明签批人姓名")
