@@ -290,19 +290,23 @@ class Smtp:
 
 def start_smtp(dovecot: Dovecot, security: str, user: str, password: str = SECRET,
                size_limit: int = 10 * 1024 * 1024) -> Smtp:
+    import logging
+
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
     def authenticator(server, session, envelope, mechanism, auth_data):
         """The office logs in with `password`; staff mailboxes with SECRET."""
         if not isinstance(auth_data, LoginPassword):
-            return AuthResult(success=False)
+            return AuthResult(success=False, handled=False)
         login, given = auth_data.login.decode(), auth_data.password.decode("utf-8")
         expected = password if login == user else SECRET if login in dovecot.users else None
-        return AuthResult(success=expected is not None and given == expected)
+        ok = expected is not None and given == expected
+        return AuthResult(success=ok, handled=False)  # handled=False: the server says 535
 
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(str(dovecot.cert), str(dovecot.folder / "key.pem"))
+    logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd's per-session chatter
     handler = DeliveringHandler(dovecot)
     port = free_port()
     options = dict(hostname="127.0.0.1", port=port, authenticator=authenticator,
@@ -329,3 +333,56 @@ def mail_toml(dovecot: Dovecot, smtp: Smtp | None, office: str, *, imap_security
     text += (f'[imap]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "{imap_security}"\n'
              f'user = "{office}"\nfolder = "{folder}"\n{ca}')
     return text
+
+
+class CuttingProxy:
+    """A TCP proxy to a server that cuts every connection once `cut_after` bytes have come
+    back from the server: a server (or a network) that drops in the middle of a transfer."""
+
+    def __init__(self, target_port: int, cut_after: int):
+        import threading
+
+        self.target_port, self.cut_after = target_port, cut_after
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.cuts = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            threading.Thread(target=self._pump, args=(client, upstream, None), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, self.cut_after),
+                             daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket, limit: int | None) -> None:
+        passed = 0
+        try:
+            while True:
+                data = source.recv(4096)
+                if not data:
+                    break
+                if limit is not None and passed + len(data) > limit:
+                    target.sendall(data[: limit - passed])
+                    self.cuts += 1
+                    break
+                target.sendall(data)
+                passed += len(data)
+        except OSError:
+            pass
+        for sock in (source, target):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def stop(self) -> None:
+        self.listener.close()

@@ -5,132 +5,20 @@ Real servers: Dovecot (IMAP) and aiosmtpd (SMTP) delivering into Dovecot, on 127
 
 from __future__ import annotations
 
-import base64
-import email
-import email.policy
-import smtplib
-from email.message import EmailMessage
-from pathlib import Path
+import functools
 
-import openpyxl
 import pytest
-from click.testing import CliRunner
 from fill import fill_weekly
-from mailservers import SECRET, mail_toml, start_dovecot, start_smtp
+from mailoffice import OFFICE, attachments, parsed, reply, run
 
 from workbook_engine import store
-from workbook_engine.cli import main
-from workbook_engine.workspace import Workspace, init_workspace
 
 pytestmark = pytest.mark.mailserver
-
-OFFICE = "kaohe@bureau.test"
-PEOPLE_HEADER = ["工号", "姓名", "股室", "职务类别", "参加工作时间", "在岗状态", "参加考核",
-                 "参加排名", "邮箱"]
-PEOPLE = [
-    ("L0", "赵局", "局领导", "局长", "1990-07-01", "在岗", "否", "否", "zhaoju@bureau.test"),
-    ("L1", "钱副", "局领导", "分管领导", "1995-08-01", "在岗", "", "", "qianfu@bureau.test"),
-    ("1001", "李办", "办公室", "股室长", "2005-07-01", "在岗", "", "", "liban@bureau.test"),
-    ("1002", "周一", "办公室", "一般干部职工", "2016-07-01", "在岗", "", "", "zhouyi@bureau.test"),
-    ("1003", "吴二", "办公室", "一般干部职工", "2018-07-01", "在岗", "", "", "Wuer＠bureau.test"),
-    ("1004", "孙三", "办公室", "一般干部职工", "2019-07-01", "在岗", "", "", ""),
-]
-SECTIONS = [("办公室", "1001", "L1")]
-
-
-def write_roster(path: Path, people=PEOPLE) -> None:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "人员"
-    sheet.append(PEOPLE_HEADER)
-    for row in people:
-        sheet.append(list(row))
-    sections = workbook.create_sheet("股室")
-    sections.append(["股室", "股室长工号", "分管领导工号"])
-    for row in SECTIONS:
-        sections.append(list(row))
-    workbook.save(path)
-
-
-@pytest.fixture(scope="module")
-def dovecot(tmp_path_factory):
-    server = start_dovecot(tmp_path_factory.mktemp("dovecot"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def office(tmp_path, dovecot):
-    """A workspace of five assessed people with addresses, its mailbox and an SMTP server."""
-    init_workspace(tmp_path / "ws", 2026)
-    workspace = Workspace((tmp_path / "ws").resolve())
-    write_roster(workspace.roster_path)
-    for row in PEOPLE:
-        if row[-1]:
-            dovecot.add_user(row[-1].replace("＠", "@").lower())
-    dovecot.add_user(OFFICE)
-    smtp = start_smtp(dovecot, "starttls", OFFICE)
-    (workspace.root / "mail.toml").write_text(mail_toml(dovecot, smtp, OFFICE), encoding="utf-8")
-    yield workspace, smtp
-    smtp.stop()
-
-
-def run(workspace: Workspace, *args: str, code: int = 0):
-    env = {"WORKBOOK_ENGINE_MAIL_PASSWORD": SECRET}
-    result = CliRunner().invoke(main, ["-w", str(workspace.root), *args], env=env)
-    assert result.exit_code == code, result.output
-    return result.output
-
-
-def parsed(raw: bytes) -> EmailMessage:
-    return email.message_from_bytes(raw, policy=email.policy.default)
-
-
-def attachments(message: EmailMessage) -> dict[str, bytes]:
-    return {part.get_filename(): part.get_content() for part in message.iter_attachments()}
-
-
-def reply(person: str, address: str, files: dict[str, bytes], subject="回复：周考评表") -> None:
-    """A member of staff sends their filled form back through the SMTP server."""
-    message = EmailMessage()
-    message["From"] = f"{person} <{address}>"
-    message["To"] = OFFICE
-    message["Subject"] = subject
-    message.set_content("考核办：附件是填好的表格。")
-    for name, data in files.items():
-        message.add_attachment(data, maintype="application",
-                               subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                               filename=name)
-    smtp = _smtp_client()
-    try:
-        token = base64.b64encode(f"\0{address}\0{SECRET}".encode()).decode()
-        assert smtp.docmd("AUTH", f"PLAIN {token}")[0] == 235  # UTF-8 password
-        smtp.send_message(message)
-    finally:
-        smtp.quit()
-
-
-_SMTP_PORT: list[int] = []
-
-
-def _smtp_client() -> smtplib.SMTP:
-    import ssl
-
-    from mailservers import Dovecot  # noqa: F401 - documentation of where the cert comes from
-
-    client = smtplib.SMTP("127.0.0.1", _SMTP_PORT[-1], timeout=20)
-    client.starttls(context=ssl.create_default_context(cafile=_CERT[-1]))
-    client.ehlo()
-    return client
-
-
-_CERT: list[str] = []
 
 
 def test_a_week_by_mail_round_trip(office, dovecot, tmp_path):
     workspace, smtp = office
-    _SMTP_PORT.append(smtp.port)
-    _CERT.append(str(dovecot.cert))
+    send_back = functools.partial(reply, smtp_port=smtp.port, cert=dovecot.cert)
     run(workspace, "forms", "weekly", "--week", "2026-W10")
 
     out = run(workspace, "mail", "send", "--week", "2026-W10")
@@ -155,14 +43,14 @@ def test_a_week_by_mail_round_trip(office, dovecot, tmp_path):
         forms[sid].write_bytes(files[expected])
 
     filled = tmp_path / "filled"
-    reply("周一", "zhouyi@bureau.test", {"周一-第10周.xlsx": fill_weekly(
+    send_back("周一", "zhouyi@bureau.test", {"周一-第10周.xlsx": fill_weekly(
         forms["1002"], filled / "a.xlsx", chief=("优秀", "李办"), leader=("称职", "钱副"),
         log=["整理档案"] * 5).read_bytes()})
-    reply("吴二", "wuer@bureau.test", {"吴二.xlsx": fill_weekly(
+    send_back("吴二", "wuer@bureau.test", {"吴二.xlsx": fill_weekly(
         forms["1003"], filled / "b.xlsx", log=["接待来访"] * 5).read_bytes()})
-    reply("李办", "liban@bureau.test", {"李办 周考评表.xlsx": fill_weekly(
+    send_back("李办", "liban@bureau.test", {"李办 周考评表.xlsx": fill_weekly(
         forms["1001"], filled / "c.xlsx", leader=("优秀", "钱副"), log=["统筹"] * 5).read_bytes()})
-    reply("钱副", "qianfu@bureau.test", {"钱副.xlsx": b"this is not a workbook at all"})
+    send_back("钱副", "qianfu@bureau.test", {"钱副.xlsx": b"this is not a workbook at all"})
 
     out = run(workspace, "mail", "fetch")
     assert "新存入 inbox/ 4 封" in out

@@ -531,9 +531,9 @@ def fetched_uids(conn: sqlite3.Connection, account: str, folder: str,
     return {row[0] for row in rows}
 
 
-def fetched_message_ids(conn: sqlite3.Connection, account: str) -> set[str]:
-    rows = conn.execute("SELECT message_id FROM mail_fetched WHERE account = ?"
-                        " AND message_id != ''", (account,))
+def fetched_message_ids(conn: sqlite3.Connection) -> set[str]:
+    """Message-IDs of every message fetched so far (from any mailbox or folder)."""
+    rows = conn.execute("SELECT message_id FROM mail_fetched WHERE message_id != ''")
     return {row[0] for row in rows}
 
 

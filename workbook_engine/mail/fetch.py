@@ -41,7 +41,8 @@ class FetchReport:
 
 
 def account_of(server: Server) -> str:
-    return f"{server.user}@{server.host}:{server.port}"
+    """The mailbox (user at host); not the port, which may change with the security mode."""
+    return f"{server.user}@{server.host}"
 
 
 def file_name(server: Server, uidvalidity: int, uid: int) -> str:
@@ -66,7 +67,7 @@ def fetch_new(workspace: Workspace, conn, server: Server, password: str | None,
             pending = [uid for uid in session.all_uids() if uid not in known]
             report.known = len(known)
             ids = session.message_ids(pending)
-            saved_ids = store.fetched_message_ids(conn, account)
+            saved_ids = store.fetched_message_ids(conn)
             for uid in progress(list(pending)):
                 _one(workspace, conn, session, server, uid, ids.get(uid, ""), saved_ids, report)
                 pending.remove(uid)

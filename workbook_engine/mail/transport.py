@@ -83,6 +83,8 @@ def step(server: Server, name: str):
     except MailFault:
         raise
     except _NETWORK as error:
+        if isinstance(error, ssl.SSLError):
+            name = "加密握手（TLS）"
         raise MailFault(server, name, network_reason(error)) from error
 
 
