@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from workbook_engine.ingest.lock import workspace_lock
 from workbook_engine.issues import InputError, Issue, has_errors
+from workbook_engine.lock import workspace_lock
 from workbook_engine.mail import forms, remind, returns
 from workbook_engine.mail.addresses import Addresses, load_addresses
 from workbook_engine.mail.config import MAIL_FILE, MailConfig, load_mail_config

@@ -1,6 +1,6 @@
 """`mail remind`: only to those whose form is missing and to reviewers a form waits for.
 
-The states come from `status` (ingest/status.py: week_states, month_editions), so a
+The states come from `status` (reports/status.py: week_states, month_editions), so a
 reminder goes exactly to the people `status` shows as 未交, and to the 股室长 or 分管领导
 named in its 待初评（…）/ 待评定（…）. Each person gets at most one reminder a day (the
 key holds the day); `--force` sends again.
@@ -15,13 +15,13 @@ import datetime as dt
 from collections import defaultdict
 
 from workbook_engine.forms.outbox import monthly_plan, weekly_plan
-from workbook_engine.ingest.status import NOT_IN, WAIT_INITIAL, month_editions, week_states
 from workbook_engine.mail import texts
 from workbook_engine.mail.addresses import Addresses
 from workbook_engine.mail.compose import Outgoing
 from workbook_engine.mail.forms import deadlines
 from workbook_engine.mail.outgoing import NoAddress, SendReport
 from workbook_engine.periods import Month, Week
+from workbook_engine.reports.status import NOT_IN, WAIT_INITIAL, month_editions, week_states
 from workbook_engine.workspace import Workspace
 
 ACTION = "remind"

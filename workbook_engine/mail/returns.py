@@ -1,6 +1,6 @@
 """`mail returns`: each file on the returns list goes back to the address it came from, once.
 
-The reasons are the returns list's own text (reports/returns.py). One message per sender
+The reasons are the returns list's own text (ingest/returns.py). One message per sender
 per run lists all of that sender's refused files; the log marks each file (`file:<id>`),
 so a file is answered once, however often this runs. Files dropped into inbox/ by hand
 have no sender and are listed; so are senders that are automatic (Auto-Submitted,
@@ -13,11 +13,11 @@ from collections import defaultdict
 from email.utils import parseaddr
 
 from workbook_engine import store
+from workbook_engine.ingest.returns import returned_files
 from workbook_engine.mail import texts
 from workbook_engine.mail.compose import Outgoing
 from workbook_engine.mail.config import valid_address
 from workbook_engine.mail.outgoing import NoAddress, SendReport
-from workbook_engine.reports.returns import returned_files
 
 ACTION = "returns"
 _ROBOTS = ("mailer-daemon", "postmaster", "no-reply", "noreply", "do-not-reply")
