@@ -107,6 +107,7 @@ ssl_key = <{key}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
+imap_id_log = *
 mail_location = maildir:~/Maildir
 passdb {{
   driver = passwd-file

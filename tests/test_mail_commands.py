@@ -55,3 +55,64 @@ def test_usage_mistakes(office):
     (workspace.root / "mail.toml").unlink()
     out = run(workspace, "mail", "send", "--week", "2026-W10", code=1)
     assert "找不到邮箱设置文件" in out
+
+
+def test_smtp_ssl_and_imap_starttls(tmp_path, dovecot):
+    """The other two security modes: implicit TLS for SMTP, STARTTLS for IMAP."""
+    import functools
+
+    from fill import fill_weekly
+    from mailoffice import OFFICE, make_office, reply
+    from mailservers import mail_toml
+
+    workspace, smtp = make_office(tmp_path / "ws", dovecot, security="ssl")
+    try:
+        (workspace.root / "mail.toml").write_text(
+            mail_toml(dovecot, smtp, OFFICE, imap_security="starttls"), encoding="utf-8")
+        run(workspace, "forms", "weekly", "--week", "2026-W10")
+        assert "本次发送 4 封" in run(workspace, "mail", "send", "--week", "2026-W10")
+        (_, raw, _), = dovecot.messages("zhouyi@bureau.test")
+        (name, data), = attachments(parsed(raw)).items()
+        (tmp_path / name).write_bytes(data)
+        filled = fill_weekly(tmp_path / name, tmp_path / "filled.xlsx", log=["工作"] * 5)
+        starttls = start_smtp_for_staff(dovecot)
+        try:
+            functools.partial(reply, smtp_port=starttls.port, cert=dovecot.cert)(
+                "周一", "zhouyi@bureau.test", {name: filled.read_bytes()})
+        finally:
+            starttls.stop()
+        out = run(workspace, "mail", "fetch")
+        assert "新存入 inbox/ 1 封" in out and "已接收 1 份" in out
+    finally:
+        smtp.stop()
+
+
+def start_smtp_for_staff(dovecot):
+    from mailoffice import OFFICE
+    from mailservers import start_smtp
+
+    return start_smtp(dovecot, "starttls", OFFICE)
+
+
+def test_returns_answer_staff_but_not_strangers_or_robots(office, dovecot):
+    """A staff member's mail without a form is answered; a newsletter and a bounce are not."""
+    from email.message import EmailMessage
+
+    from mailoffice import OFFICE
+
+    workspace, _ = office
+    for sender, subject in (("周一 <zhouyi@bureau.test>", "表格"),
+                            ("新闻 <news@elsewhere.test>", "本周资讯"),
+                            ("MAILER-DAEMON <mailer-daemon@bureau.test>", "Undelivered")):
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = sender, OFFICE, subject
+        message.set_content("没有附件")
+        dovecot.deliver(OFFICE, message.as_bytes())
+    out = run(workspace, "mail", "fetch")
+    assert "新存入 inbox/ 3 封" in out and "退回 3 份" in out
+    out = run(workspace, "mail", "returns")
+    assert "本次发送 1 封" in out
+    assert "来自花名册以外的 news@elsewhere.test，且没有表格附件，不回复" in out
+    assert "mailer-daemon@bureau.test（自动发信地址），不回复" in out
+    (_, raw, _), = dovecot.messages("zhouyi@bureau.test")
+    assert "邮件中没有 Excel 附件" in parsed(raw).get_body(("plain",)).get_content()

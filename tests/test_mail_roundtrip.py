@@ -9,7 +9,7 @@ import functools
 
 import pytest
 from fill import fill_weekly
-from mailoffice import OFFICE, attachments, parsed, reply, run
+from mailoffice import OFFICE, SECRET, attachments, parsed, reply, run
 
 from workbook_engine import store
 
@@ -90,6 +90,10 @@ def test_a_week_by_mail_round_trip(office, dovecot, tmp_path):
     assert answer["Subject"].startswith("退回：「钱副.xlsx」") and "钱副.xlsx" in text
     assert "本次发送 0 封" in run(workspace, "mail", "returns")
     assert len(dovecot.messages("qianfu@bureau.test")) == 3
+    # the IMAP ID command went to the server (NetEase needs it); the password nowhere on disk
+    assert "ID sent: name=workbook-engine" in (dovecot.folder / "dovecot.log").read_text()
+    secret = SECRET.encode()
+    assert not [p for p in workspace.root.rglob("*") if p.is_file() and secret in p.read_bytes()]
     with workspace.connect() as conn:
         log = store.mail_log_of(conn)
     assert [(e["action"], e["outcome"]) for e in log].count(("send", "sent")) == 4

@@ -41,7 +41,7 @@ def returns_rows(conn, day: dt.date) -> list[tuple]:
 
 def returned_files(conn) -> list[dict]:
     """Every file on any day's returns list, with the sender and the list's reason text
-    (for `mail returns`): id, name, sender, person, period, reasons, received_at."""
+    (for `mail returns`): id, name, sender, person, period, reasons, codes, received_at."""
     entries = []
     for entry in store.returnable_files(conn):
         reasons = json.loads(entry["reasons"] or "{}")
@@ -50,6 +50,7 @@ def returned_files(conn) -> list[dict]:
         entries.append({"id": entry["id"], "name": entry["original_path"],
                         "sender": entry["sender"], "person": reasons.get("person", ""),
                         "period": reasons.get("period", ""), "reasons": _reason_lines(reasons),
+                        "codes": [issue["code"] for issue in reasons["issues"]],
                         "received_at": entry["received_at"].replace("T", " ")})
     return entries
 

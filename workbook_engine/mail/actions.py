@@ -73,9 +73,12 @@ def send_returns(workspace: Workspace, password: Password, progress: Progress) -
     config = mail_config(workspace)
     server = config.need("smtp")
     policy = workspace.policy()
+    found, _ = load_addresses(workspace.roster_path)  # only to recognise staff senders
+    known = {address.lower() for address in found.by_id.values()}
     report = SendReport(returns.ACTION)
     with _lock(workspace), workspace.connect() as conn:
-        items = returns.return_items(conn, policy.unit_name, server.sender_address, report)
+        items = returns.return_items(conn, policy.unit_name, server.sender_address, known,
+                                     report)
         deliver(conn, server, password, items, report, progress)
     return report
 
