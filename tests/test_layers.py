@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("reports", ("reports",)),
     ("maintenance", ("maintenance",)),
     ("mail", ("mail",)),
-    ("commands", ("demo", "cli", "__main__")),
+    ("commands", ("demo", "cli_text", "cli", "__main__")),
 ]
 
 
