@@ -83,8 +83,9 @@ class Workspace:
         """The workspace's policy; InputError with every problem when it is wrong."""
         return load_policy(self.policy_path)
 
-    def roster(self) -> tuple[Roster, list[Issue]]:
-        return load_roster(self.roster_path)
+    def roster(self, year: int | None = None) -> tuple[Roster, list[Issue]]:
+        """The roster with its changes of the year (the policy's year unless given)."""
+        return load_roster(self.roster_path, year if year is not None else self.policy().year)
 
     def connect(self) -> sqlite3.Connection:
         return store.connect(self.store_path)

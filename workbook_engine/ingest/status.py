@@ -36,6 +36,7 @@ def _rejected_by_person(conn, periods: list[str]) -> Counter:
 
 
 def week_status(conn, roster: Roster, week: Week) -> StatusTable:
+    roster = roster.for_period(week)  # the bureau on the week's Thursday
     forms = store.weekly_forms_of(conn, str(week))
     rejected = _rejected_by_person(conn, [str(week)])
     table = StatusTable(f"{week.label} 周考评表收取情况",
@@ -65,6 +66,7 @@ def week_status(conn, roster: Roster, week: Week) -> StatusTable:
 
 
 def month_status(conn, roster: Roster, policy: Policy, month: Month) -> list[StatusTable]:
+    roster = roster.for_period(month)  # everyone in post on a working day of the month
     editions = store.monthly_forms_of(conn, str(month))
     raters = StatusTable(f"{month.label} 月考评表收取情况", ("评分表", "评分人", "状态", "文件"))
     for rater in roster.final_raters():
@@ -78,11 +80,13 @@ def month_status(conn, roster: Roster, policy: Policy, month: Month) -> list[Sta
     raters.summary = f"应交 {len(raters.rows)} 份，未交 {missing} 份"
     weeks = [str(w) for w in month.weeks()]
     grades = store.weekly_grades(conn, weeks)
+    weeks_of = {p.staff_id: [str(w) for w in roster.weeks_in_post(p.staff_id, month.weeks())]
+                for p in roster.assessed()}
     rejected = _rejected_by_person(conn, weeks + [str(month)])
     weekly = StatusTable(f"{month.label} 各周周考评情况", ("工号", "姓名", "股室", "周考评情况", "被退回"))
     for person in roster.assessed():
-        summary = weekly_summary([grades.get((person.staff_id, w)) for w in weeks],
-                                 policy.grade_names)
+        summary = weekly_summary([grades.get((person.staff_id, w))
+                                  for w in weeks_of[person.staff_id]], policy.grade_names)
         returned = rejected.get(f"{person.name}（{person.staff_id}）", 0)
         weekly.rows.append((person.staff_id, person.name, person.section, summary,
                             f"{returned} 次" if returned else ""))

@@ -16,12 +16,12 @@ import pandas as pd
 from workbook_engine import store
 from workbook_engine.issues import WARNING, InputError, Issue, has_errors
 from workbook_engine.ledger import Ledger, load_ledger
-from workbook_engine.periods import Month, Quarter, Year, parse_week
+from workbook_engine.periods import Month, Quarter, Year, parse_month, parse_week
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 from workbook_engine.scoring.annual import annual_scores
 from workbook_engine.scoring.leave import leave_points
-from workbook_engine.scoring.monthly import monthly_scores, talk_list
+from workbook_engine.scoring.monthly import monthly_scores, not_in_post_lines, talk_list
 from workbook_engine.scoring.points import activity_points, document_points
 from workbook_engine.scoring.quarterly import quarterly_summary, section_averages
 from workbook_engine.workspace import Workspace
@@ -79,6 +79,7 @@ class MonthResult:
     talk: pd.DataFrame
     weekly: pd.DataFrame
     problems: list[Issue]
+    roster: Roster | None = None  # the bureau of the month (in post on any working day)
 
 
 def compute_month(workspace: Workspace, month: Month, conn=None) -> MonthResult:
@@ -87,9 +88,10 @@ def compute_month(workspace: Workspace, month: Month, conn=None) -> MonthResult:
         rows = store.monthly_rows_of(conn, [str(month)])
         weekly = _weekly_frame(conn, [str(month)])
         waiting = pending_problems(conn, [str(month)])
-    scores, problems = monthly_scores(rows, inputs.roster, inputs.policy, str(month))
+    roster = inputs.roster.for_period(month)
+    scores, problems = monthly_scores(rows, roster, inputs.policy, str(month))
     return MonthResult(month, scores, talk_list(scores, inputs.policy), weekly,
-                       inputs.problems + waiting + problems)
+                       inputs.problems + waiting + problems, roster)
 
 
 @dataclass
@@ -101,14 +103,20 @@ class QuarterResult:
     problems: list[Issue]
 
 
-def _all_months(rows: list[dict], inputs: Inputs, months: list[str]):
+def _all_months(rows: list[dict], inputs: Inputs, months: list[str], period_roster: Roster):
+    """Each month scored on the bureau of that month; a person of the period not in post in
+    a month gets a 未在岗 line for it (never 未交, never in a mean)."""
     frames, problems = [], []
     by_month: dict[str, list[dict]] = {month: [] for month in months}
     for row in rows:
         by_month.setdefault(row["month"], []).append(row)
     for month in months:
-        scores, found = monthly_scores(by_month[month], inputs.roster, inputs.policy, month)
+        roster = inputs.roster.for_period(parse_month(month))
+        scores, found = monthly_scores(by_month[month], roster, inputs.policy, month)
         frames.append(scores)
+        absent = not_in_post_lines(period_roster, roster, month)
+        if not absent.empty:
+            frames.append(absent)
         problems += found
     return pd.concat(frames, ignore_index=True), problems
 
@@ -126,8 +134,9 @@ def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None) -> Quarte
             person = entry["reasons"].get("person", "")
             staff_id = person.rsplit("（", 1)[-1].rstrip("）") if "（" in person else person
             rejected[staff_id] += 1
-    monthly, problems = _all_months(rows, inputs, months)
-    summary = quarterly_summary(monthly, weekly, rejected, inputs.roster, inputs.policy, quarter)
+    roster = inputs.roster.for_period(quarter)
+    monthly, problems = _all_months(rows, inputs, months, roster)
+    summary = quarterly_summary(monthly, weekly, rejected, roster, inputs.policy, quarter)
     return QuarterResult(quarter, summary, section_averages(summary, inputs.policy), monthly,
                          inputs.problems + waiting + problems)
 
@@ -150,16 +159,17 @@ def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
     with _connection(workspace, conn) as conn:
         rows = store.monthly_rows_of(conn, months)
         waiting = pending_problems(conn, months)
-    monthly, problems = _all_months(rows, inputs, months)
+    roster = inputs.roster.for_period(year)  # everyone in post at some time of the year
+    monthly, problems = _all_months(rows, inputs, months, roster)
     ledger, ledger_issues = load_ledger(workspace.ledger_path, inputs.roster, inputs.policy)
     name = workspace.ledger_path.name
-    leave, leave_problems = leave_points(ledger.leave, inputs.roster, inputs.policy, name)
+    leave, leave_problems = leave_points(ledger.leave, roster, inputs.policy, name)
     points = pd.concat([
         document_points(ledger.documents, inputs.roster, name),
         activity_points(ledger.activities, inputs.policy.activity_points, name),
         leave,
     ], ignore_index=True)
-    annual, annual_problems = annual_scores(monthly, points, inputs.roster, inputs.policy, pool)
+    annual, annual_problems = annual_scores(monthly, points, roster, inputs.policy, pool)
     return YearResult(year, annual, points, monthly, ledger,
                       inputs.problems + waiting + problems + leave_problems + annual_problems,
                       ledger_issues)

@@ -19,6 +19,7 @@ from workbook_engine.roster import Roster
 from workbook_engine.scoring.frames import records
 
 SCORED, NOT_ASSESSED, INCOMPLETE, MISSING = "已考核", "未考核", "不完整", "未交"
+NOT_IN_POST = "未在岗"  # a month outside someone's time in post (before 调入, after 调出/离岗)
 COLUMNS = ("staff_id", "name", "section", "month", "status", "leader_score", "office_score",
            "deduction", "score", "grade", "reason", "leader_source", "office_source")
 
@@ -98,6 +99,20 @@ def monthly_scores(rows: pd.DataFrame | list[dict], roster: Roster, policy: Poli
                 message=f"{person.name}（{person.staff_id}）{month} 的月考评表未交齐，本月未计分"))
         lines.append(line)
     return pd.DataFrame(lines, columns=list(COLUMNS), dtype=object), problems
+
+
+def not_in_post_lines(period_roster: Roster, month_roster: Roster, month: str) -> pd.DataFrame:
+    """A 未在岗 line for each person of the period who was not in post in `month`."""
+    in_month = {p.staff_id for p in month_roster.assessed()}
+    lines = []
+    for person in period_roster.assessed():
+        if person.staff_id not in in_month:
+            line = dict.fromkeys(COLUMNS, None)
+            line.update(staff_id=person.staff_id, name=person.name, section=person.section,
+                        month=month, status=NOT_IN_POST, reason="", grade="",
+                        leader_source="", office_source="")
+            lines.append(line)
+    return pd.DataFrame(lines, columns=list(COLUMNS), dtype=object)
 
 
 def talk_list(scores: pd.DataFrame, policy: Policy) -> pd.DataFrame:
