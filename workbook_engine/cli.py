@@ -448,6 +448,8 @@ def rebuild(ctx: click.Context, replace: bool) -> None:
     workspace = _workspace(ctx)
     result = run_rebuild(workspace, replace=replace)
     click.echo(f"已从 archive/ 的 {result.files} 个文件重建数据库。")
+    if result.signoffs_restored:
+        click.echo(f"已按 archive/签批记录.jsonl 恢复 {result.signoffs_restored} 项签批。")
     if result.identical:
         click.echo("与当前数据库一致：计分所依据的表格完全相同。")
     else:
@@ -458,6 +460,8 @@ def rebuild(ctx: click.Context, replace: bool) -> None:
             click.echo(f"  只在重建结果中：{key}（可能是已签批期间的待修订表格）")
         for key in result.changed:
             click.echo(f"  内容不同：{key}")
+        for text in result.signoffs_differ:
+            click.echo(f"  {text}")
     if result.replaced_backup:
         click.echo(f"已替换当前数据库；原数据库备份在 {result.replaced_backup}")
     else:

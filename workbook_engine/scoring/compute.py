@@ -6,6 +6,7 @@ functions in the sibling modules.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from decimal import Decimal
 import pandas as pd
 
 from workbook_engine import store
+from workbook_engine.frozen import roster_from_json
 from workbook_engine.issues import WARNING, InputError, Issue, has_errors
 from workbook_engine.ledger import Ledger, load_ledger
 from workbook_engine.periods import Month, Quarter, Year, parse_month, parse_week
@@ -88,7 +90,8 @@ def compute_month(workspace: Workspace, month: Month, conn=None) -> MonthResult:
         rows = store.monthly_rows_of(conn, [str(month)])
         weekly = _weekly_frame(conn, [str(month)])
         waiting = pending_problems(conn, [str(month)])
-    roster = inputs.roster.for_period(month)
+        frozen = store.frozen_states(conn, [str(month)])
+    roster = month_roster(inputs, str(month), frozen)
     scores, problems = monthly_scores(rows, roster, inputs.policy, str(month))
     return MonthResult(month, scores, talk_list(scores, inputs.policy), weekly,
                        inputs.problems + waiting + problems, roster)
@@ -103,7 +106,32 @@ class QuarterResult:
     problems: list[Issue]
 
 
-def _all_months(rows: list[dict], inputs: Inputs, months: list[str], period_roster: Roster):
+def month_roster(inputs: Inputs, month: str, frozen: dict[str, str]) -> Roster:
+    """The bureau of a month: as kept at its sign-off while it is signed off, else the
+    roster's state for the month."""
+    if month in frozen:
+        return roster_from_json(frozen[month], inputs.roster.history)
+    return inputs.roster.for_period(parse_month(month))
+
+
+def period_roster(inputs: Inputs, period, frozen: dict[str, str]) -> Roster:
+    """The bureau of a quarter or year; people of a signed month stay in it whatever the
+    roster says now (frozen means frozen)."""
+    roster = inputs.roster.for_period(period)
+    extra = {}
+    for text in frozen.values():
+        for person in roster_from_json(text).assessed():
+            now = roster.person(person.staff_id)
+            if (now is None or not (now.in_post and now.assessed)) and \
+                    person.staff_id not in extra:
+                extra[person.staff_id] = person
+    if not extra:
+        return roster
+    return dataclasses.replace(roster, people={**roster.people, **extra})
+
+
+def _all_months(rows: list[dict], inputs: Inputs, months: list[str], period_roster: Roster,
+                frozen: dict[str, str]):
     """Each month scored on the bureau of that month; a person of the period not in post in
     a month gets a 未在岗 line for it (never 未交, never in a mean)."""
     frames, problems = [], []
@@ -111,7 +139,7 @@ def _all_months(rows: list[dict], inputs: Inputs, months: list[str], period_rost
     for row in rows:
         by_month.setdefault(row["month"], []).append(row)
     for month in months:
-        roster = inputs.roster.for_period(parse_month(month))
+        roster = month_roster(inputs, month, frozen)
         scores, found = monthly_scores(by_month[month], roster, inputs.policy, month)
         frames.append(scores)
         absent = not_in_post_lines(period_roster, roster, month)
@@ -128,14 +156,15 @@ def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None) -> Quarte
         rows = store.monthly_rows_of(conn, months)
         weekly = _weekly_frame(conn, months)
         waiting = pending_problems(conn, months)
+        frozen = store.frozen_states(conn, months)
         weeks = [str(w) for m in quarter.months() for w in m.weeks()]
         rejected = Counter()
         for entry in store.rejected_for_periods(conn, weeks):
             person = entry["reasons"].get("person", "")
             staff_id = person.rsplit("（", 1)[-1].rstrip("）") if "（" in person else person
             rejected[staff_id] += 1
-    roster = inputs.roster.for_period(quarter)
-    monthly, problems = _all_months(rows, inputs, months, roster)
+    roster = period_roster(inputs, quarter, frozen)
+    monthly, problems = _all_months(rows, inputs, months, roster, frozen)
     summary = quarterly_summary(monthly, weekly, rejected, roster, inputs.policy, quarter)
     return QuarterResult(quarter, summary, section_averages(summary, inputs.policy), monthly,
                          inputs.problems + waiting + problems)
@@ -159,8 +188,9 @@ def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
     with _connection(workspace, conn) as conn:
         rows = store.monthly_rows_of(conn, months)
         waiting = pending_problems(conn, months)
-    roster = inputs.roster.for_period(year)  # everyone in post at some time of the year
-    monthly, problems = _all_months(rows, inputs, months, roster)
+        frozen = store.frozen_states(conn, months)
+    roster = period_roster(inputs, year, frozen)  # everyone in post at some time of the year
+    monthly, problems = _all_months(rows, inputs, months, roster, frozen)
     ledger, ledger_issues = load_ledger(workspace.ledger_path, inputs.roster, inputs.policy)
     name = workspace.ledger_path.name
     leave, leave_problems = leave_points(ledger.leave, roster, inputs.policy, name)
