@@ -48,3 +48,43 @@ def test_demo_never_overwrites_a_folder_that_is_not_a_demo(tmp_path):
     assert result.exit_code == 1
     assert "不是演示工作区" in result.output
     assert (tmp_path / "考核" / "花名册.xlsx").read_bytes() == b"office data"
+
+
+def test_next_year_from_the_demo_carries_roster_policy_and_results(tmp_path):
+    old = tmp_path / "2026"
+    assert demo(str(old), "--people", "20", "--seed", "7").exit_code == 0
+    runner = CliRunner()
+    new = tmp_path / "2027"
+    result = runner.invoke(main, ["init", str(new), "--year", "2027", "--from", str(old)])
+    assert result.exit_code == 0, result.output
+    assert "尚未签批" in result.output  # the demo year was never signed: its latest report
+    assert "2027 年的放假安排尚未填写" in result.output
+    policy = (new / "policy.toml").read_text(encoding="utf-8")
+    assert "year = 2027" in policy and "示例县住房和城乡建设局" in policy
+    roster = openpyxl.load_workbook(new / "花名册.xlsx")
+    assert roster["人员变动"].max_row == 1 and roster["分工变动"].max_row == 1
+    people = {r[0]: r for r in roster["人员"].iter_rows(min_row=2, values_only=True)}
+    old_people = {r[0]: r for r in openpyxl.load_workbook(old / "花名册.xlsx")["人员"].iter_rows(
+        min_row=2, values_only=True)}
+    assert people.keys() == old_people.keys()  # people who left stay, as 离岗
+    left = [sid for sid, r in old_people.items() if r[5] == "离岗"]
+    assert left and all(people[sid][5] == "离岗" for sid in left)
+    # the 2027 year report shows 2026 in 历年结果, as the 2026 summary had it
+    result = runner.invoke(main, ["-w", str(new), "report", "year", "2027"])
+    assert result.exit_code == 0, result.output
+    summary = {r[0]: r for r in openpyxl.load_workbook(old / "reports" / "2026_年度考核汇总.xlsx")[
+        "年度汇总"].iter_rows(min_row=2, values_only=True) if r[0]}
+    history = openpyxl.load_workbook(new / "reports" / "2027_年度考核汇总.xlsx")["历年结果"]
+    rows = list(history.iter_rows(values_only=True))
+    assert list(rows[0]) == ["工号", "姓名", "2026年度得分", "2026等次", "2026排名"]
+    got = {r[0]: r for r in rows[1:]}
+    assert got.keys() == summary.keys()
+    for staff_id, row in summary.items():
+        assert got[staff_id][2:] == (row[8], row[9], row[10]), staff_id
+    # signed, the old year is taken from its signed report and no warning is given
+    signed = runner.invoke(main, ["-w", str(old), "signoff", "year", "2026", "--by", "局长",
+                                  "--accept-problems"])
+    assert signed.exit_code == 0, signed.output
+    result = runner.invoke(main, ["init", str(tmp_path / "2027b"), "--from", str(old)])
+    assert result.exit_code == 0 and "尚未签批" not in result.output, result.output
+    assert "year = 2027" in (tmp_path / "2027b" / "policy.toml").read_text(encoding="utf-8")

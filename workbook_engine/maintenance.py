@@ -70,7 +70,8 @@ def _scratch_workspace(workspace: Workspace, folder: Path) -> Workspace:
         shutil.rmtree(folder)
     for sub in ("inbox", "outbox", "archive", "rejected", "reports", ENGINE_DIR):
         (folder / sub).mkdir(parents=True)
-    for path in (workspace.policy_path, workspace.roster_path, workspace.ledger_path):
+    for path in (workspace.policy_path, workspace.roster_path, workspace.ledger_path,
+                 workspace.holidays_path):
         if path.is_file():
             shutil.copy2(path, folder / path.name)
     return Workspace(folder)

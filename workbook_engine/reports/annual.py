@@ -10,9 +10,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from workbook_engine import store
+from workbook_engine.next_year import HISTORY_FILE, load_history
 from workbook_engine.periods import Year
 from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, Table
 from workbook_engine.reports.fingerprint import fingerprint
+from workbook_engine.reports.history import history_table
 from workbook_engine.reports.monthly import ReportOutput
 from workbook_engine.scoring.compute import YearResult, compute_year, load_inputs
 from workbook_engine.scoring.frames import records
@@ -147,8 +149,10 @@ def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = N
     with workspace.connect() as conn, store.Snapshot(conn):  # one consistent state
         result = compute_year(workspace, year, pool, conn, inputs)
         months = [str(m) for m in year.months()]
+        history_path = workspace.root / HISTORY_FILE
         print_ = fingerprint(conn, months, [workspace.policy_path, workspace.roster_path,
-                                            workspace.ledger_path])
+                                            workspace.ledger_path]
+                             + ([history_path] if history_path.is_file() else []))
     problems = result.ledger_issues + result.problems
     path = target or year_report_path(workspace, year)
     book = ReportBook(path, f"{year.label}干部职工量化考核汇总", inputs.policy.unit_name, print_)
@@ -178,6 +182,9 @@ def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = N
                grade_header=None)
     _write_candidates(book, result)
     _write_charts(book, result, inputs.policy.grade_names)
+    history, history_issues = load_history(workspace.root / HISTORY_FILE)
+    problems = problems + history_issues
+    book.table(history_table(history, list(annual["staff_id"]), year.label), grade_header=None)
     book.problems(problems)
     book.close()
     return ReportOutput(path, print_, problems)
