@@ -60,8 +60,12 @@ def _detail_rows(result: YearResult, names: dict[str, str]) -> list[list]:
 
 
 def _monthly_rows(result: YearResult) -> list[list]:
-    table: dict[str, list] = {}
+    """One row per person in the year summary's order, under their 股室 at the year's end
+    (a month outside their time in post shows 未在岗)."""
     months = [str(m) for m in result.year.months()]
+    table: dict[str, list] = {
+        r["staff_id"]: [r["staff_id"], r["name"], r["section"]] + [""] * len(months)
+        for r in records(result.annual)}
     for line in records(result.monthly):
         row = table.setdefault(line["staff_id"], [line["staff_id"], line["name"], line["section"]]
                                + [""] * len(months))
