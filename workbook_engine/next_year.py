@@ -14,26 +14,30 @@ The year report's `历年结果` sheet shows what 历年结果.xlsx holds.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from pathlib import Path
 
-import openpyxl
-
+from workbook_engine import holidays
 from workbook_engine.issues import WARNING, InputError, Issue, has_errors
-from workbook_engine.office_templates import (
-    TemplateColumn,
-    add_instructions_sheet,
-    add_table_sheet,
-    new_template,
-)
+from workbook_engine.periods import Year
 from workbook_engine.policy import parse_policy
+from workbook_engine.reports.annual import write_year_report, year_report_path
+from workbook_engine.reports.write import signed_report
+from workbook_engine.results_history import (
+    HISTORY_FILE,
+    load_history,
+    write_history,
+    year_report_rows,
+)
 from workbook_engine.roster import write_roster_template
-from workbook_engine.sheets import clean_staff_id, open_workbook, read_table
-from workbook_engine.text import clean_name, clean_text
+from workbook_engine.workspace import (
+    HOLIDAY_FILE,
+    POLICY_FILE,
+    ROSTER_FILE,
+    WorkspaceError,
+    init_workspace,
+    open_workspace,
+)
 
-HISTORY_FILE = "历年结果.xlsx"
-HISTORY_SHEET = "历年结果"
-HISTORY_HEADERS = ("年度", "工号", "姓名", "股室", "年度得分", "等次", "排名", "依据")
 _YEAR_LINE = re.compile(r"^(\s*year\s*=\s*)(\d{4})", re.MULTILINE)
 
 
@@ -63,95 +67,8 @@ def write_next_roster(path: Path, roster, year: int) -> None:
     write_roster_template(path, people=people, sections=sections)
 
 
-# ---------------------------------------------------------------------------------------
-# History of results
-# ---------------------------------------------------------------------------------------
-
-
-def load_history(path: Path) -> tuple[list[dict], list[Issue]]:
-    """The rows of 历年结果.xlsx (none when the workspace has no history)."""
-    if not path.is_file():
-        return [], []
-    workbook, issues = open_workbook(path, "history")
-    if workbook is None:
-        return [], issues
-    with workbook:
-        table, found = read_table(workbook, path.name, HISTORY_SHEET, HISTORY_HEADERS, "history")
-    issues += found
-    if table is None:
-        return [], issues
-    rows = []
-    for _number, cells in table.rows:
-        values = {h: table.value(cells, h) for h in HISTORY_HEADERS}
-        year = clean_text(values["年度"]).removesuffix("年").removesuffix(".0")
-        rows.append({"year": year, "staff_id": clean_staff_id(values["工号"]),
-                     "name": clean_name(values["姓名"]), "section": clean_name(values["股室"]),
-                     "score": _decimal(values["年度得分"]), "grade": clean_name(values["等次"]),
-                     "rank": _int(values["排名"]), "source": clean_text(values["依据"])})
-    return rows, issues
-
-
-def _decimal(value) -> Decimal | None:
-    text = clean_text(value)
-    if not text:
-        return None
-    try:
-        return Decimal(text).quantize(Decimal("0.01"))
-    except ArithmeticError:
-        return None
-
-
-def _int(value) -> int | None:
-    number = _decimal(value)
-    return int(number) if number is not None else None
-
-
-def year_report_rows(report: Path, year: int) -> list[dict]:
-    """The 年度汇总 sheet of a year report as history rows."""
-    sheet = openpyxl.load_workbook(report, read_only=True, data_only=True)["年度汇总"]
-    rows = list(sheet.iter_rows(values_only=True))
-    headers = [clean_name(h) for h in rows[0]]
-    column = {h: headers.index(h) for h in ("工号", "姓名", "股室", "年度得分", "等次", "排名")}
-    found = []
-    for row in rows[1:]:
-        if not row or not clean_text(row[column["工号"]]):
-            continue
-        found.append({"year": str(year), "staff_id": clean_staff_id(row[column["工号"]]),
-                      "name": clean_name(row[column["姓名"]]),
-                      "section": clean_name(row[column["股室"]]),
-                      "score": _decimal(row[column["年度得分"]]),
-                      "grade": clean_name(row[column["等次"]]), "rank": _int(row[column["排名"]]),
-                      "source": report.name})
-    return found
-
-
-def write_history(path: Path, rows: list[dict]) -> None:
-    workbook = new_template(path)
-    columns = [TemplateColumn(h, w, "text" if h not in ("年度得分", "排名") else "number", help_text)
-               for h, w, help_text in (
-                   ("年度", 8, "考核年度"), ("工号", 10, "工号"), ("姓名", 10, "姓名"),
-                   ("股室", 12, "当年年末所在股室"), ("年度得分", 10, "当年年度得分"),
-                   ("等次", 10, "当年年度等次"), ("排名", 8, "当年排名；未参加排名的为空"),
-                   ("依据", 30, "取自哪份年度汇总表"))]
-    ordered = sorted(rows, key=lambda r: (r["year"], r["staff_id"]))
-    values = [(r["year"], r["staff_id"], r["name"], r["section"],
-               float(r["score"]) if r["score"] is not None else None, r["grade"], r["rank"],
-               r["source"]) for r in ordered]
-    add_table_sheet(workbook, HISTORY_SHEET, columns, values)
-    add_instructions_sheet(workbook, "历年结果说明", (
-        ("用途", "历年年度考核结果，由 workbook-engine init --from 从上一年度的工作区带入，"
-                 "年度汇总表的「历年结果」工作表据此列出每人往年的年度得分、等次和排名，"
-                 "作为推荐干部人选的参考。"),
-        ("修改", "一般不需要修改；如需补充更早年份的结果，可按相同格式增加行。"),
-    ))
-    workbook.close()
-
-
 def carried_history(old, year: int) -> tuple[list[dict], list[Issue]]:
     """The old workspace's history plus its year (signed report, else its latest)."""
-    from workbook_engine.periods import Year
-    from workbook_engine.reports.annual import write_year_report, year_report_path
-    from workbook_engine.reports.signoff import signed_report
 
     rows, issues = load_history(old.root / HISTORY_FILE)
     report = signed_report(old, "year", str(year))
@@ -177,15 +94,6 @@ def check_old(old) -> None:
 
 def init_next_year(root: Path, old_root: Path, year: int | None = None):
     """Create the next year's workspace from the old one; returns (InitResult, warnings)."""
-    from workbook_engine.workspace import (
-        HOLIDAY_FILE,
-        POLICY_FILE,
-        ROSTER_FILE,
-        WorkspaceError,
-        init_workspace,
-        open_workspace,
-    )
-
     old = open_workspace(old_root)
     if Path(root).expanduser().resolve() == old.root:
         raise WorkspaceError("新年度的工作区不能与旧工作区是同一个文件夹")
@@ -198,8 +106,6 @@ def init_next_year(root: Path, old_root: Path, year: int | None = None):
     roster, _ = old.roster()
     policy_text = next_policy_text(old.policy_path.read_text(encoding="utf-8-sig"), year)
     history, warnings = carried_history(old, old_policy.year)
-    from workbook_engine import holidays
-
     prepared = {
         POLICY_FILE: lambda p: p.write_text(policy_text, encoding="utf-8"),
         ROSTER_FILE: lambda p: write_next_roster(p, roster, old_policy.year),

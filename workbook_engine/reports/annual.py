@@ -10,12 +10,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from workbook_engine import store
-from workbook_engine.next_year import HISTORY_FILE, load_history
 from workbook_engine.periods import Year
 from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, Table
 from workbook_engine.reports.fingerprint import fingerprint
 from workbook_engine.reports.history import history_table
 from workbook_engine.reports.monthly import ReportOutput
+from workbook_engine.results_history import HISTORY_FILE, load_history
 from workbook_engine.scoring.compute import YearResult, compute_year, load_inputs
 from workbook_engine.scoring.frames import records
 from workbook_engine.scoring.monthly import SCORED
