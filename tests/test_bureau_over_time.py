@@ -232,3 +232,34 @@ def test_weekly_forms_and_their_validation_follow_the_week(year_ws, tmp_path):
     assert "褚五" in status and "建管股" in status
     status = run(ws, "status", "--week", "2026-W18").output
     assert "何新" not in status
+
+
+def test_policy_keys_let_a_leaver_be_ranked_a_candidate_and_paid(year_ws):
+    import dataclasses
+
+    from workbook_engine.periods import Year
+    from workbook_engine.scoring.compute import Inputs, compute_year, load_inputs
+
+    inputs = load_inputs(year_ws)
+    policy = dataclasses.replace(inputs.policy, leavers_ranked=True, leavers_candidates=True,
+                                 leavers_in_bonus_pool=True)
+    annual = compute_year(year_ws, Year(2026), D("10000"), inputs=Inputs(policy, inputs.roster)
+                          ).annual
+    row = annual[annual["staff_id"] == "1002"].iloc[0]
+    # 9 ranked now: 95, 95, 92 (L1), 92 (周一), 90, 88, 87 ×3 → 周一 shares rank 3 with 钱副;
+    # k = floor(9 × 0.3) = 2 places, both taken by the two 95s
+    assert (row["rank"], row["candidate"], row["coefficient"]) == (3, "否", D("0.9200"))
+    assert row["amount"] is not None
+
+
+def test_leaver_keys_in_policy_toml_are_checked():
+    from workbook_engine.issues import InputError
+    from workbook_engine.policy import parse_policy, seed_policy_text
+
+    text = seed_policy_text(2026, "某局").replace("leavers_ranked = false",
+                                                  'leavers_ranked = "是"')
+    with pytest.raises(InputError) as caught:
+        parse_policy(text)
+    assert [i.key for i in caught.value.issues] == ["annual.leavers_ranked"]
+    assert parse_policy(seed_policy_text(2026, "某局").replace(
+        "leavers_in_bonus_pool = false", "leavers_in_bonus_pool = true")).leavers_in_bonus_pool

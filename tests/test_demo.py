@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal as D
+
 import openpyxl
 import pytest
 from click.testing import CliRunner
@@ -84,6 +86,12 @@ def test_demo_never_overwrites_a_folder_that_is_not_a_demo(tmp_path):
 def test_next_year_from_the_demo_carries_roster_policy_and_results(demo_year, tmp_path):
     old, _ = demo_year  # signed off at the end of this test: keep it the module's last reader
     runner = CliRunner()
+    # the old workspace carried an earlier year itself (made by hand here, as init --from does)
+    from workbook_engine.results_history import write_history
+
+    write_history(old / "历年结果.xlsx", [{
+        "year": "2025", "staff_id": "1002", "name": "老数据", "section": "局领导",
+        "score": D("93.50"), "grade": "称职", "rank": 4, "source": "2025_年度考核汇总.xlsx"}])
     new = tmp_path / "2027"
     result = runner.invoke(main, ["init", str(new), "--year", "2027", "--from", str(old)])
     assert result.exit_code == 0, result.output
@@ -106,11 +114,13 @@ def test_next_year_from_the_demo_carries_roster_policy_and_results(demo_year, tm
         "年度汇总"].iter_rows(min_row=2, values_only=True) if r[0]}
     history = openpyxl.load_workbook(new / "reports" / "2027_年度考核汇总.xlsx")["历年结果"]
     rows = list(history.iter_rows(values_only=True))
-    assert list(rows[0]) == ["工号", "姓名", "2026年度得分", "2026等次", "2026排名"]
+    assert list(rows[0]) == ["工号", "姓名", "2025年度得分", "2025等次", "2025排名",
+                             "2026年度得分", "2026等次", "2026排名"]
     got = {r[0]: r for r in rows[1:]}
     assert got.keys() == summary.keys()
     for staff_id, row in summary.items():
-        assert got[staff_id][2:] == (row[8], row[9], row[10]), staff_id
+        assert got[staff_id][5:] == (row[8], row[9], row[10]), staff_id
+    assert got["1002"][2:5] == (93.5, "称职", 4)
     # signed, the old year is taken from its signed report and no warning is given
     signed = runner.invoke(main, ["-w", str(old), "signoff", "year", "2026", "--by", "局长",
                                   "--accept-problems"])
