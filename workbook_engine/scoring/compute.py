@@ -23,7 +23,13 @@ from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 from workbook_engine.scoring.annual import annual_scores
 from workbook_engine.scoring.leave import leave_points
-from workbook_engine.scoring.monthly import monthly_scores, not_in_post_lines, talk_list
+from workbook_engine.scoring.monthly import (
+    lines_frame,
+    monthly_lines,
+    monthly_scores,
+    not_in_post_lines,
+    talk_list,
+)
 from workbook_engine.scoring.points import activity_points, document_points
 from workbook_engine.scoring.quarterly import quarterly_summary, section_averages
 from workbook_engine.workspace import Workspace
@@ -130,41 +136,39 @@ def period_roster(inputs: Inputs, period, frozen: dict[str, str]) -> Roster:
     return dataclasses.replace(roster, people={**roster.people, **extra})
 
 
-def _all_months(rows: list[dict], inputs: Inputs, months: list[str], period_roster: Roster,
-                frozen: dict[str, str]):
-    """Each month scored on the bureau of that month; a person of the period not in post in
-    a month gets a 未在岗 line for it (never 未交, never in a mean)."""
-    frames, problems = [], []
-    by_month: dict[str, list[dict]] = {month: [] for month in months}
-    for row in rows:
-        by_month.setdefault(row["month"], []).append(row)
+def _all_months(conn, inputs: Inputs, months: list[str], period: Roster,
+                frozen: dict[str, str]) -> tuple[list[dict], list[Issue]]:
+    """Every month's lines, each month scored on the bureau of that month; a person of the
+    period not in post in a month gets a 未在岗 line for it (never 未交, never in a mean).
+    The stored rows are read one month at a time (a year of a large bureau is never all in
+    memory as rows)."""
+    lines, problems = [], []
     for month in months:
         roster = month_roster(inputs, month, frozen)
-        scores, found = monthly_scores(by_month[month], roster, inputs.policy, month)
-        frames.append(scores)
-        absent = not_in_post_lines(period_roster, roster, month)
-        if not absent.empty:
-            frames.append(absent)
+        found_lines, found = monthly_lines(store.monthly_rows_of(conn, [month]), roster,
+                                           inputs.policy, month)
+        lines += found_lines
+        lines += not_in_post_lines(period, roster, month)
         problems += found
-    return pd.concat(frames, ignore_index=True), problems
+    return lines, problems
 
 
 def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None) -> QuarterResult:
     inputs = load_inputs(workspace)
     months = [str(m) for m in quarter.months()]
     with _connection(workspace, conn) as conn:
-        rows = store.monthly_rows_of(conn, months)
+        frozen = store.frozen_states(conn, months)
+        roster = period_roster(inputs, quarter, frozen)
+        lines, problems = _all_months(conn, inputs, months, roster, frozen)
         weekly = _weekly_frame(conn, months)
         waiting = pending_problems(conn, months)
-        frozen = store.frozen_states(conn, months)
         weeks = [str(w) for m in quarter.months() for w in m.weeks()]
         rejected = Counter()
         for entry in store.rejected_for_periods(conn, weeks):
             person = entry["reasons"].get("person", "")
             staff_id = person.rsplit("（", 1)[-1].rstrip("）") if "（" in person else person
             rejected[staff_id] += 1
-    roster = period_roster(inputs, quarter, frozen)
-    monthly, problems = _all_months(rows, inputs, months, roster, frozen)
+    monthly = lines_frame(lines)
     summary = quarterly_summary(monthly, weekly, rejected, roster, inputs.policy, quarter)
     return QuarterResult(quarter, summary, section_averages(summary, inputs.policy), monthly,
                          inputs.problems + waiting + problems)
@@ -179,6 +183,7 @@ class YearResult:
     ledger: Ledger
     problems: list[Issue]
     ledger_issues: list[Issue]
+    monthly_lines: list[dict] = field(default_factory=list)  # `monthly` as dicts, same order
 
 
 def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
@@ -186,11 +191,10 @@ def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
     inputs = inputs or load_inputs(workspace)
     months = [str(m) for m in year.months()]
     with _connection(workspace, conn) as conn:
-        rows = store.monthly_rows_of(conn, months)
-        waiting = pending_problems(conn, months)
         frozen = store.frozen_states(conn, months)
-    roster = period_roster(inputs, year, frozen)  # everyone in post at some time of the year
-    monthly, problems = _all_months(rows, inputs, months, roster, frozen)
+        roster = period_roster(inputs, year, frozen)  # everyone in post some time in the year
+        lines, problems = _all_months(conn, inputs, months, roster, frozen)
+        waiting = pending_problems(conn, months)
     ledger, ledger_issues = load_ledger(workspace.ledger_path, inputs.roster, inputs.policy)
     name = workspace.ledger_path.name
     leave, leave_problems = leave_points(ledger.leave, roster, inputs.policy, name)
@@ -199,7 +203,7 @@ def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
         activity_points(ledger.activities, inputs.policy.activity_points, name),
         leave,
     ], ignore_index=True)
-    annual, annual_problems = annual_scores(monthly, points, roster, inputs.policy, pool)
-    return YearResult(year, annual, points, monthly, ledger,
+    annual, annual_problems = annual_scores(lines, points, roster, inputs.policy, pool)
+    return YearResult(year, annual, points, lines_frame(lines), ledger,
                       inputs.problems + waiting + problems + leave_problems + annual_problems,
-                      ledger_issues)
+                      ledger_issues, lines)
