@@ -154,7 +154,8 @@ def ledger_rows(bureau: Bureau, seed: int, entitlement) -> tuple[list, list, lis
             who = rng.choice(assessed)
             praise.append((day, "表扬", issuer, doc, "个人", who.staff_id,
                            rng.choice(PRAISE_REASONS)))
-    star = assessed[5]
+    changed = {row[1] for row in bureau.person_changes}
+    star = [m for m in assessed if m.staff_id not in changed][5]  # in post all year
     for number, issuer in enumerate(("省委省政府", "州委州政府", "省级部门"), start=40):
         praise.append((dt.date(year, 3 + number - 40, 15), "表扬", issuer,
                        f"{DOC_PREFIX[issuer]}〔{year}〕{number}号", "个人", star.name,
@@ -171,7 +172,6 @@ def ledger_rows(bureau: Bureau, seed: int, entitlement) -> tuple[list, list, lis
         day = dt.date(year, rng.randint(3, 11), rng.randint(1, 28))
         for member in rng.sample(assessed, 6):
             activities.append((day, name, organizer, member.staff_id, member.name))
-    changed = {row[1] for row in bureau.person_changes}
     in_year = [m for m in bureau.members if m.assessed and (m.in_post or m.staff_id in changed)]
     leave = []
     for index, member in enumerate(in_year[:-2]):  # two missing from 休假: a data problem
