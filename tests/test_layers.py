@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("scoring", ("scoring",)),
     ("reports", ("reports",)),
     ("maintenance", ("maintenance", "next_year")),
-    ("commands", ("demo", "cli", "__main__")),
+    ("commands", ("demo", "cli_text", "cli", "__main__")),
 ]
 
 
