@@ -77,3 +77,17 @@ def test_a_signed_month_keeps_its_people_when_the_roster_is_edited_without_a_cha
     office = openpyxl.load_workbook(ws.outbox / "2026-04" / "2026-04_月考评表_考核办评分.xlsx")
     ids = [str(c.value) for c in office.worksheets[0]["A"] if c.value]
     assert "2002" not in ids and "2001" in ids
+
+
+def test_scores_of_someone_the_roster_no_longer_lists_are_a_data_problem(changing_bureau):
+    ws = changing_bureau
+    fill_month(ws, 3)
+    run(ws, "ingest")
+    # 王三 (2002) set to 离岗 without a 人员变动 row, March not signed: the March scores are
+    # not counted, and the report says so instead of dropping them silently
+    people = [row if row[0] != 2002 else (*row[:5], "离岗", *row[6:]) for row in CHANGED_PEOPLE]
+    write_roster(ws.roster_path, people, CHANGED_SECTIONS, PERSON_CHANGES, DUTY_CHANGES)
+    run(ws, "report", "month", "2026-03")
+    problems = [r[3] for r in openpyxl.load_workbook(ws.reports / "2026-03_月度考核汇总.xlsx")[
+        "数据问题"].iter_rows(min_row=2, values_only=True)]
+    assert sum("王三（2002） 2026-03 的评分" in p and "人员变动" in p for p in problems) == 1
