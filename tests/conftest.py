@@ -136,3 +136,23 @@ def changing_bureau(workspace: Workspace) -> Workspace:
     write_roster(workspace.roster_path, CHANGED_PEOPLE, CHANGED_SECTIONS, PERSON_CHANGES,
                  DUTY_CHANGES)
     return workspace
+
+
+@pytest.fixture
+def dovecot(tmp_path: Path):
+    """A real Dovecot IMAP server on 127.0.0.1 for one test (skipped where not installed)."""
+    from mailservers import start_dovecot
+
+    server = start_dovecot(tmp_path / "dovecot")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def office(tmp_path: Path, dovecot):
+    """A five-person bureau with addresses, their mailboxes and a STARTTLS SMTP server."""
+    from mailoffice import make_office
+
+    workspace, smtp = make_office(tmp_path / "ws", dovecot)
+    yield workspace, smtp
+    smtp.stop()

@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("scoring", ("scoring",)),
     ("reports", ("reports",)),
     ("maintenance", ("maintenance", "next_year")),
+    ("mail", ("mail",)),
     ("commands", ("demo", "cli_text", "cli", "__main__")),
 ]
 

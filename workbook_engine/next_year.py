@@ -28,7 +28,9 @@ from workbook_engine.results_history import (
     write_history,
     year_report_rows,
 )
-from workbook_engine.roster import write_roster_template
+from workbook_engine.roster import EMAIL, ID, PEOPLE_SHEET, write_roster_template
+from workbook_engine.sheets import clean_staff_id, open_workbook, read_table
+from workbook_engine.text import clean_text
 from workbook_engine.workspace import (
     HOLIDAY_FILE,
     POLICY_FILE,
@@ -62,9 +64,22 @@ def year_end_roster_rows(roster, year: int) -> tuple[list[tuple], list[tuple]]:
     return people, sections
 
 
-def write_next_roster(path: Path, roster, year: int) -> None:
+def write_next_roster(path: Path, roster, year: int, emails: dict[str, str]) -> None:
     people, sections = year_end_roster_rows(roster, year)
-    write_roster_template(path, people=people, sections=sections)
+    write_roster_template(path, people=people, sections=sections, emails=emails)
+
+
+def roster_emails(path: Path) -> dict[str, str]:
+    """The optional 邮箱 column of the old roster, as typed (checked again when mail uses it)."""
+    workbook, _ = open_workbook(path, "roster")
+    if workbook is None:
+        return {}
+    with workbook:
+        table, _ = read_table(workbook, path.name, PEOPLE_SHEET, (ID, EMAIL), "roster")
+    if table is None:
+        return {}
+    return {clean_staff_id(table.value(cells, ID)): clean_text(table.value(cells, EMAIL))
+            for _n, cells in table.rows if clean_text(table.value(cells, EMAIL))}
 
 
 def carried_history(old, year: int) -> tuple[list[dict], list[Issue]]:
@@ -104,11 +119,12 @@ def init_next_year(root: Path, old_root: Path, year: int | None = None):
     old.use_holidays()
     check_old(old)
     roster, _ = old.roster()
+    emails = roster_emails(old.roster_path)
     policy_text = next_policy_text(old.policy_path.read_text(encoding="utf-8-sig"), year)
     history, warnings = carried_history(old, old_policy.year)
     prepared = {
         POLICY_FILE: lambda p: p.write_text(policy_text, encoding="utf-8"),
-        ROSTER_FILE: lambda p: write_next_roster(p, roster, old_policy.year),
+        ROSTER_FILE: lambda p: write_next_roster(p, roster, old_policy.year, emails),
         HOLIDAY_FILE: lambda p: holidays.write_schedule_template(p, year),
         HISTORY_FILE: lambda p: write_history(p, history),
     }

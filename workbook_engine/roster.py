@@ -79,6 +79,7 @@ PEOPLE_HEADERS = (
     "参加排名",
 )
 SECTION_HEADERS = ("股室", "股室长工号", "分管领导工号")
+EMAIL = "邮箱"  # optional column of 人员 (SPEC §4.1, read by mail/addresses.py)
 ROSTER_FILE = "花名册.xlsx"
 
 ID, NAME, SECTION, CATEGORY, START_DATE, POST, ASSESSED, RANKED = PEOPLE_HEADERS
@@ -560,15 +561,21 @@ def _person_issue(
 
 def write_roster_template(path: str | PathLike, sample: bool = True,
                           people: Sequence | None = None, sections: Sequence | None = None,
-                          person_changes: Sequence = (), duty_changes: Sequence = ()) -> None:
+                          person_changes: Sequence = (), duty_changes: Sequence = (),
+                          emails: Mapping[str, str] | None = None) -> None:
     """Write 花名册.xlsx for the office to fill in; with `sample`, a small example bureau;
-    `people`/`sections` rows (in header order) replace the sample (the demo bureau), and
-    `person_changes`/`duty_changes` fill the change sheets."""
+    `people`/`sections` rows (in header order) replace the sample (the demo bureau),
+    `person_changes`/`duty_changes` fill the change sheets, and `emails` (工号 → address)
+    adds the optional 邮箱 column."""
     workbook = new_template(path)
     people_rows = people if people is not None else (_SAMPLE_PEOPLE if sample else ())
     section_rows = sections if sections is not None else (
         _SAMPLE_SECTIONS if sample else ((LEADERSHIP_SECTION, None, None),))
-    add_table_sheet(workbook, PEOPLE_SHEET, _people_columns(), people_rows)
+    columns = _people_columns()
+    if emails:
+        columns.append(TemplateColumn(EMAIL, 26, "text", "可不填；填写后可用 mail send 把表格发到此邮箱。"))
+        people_rows = [(*row, emails.get(str(row[0]), "")) for row in people_rows]
+    add_table_sheet(workbook, PEOPLE_SHEET, columns, people_rows)
     add_table_sheet(workbook, SECTIONS_SHEET, _section_columns(), section_rows)
     add_table_sheet(workbook, PERSON_CHANGES_SHEET, person_change_columns(), person_changes)
     add_table_sheet(workbook, DUTY_CHANGES_SHEET, duty_change_columns(), duty_changes)
