@@ -40,7 +40,7 @@ def write_talk_notices(book: ReportBook, talk, month_label: str) -> None:
     """Sheet 谈话通知: one A4 page per person on the talk list (a page 「无」 when nobody)."""
     sheet = book.workbook.add_worksheet("谈话通知")
     fmt = book.fmt
-    sheet.set_column(0, 3, 21)
+    sheet.set_column(0, 3, 16)  # four columns within the A4 portrait width
     row, breaks = 0, []
     people = records(talk)
     for r in people:
@@ -54,7 +54,7 @@ def write_talk_notices(book: ReportBook, talk, month_label: str) -> None:
                 f"等次为{r['grade']}。{reason}按照规定，由考核领导小组组长或副组长对你进行诫勉谈话。\n"
                 "    请于______年____月____日____时到____________________参加谈话。")
         sheet.merge_range(row + 1, 0, row + 1, 3, body, fmt["body"])
-        sheet.set_row(row + 1, 150)
+        sheet.set_row(row + 1, 110)
         for offset, text in ((3, "谈话人（组长或副组长）：______________"),
                              (4, "谈话对象签字：______________"),
                              (6, f"{book.unit}干部职工量化考核领导小组"),
@@ -69,6 +69,6 @@ def write_talk_notices(book: ReportBook, talk, month_label: str) -> None:
     sheet.set_h_pagebreaks(breaks)  # one person a page; not fitted, so the breaks hold
     sheet.set_paper(9)
     sheet.set_portrait()
-    sheet.set_margins(left=0.8, right=0.8, top=1.0, bottom=1.0)
+    sheet.set_margins(left=0.7, right=0.7, top=1.0, bottom=1.0)
     sheet.center_horizontally()
     sheet.print_area(0, 0, max(row - 1, 1), 3)
