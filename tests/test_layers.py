@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("scoring", ("scoring",)),
     ("reports", ("reports",)),
     ("maintenance", ("maintenance",)),
+    ("mail", ("mail",)),
     ("commands", ("demo", "cli_text", "cli", "__main__")),
 ]
 
