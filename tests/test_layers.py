@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("contracts", ("periods", "forms.layout")),
     ("configuration and xlsx basics", ("policy", "sheets", "style", "office_templates")),
     ("office files", ("bureau_state", "roster_changes", "roster", "frozen", "holidays",
-                      "results_history", "ledger_template", "ledger")),
+                      "results_history", "ledger_template", "ledger", "ledger_records")),
     ("workspace", ("store", "lock", "signoff_log", "workspace")),
     ("forms", ("forms",)),
     ("ingest", ("ingest",)),
