@@ -17,7 +17,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("workbook_engine", "text", "issues")),
     ("contracts", ("periods", "forms.layout")),
     ("configuration and xlsx basics", ("policy", "sheets", "style", "office_templates")),
-    ("office files", ("roster", "ledger_template", "ledger")),
+    ("office files", ("roster", "ledger_template", "ledger", "ledger_records")),
     ("workspace", ("store", "lock", "workspace")),
     ("forms", ("forms",)),
     ("ingest", ("ingest",)),
