@@ -324,7 +324,7 @@ def _report_done(output, frozen: bool, pdf: bool) -> None:
 
 @main.group()
 def report() -> None:
-    """生成月度、季度、年度汇总报表（写入 reports/）。"""
+    """生成周汇总和月度、季度、年度汇总报表（写入 reports/）。"""
 
 
 def _make_report(ctx, scope: str, period: str, pdf: bool, pool=None) -> None:
@@ -333,6 +333,21 @@ def _make_report(ctx, scope: str, period: str, pdf: bool, pool=None) -> None:
     workspace = _workspace(ctx)
     output, frozen = write_report(workspace, scope, period, pool)
     _report_done(output, frozen, pdf)
+
+
+@report.command("week")
+@click.argument("period", metavar="周")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF（用于周工作例会）")
+@click.pass_context
+@handle_errors
+def report_week(ctx: click.Context, period: str, pdf: bool) -> None:
+    """周汇总：每人本周工作、下周计划、初评和评定等次及意见，如 2026-W10 或 上周。"""
+    from workbook_engine.reports.weekly import write_week_report
+
+    week = parse_week(period)
+    workspace = _workspace(ctx)
+    workspace.check_period(week)
+    _report_done(write_week_report(workspace, week), False, pdf)
 
 
 @report.command("month")
