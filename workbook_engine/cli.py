@@ -328,11 +328,16 @@ def report() -> None:
 
 
 def _make_report(ctx, scope: str, period: str, pdf: bool, pool=None) -> None:
-    from workbook_engine.reports.write import write_report
+    from workbook_engine.reports.drafts import write_draft
+    from workbook_engine.reports.write import SCOPES, write_report
 
     workspace = _workspace(ctx)
     output, frozen = write_report(workspace, scope, period, pool)
+    draft = write_draft(workspace, scope, SCOPES[scope].parse(period))
     _report_done(output, frozen, pdf)
+    click.echo(f"文字稿（Word，供修改后签发）：{draft}")
+    if pdf:
+        _pdf(draft)
 
 
 @report.command("week")
