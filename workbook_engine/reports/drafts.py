@@ -11,6 +11,7 @@ grades, the recorded reasons, the monthly 备注 and the weekly 评定意见 quo
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -36,6 +37,15 @@ TITLE_FONTS = ("方正小标宋简体", "方正小标宋_GBK", "黑体", "SimHei
 BODY_FONTS = ("仿宋_GB2312", "仿宋", "FangSong")
 HEADING_FONTS = ("黑体", "SimHei")
 BODY_SIZE, TITLE_SIZE = Pt(16), Pt(22)  # 三号, 二号
+
+
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Text a .docx can hold: control characters typed into a form (an XML 1.0 file cannot
+    carry them) are dropped; everything else stays as typed."""
+    return _NOT_IN_XML.sub("", text)
 
 
 def installed_font(candidates: tuple[str, ...]) -> str:
@@ -74,7 +84,7 @@ class Draft:
         self._page_numbers(section)
         paragraph = self.doc.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(paragraph.add_run(title), installed_font(TITLE_FONTS), TITLE_SIZE)
+        _font(paragraph.add_run(xml_safe(title)), installed_font(TITLE_FONTS), TITLE_SIZE)
 
     def _page_numbers(self, section) -> None:
         """「— 1 —」 centred in the footer: a PAGE field between dashes."""
@@ -91,22 +101,22 @@ class Draft:
 
     def heading(self, text: str) -> None:
         paragraph = self.doc.add_paragraph()
-        _font(paragraph.add_run(text), installed_font(HEADING_FONTS))
+        _font(paragraph.add_run(xml_safe(text)), installed_font(HEADING_FONTS))
 
     def para(self, text: str) -> None:
         paragraph = self.doc.add_paragraph()
         paragraph.paragraph_format.first_line_indent = Pt(32)
-        _font(paragraph.add_run(text), self.body_font)
+        _font(paragraph.add_run(xml_safe(text)), self.body_font)
 
     def table(self, headers: list[str], rows: list[list]) -> None:
         table = self.doc.add_table(rows=1, cols=len(headers))
         table.style = "Table Grid"
         for cell, text in zip(table.rows[0].cells, headers):
-            _font(cell.paragraphs[0].add_run(text), self.body_font, Pt(12), bold=True)
+            _font(cell.paragraphs[0].add_run(xml_safe(text)), self.body_font, Pt(12), bold=True)
         for values in rows:
             cells = table.add_row().cells
             for cell, value in zip(cells, values):
-                _font(cell.paragraphs[0].add_run(_text(value)), self.body_font, Pt(12))
+                _font(cell.paragraphs[0].add_run(xml_safe(_text(value))), self.body_font, Pt(12))
 
     def save(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
