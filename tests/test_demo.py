@@ -22,7 +22,8 @@ def test_demo_runs_a_whole_year_and_says_where_the_summary_is(tmp_path):
     assert f"年度汇总表：{summary.resolve()}" in result.output
     # the mess: two forms sent twice, two corrected resends, one mail, three broken files
     line = next(x for x in result.output.splitlines() if x.startswith("收取文件："))
-    assert "新版本 2" in line and "重复 2" in line and "退回 3" in line and "邮件 1" in line
+    assert "新版本（替换旧版） 2 份" in line and "重复（不重复计数） 2 份" in line
+    assert "退回 3 份" in line and "邮件（已拆出附件） 1 份" in line
     workbook = openpyxl.load_workbook(summary)
     rows = list(workbook["年度汇总"].iter_rows(min_row=2, values_only=True))
     assert len(rows) == 18  # 20 people: the 局长 is not assessed and one is 离岗

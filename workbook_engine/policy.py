@@ -28,7 +28,7 @@ from types import MappingProxyType
 
 from workbook_engine.forms import layout
 from workbook_engine.issues import InputError, Issue
-from workbook_engine.text import clean_name
+from workbook_engine.text import clean_name, plain
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -70,8 +70,7 @@ _BRACKETS = "()（）"
 
 def _plain(number: Decimal) -> str:
     """A decimal as people write it: `Decimal("20.0")` → `20`, `Decimal("0.30")` → `0.3`."""
-    text = format(number.normalize(), "f")
-    return "0" if text in ("-0", "") else text
+    return format(plain(number), "f")
 
 
 @dataclass(frozen=True)

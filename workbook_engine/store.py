@@ -11,6 +11,8 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from workbook_engine.periods import Month
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: files seen in the inbox, the forms they carried, the weekly and monthly values,
     #    the change log and the append-only sign-off log.
@@ -92,6 +94,18 @@ MIGRATIONS: tuple[str, ...] = (
         BEGIN SELECT RAISE(ABORT, 'signoffs is append-only'); END;
     CREATE TRIGGER signoffs_append_only_delete BEFORE DELETE ON signoffs
         BEGIN SELECT RAISE(ABORT, 'signoffs is append-only'); END;
+    """,
+    # 2: a rejected form's reasons carry the 工号 as a key beside the shown 「姓名（工号）」;
+    #    rows stored before get it from the shown text once, here.
+    """
+    UPDATE files SET reasons = json_set(reasons, '$.staff_id',
+        CASE WHEN instr(json_extract(reasons, '$.person'), '（') > 0
+             THEN rtrim(substr(json_extract(reasons, '$.person'),
+                               instr(json_extract(reasons, '$.person'), '（') + 1), '）')
+             WHEN json_extract(reasons, '$.person') = '考核办' THEN ''
+             ELSE json_extract(reasons, '$.person') END)
+    WHERE json_valid(reasons) AND json_type(reasons, '$.person') = 'text'
+      AND json_type(reasons, '$.staff_id') IS NULL;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -293,6 +307,28 @@ def signed_off(conn: sqlite3.Connection, scope: str, period: str) -> bool:
     return row is not None and row[0] == "signoff"
 
 
+def month_frozen(conn: sqlite3.Connection, month: Month) -> bool:
+    """True while the month, its quarter or its year is signed off: a form of it waits."""
+    scopes = (("month", str(month)), ("quarter", str(month.quarter)), ("year", str(month.year)))
+    return any(signed_off(conn, scope, period) for scope, period in scopes)
+
+
+def submission_month(conn: sqlite3.Connection, submission_id: int) -> str:
+    """The month a submission counts in (a weekly form's month, a monthly form's period)."""
+    row = conn.execute(
+        "SELECT s.period, w.month FROM submissions s"
+        " LEFT JOIN weekly_forms w ON w.submission_id = s.id WHERE s.id = ?",
+        (submission_id,)).fetchone()
+    return row[1] or row[0]
+
+
+def adopt_attachments(conn: sqlite3.Connection, mail_id: int, mail_path: str) -> None:
+    """Files staged out of the mail at `mail_path` (recorded under it) point at the mail."""
+    pattern = mail_path.replace("%", "\\%").replace("_", "\\_") + "/%"
+    conn.execute("UPDATE files SET container_id = ? WHERE container_id IS NULL"
+                 " AND original_path LIKE ? ESCAPE '\\'", (mail_id, pattern))
+
+
 def files_received_on(conn: sqlite3.Connection, day: str, outcome: str) -> list[dict]:
     """Files of one outcome received on a day (YYYY-MM-DD), oldest first."""
     rows = conn.execute(
@@ -331,8 +367,12 @@ def rejected_for_periods(conn: sqlite3.Connection, periods: list[str]) -> list[d
     rows = conn.execute(
         "SELECT original_path, sender, reasons, received_at FROM files WHERE outcome = 'rejected'"
         f" AND json_extract(reasons, '$.period') IN ({marks}) ORDER BY id", periods)
-    return [{"file": r[0], "sender": r[1], "reasons": json.loads(r[2]), "received_at": r[3]}
-            for r in rows]
+    entries = []
+    for r in rows:
+        reasons = json.loads(r[2])
+        entries.append({"file": r[0], "sender": r[1], "reasons": reasons, "received_at": r[3],
+                        "staff_id": reasons.get("staff_id", "")})
+    return entries
 
 
 def pending_amendments(conn: sqlite3.Connection) -> list[dict]:

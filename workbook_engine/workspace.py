@@ -14,25 +14,37 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook_engine import store
-from workbook_engine.issues import InputError, Issue
-from workbook_engine.ledger_template import write_ledger_template
+from workbook_engine.issues import InputError, Issue, has_errors
+from workbook_engine.ledger_template import LEDGER_FILE, write_ledger_template
 from workbook_engine.lock import workspace_lock
-from workbook_engine.policy import Policy, load_policy, parse_policy, seed_policy_text
-from workbook_engine.roster import Roster, load_roster, write_roster_template
+from workbook_engine.policy import (
+    DEFAULT_UNIT_NAME,
+    Policy,
+    load_policy,
+    parse_policy,
+    seed_policy_text,
+)
+from workbook_engine.roster import ROSTER_FILE, Roster, load_roster, write_roster_template
 
-ROSTER_FILE = "花名册.xlsx"
-LEDGER_FILE = "加减分台账.xlsx"
 POLICY_FILE = "policy.toml"
 FOLDERS = ("inbox", "outbox", "archive", "rejected", "reports")
 ENGINE_DIR = ".engine"
 STORE_FILE = "store.sqlite3"
 LOCK_FILE = "workspace.lock"  # held by every command that changes the workspace
 ENV_VAR = "WORKBOOK_ENGINE_WORKSPACE"
-DEFAULT_UNIT = "某某县住房和城乡建设局"
 
 
 class WorkspaceError(Exception):
     """The folder is not a workspace, or cannot be made one."""
+
+
+@dataclass
+class Inputs:
+    """What every command that reads the office's files starts from."""
+
+    policy: Policy
+    roster: Roster
+    problems: list[Issue] = field(default_factory=list)  # the roster's warnings
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,15 @@ class Workspace:
     def roster(self) -> tuple[Roster, list[Issue]]:
         return load_roster(self.roster_path)
 
+    def inputs(self) -> Inputs:
+        """Policy and roster, as every command starts: InputError when the roster has errors;
+        its warnings ride along as `problems`."""
+        policy = self.policy()
+        roster, issues = self.roster()
+        if has_errors(issues):
+            raise InputError(issues)
+        return Inputs(policy, roster, [issue for issue in issues if not issue.is_error])
+
     def connect(self) -> sqlite3.Connection:
         return store.connect(self.store_path)
 
@@ -136,7 +157,7 @@ def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
 
 
 def init_workspace(
-    root: Path | str, year: int, unit_name: str = DEFAULT_UNIT, sample: bool = True
+    root: Path | str, year: int, unit_name: str = DEFAULT_UNIT_NAME, sample: bool = True
 ) -> InitResult:
     """Create the workspace; an existing file of the office's is never overwritten."""
     path = Path(root).expanduser().resolve()

@@ -20,7 +20,6 @@ from workbook_engine import store
 from workbook_engine.forms import layout
 from workbook_engine.forms.monthly import MonthlyForm, MonthlyRow, ScoreColumn, build_monthly_form
 from workbook_engine.forms.weekly import WeeklyForm, WeeklyIdentity, build_weekly_form
-from workbook_engine.issues import InputError, has_errors
 from workbook_engine.periods import Month, Week
 from workbook_engine.policy import Policy, ScoreItem
 from workbook_engine.roster import Person, Roster
@@ -53,13 +52,6 @@ def _no_progress(items: Iterable) -> Iterable:
     return items
 
 
-def _checked_roster(workspace: Workspace) -> Roster:
-    roster, issues = workspace.roster()
-    if has_errors(issues):
-        raise InputError(issues)
-    return roster
-
-
 def weekly_identity(roster: Roster, person: Person) -> WeeklyIdentity:
     """Who fills, who gives the 初评 and who the 评定 for one person."""
     chief = roster.initial_rater(person) if roster.needs_initial_rating(person) else None
@@ -77,8 +69,8 @@ def weekly_identity(roster: Roster, person: Person) -> WeeklyIdentity:
 
 def weekly_plan(workspace: Workspace, week: Week) -> list[tuple[Path, WeeklyForm, Person]]:
     """Target path, form and person of every weekly form of the week (nothing written)."""
-    policy = workspace.policy()
-    roster = _checked_roster(workspace)
+    inputs = workspace.inputs()
+    policy, roster = inputs.policy, inputs.roster
     folder = workspace.outbox / str(week)
     days = tuple(week.working_days())
     plan = []
@@ -150,8 +142,8 @@ def _columns(items: tuple[ScoreItem, ...]) -> tuple[ScoreColumn, ...]:
 
 def monthly_plan(workspace: Workspace, month: Month) -> list[tuple[Path, MonthlyForm]]:
     """Target path and form of every monthly edition of the month (nothing written)."""
-    policy = workspace.policy()
-    roster = _checked_roster(workspace)
+    inputs = workspace.inputs()
+    policy, roster = inputs.policy, inputs.roster
     weeks = [str(week) for week in month.weeks()]
     with workspace.connect() as conn:
         stored = store.weekly_grades(conn, weeks)

@@ -101,10 +101,4 @@ def reopen(workspace: Workspace, period_text: str, reason: str, by: str) -> int:
 
 def _still_frozen(conn, submission_id: int) -> bool:
     """An amendment stays waiting while an enclosing period is still signed off."""
-    row = conn.execute(
-        "SELECT s.form_kind, s.period, w.month FROM submissions s"
-        " LEFT JOIN weekly_forms w ON w.submission_id = s.id WHERE s.id = ?",
-        (submission_id,)).fetchone()
-    month = parse_month(row[2] or row[1])
-    scopes = (("month", str(month)), ("quarter", str(month.quarter)), ("year", str(month.year)))
-    return any(store.signed_off(conn, scope, period) for scope, period in scopes)
+    return store.month_frozen(conn, parse_month(store.submission_month(conn, submission_id)))
