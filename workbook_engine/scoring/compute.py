@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pandas as pd
@@ -19,7 +19,7 @@ from workbook_engine.ledger import Ledger, load_ledger
 from workbook_engine.periods import Month, Quarter, Year, parse_week
 from workbook_engine.scoring.annual import annual_scores
 from workbook_engine.scoring.leave import leave_points
-from workbook_engine.scoring.monthly import monthly_scores, talk_list
+from workbook_engine.scoring.monthly import lines_frame, monthly_lines, monthly_scores, talk_list
 from workbook_engine.scoring.points import activity_points, document_points
 from workbook_engine.scoring.quarterly import quarterly_summary, section_averages
 from workbook_engine.workspace import Inputs, Workspace
@@ -83,16 +83,16 @@ class QuarterResult:
     problems: list[Issue]
 
 
-def _all_months(rows: list[dict], inputs: Inputs, months: list[str]):
-    frames, problems = [], []
-    by_month: dict[str, list[dict]] = {month: [] for month in months}
-    for row in rows:
-        by_month.setdefault(row["month"], []).append(row)
+def _all_months(conn, inputs: Inputs, months: list[str]) -> tuple[list[dict], list[Issue]]:
+    """Every month's lines; the stored rows are read one month at a time (a year of a large
+    bureau is never all in memory as rows)."""
+    lines, problems = [], []
     for month in months:
-        scores, found = monthly_scores(by_month[month], inputs.roster, inputs.policy, month)
-        frames.append(scores)
+        found_lines, found = monthly_lines(store.monthly_rows_of(conn, [month]), inputs.roster,
+                                           inputs.policy, month)
+        lines += found_lines
         problems += found
-    return pd.concat(frames, ignore_index=True), problems
+    return lines, problems
 
 
 def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None,
@@ -100,14 +100,14 @@ def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None,
     inputs = inputs or workspace.inputs()
     months = [str(m) for m in quarter.months()]
     with _connection(workspace, conn) as conn:
-        rows = store.monthly_rows_of(conn, months)
+        lines, problems = _all_months(conn, inputs, months)
         weekly = _weekly_frame(conn, months)
         waiting = pending_problems(conn, months)
         weeks = [str(w) for m in quarter.months() for w in m.weeks()]
         rejected = Counter()
         for entry in store.rejected_for_periods(conn, weeks):
             rejected[entry["staff_id"]] += 1
-    monthly, problems = _all_months(rows, inputs, months)
+    monthly = lines_frame(lines)
     summary = quarterly_summary(monthly, weekly, rejected, inputs.roster, inputs.policy, quarter)
     return QuarterResult(quarter, summary, section_averages(summary, inputs.policy), monthly,
                          inputs.problems + waiting + problems)
@@ -122,6 +122,7 @@ class YearResult:
     ledger: Ledger
     problems: list[Issue]
     ledger_issues: list[Issue]
+    monthly_lines: list[dict] = field(default_factory=list)  # `monthly` as dicts, same order
 
 
 def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
@@ -129,9 +130,8 @@ def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
     inputs = inputs or workspace.inputs()
     months = [str(m) for m in year.months()]
     with _connection(workspace, conn) as conn:
-        rows = store.monthly_rows_of(conn, months)
+        lines, problems = _all_months(conn, inputs, months)
         waiting = pending_problems(conn, months)
-    monthly, problems = _all_months(rows, inputs, months)
     ledger, ledger_issues = load_ledger(workspace.ledger_path, inputs.roster, inputs.policy)
     name = workspace.ledger_path.name
     leave, leave_problems = leave_points(ledger.leave, inputs.roster, inputs.policy, name)
@@ -140,7 +140,7 @@ def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
         activity_points(ledger.activities, inputs.policy.activity_points, name),
         leave,
     ], ignore_index=True)
-    annual, annual_problems = annual_scores(monthly, points, inputs.roster, inputs.policy, pool)
-    return YearResult(year, annual, points, monthly, ledger,
+    annual, annual_problems = annual_scores(lines, points, inputs.roster, inputs.policy, pool)
+    return YearResult(year, annual, points, lines_frame(lines), ledger,
                       inputs.problems + waiting + problems + leave_problems + annual_problems,
-                      ledger_issues)
+                      ledger_issues, lines)
