@@ -1,6 +1,9 @@
 """Benchmark: ingest N filled forms (default 5,000 weekly + monthly) end to end.
 
-    python benchmarks/bench_ingest.py [--forms 5000]
+    python benchmarks/bench_ingest.py [--forms 5000] [--start-method spawn]
+
+`--start-method spawn` starts the reader processes as on Windows (and macOS) instead of by
+fork, so the Windows path is measured on Linux too.
 
 In one run, on the same files:
   (a) naive baseline — what a script writer would do: openpyxl load_workbook per file, the
@@ -32,6 +35,7 @@ from workbook_engine.forms.monthly import build_monthly_form
 from workbook_engine.forms.outbox import monthly_plan, weekly_plan
 from workbook_engine.forms.weekly import build_weekly_form
 from workbook_engine.ingest.inbox import ingest
+from workbook_engine.ingest.isolate import START_METHOD_VAR, start_method
 from workbook_engine.periods import Year
 
 
@@ -98,7 +102,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--forms", type=int, default=5000)
     parser.add_argument("--people", type=int, default=120)
+    parser.add_argument("--start-method", choices=("fork", "spawn"),
+                        help="how reader processes start (default: fork on Linux)")
     args = parser.parse_args()
+    if args.start_method:
+        os.environ[START_METHOD_VAR] = args.start_method
     folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
         workspace = big_workspace(folder / "ws", args.people)
@@ -128,7 +136,8 @@ def main() -> None:
                                             ("ingest", product))}
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"{count} filled forms ({args.people} people; weekly forms and monthly editions)")
+        print(f"{count} filled forms ({args.people} people; weekly forms and monthly editions;"
+              f" readers started by {start_method()})")
         print(f"  (a) naive openpyxl + pandas : {naive_seconds:7.2f} s  {rates['naive']:7.0f} forms/s")
         print(f"  (b) read floor (calamine)   : {floor_seconds:7.2f} s  {rates['floor']:7.0f} forms/s")
         print(f"  (c) ingest end to end       : {product:7.2f} s  {rates['ingest']:7.0f} forms/s")

@@ -14,11 +14,11 @@ PACKAGE = Path(workbook_engine.__file__).parent
 # Bottom to top. A name is a module or a package (then every module in it, unless a more
 # specific entry names the module). Every module of the package must be placed.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("workbook_engine", "text", "issues")),
+    ("base", ("workbook_engine", "text", "issues", "filenames")),
     ("contracts", ("periods", "forms.layout")),
     ("configuration and xlsx basics", ("policy", "sheets", "style", "office_templates")),
     ("office files", ("roster", "ledger_template", "ledger")),
-    ("workspace", ("store", "lock", "workspace")),
+    ("workspace", ("netfs", "store", "lock", "workspace")),
     ("forms", ("forms",)),
     ("ingest", ("ingest",)),
     ("scoring", ("scoring",)),

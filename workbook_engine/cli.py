@@ -16,12 +16,11 @@ from pathlib import Path
 
 import click
 
-from workbook_engine import __version__
+from workbook_engine import __version__, store
 from workbook_engine.issues import ActionRefused, InputError, format_issues
 from workbook_engine.lock import WorkspaceBusy
 from workbook_engine.periods import PeriodError, parse_month, parse_week
 from workbook_engine.policy import DEFAULT_UNIT_NAME
-from workbook_engine.store import StoreError
 from workbook_engine.workspace import (
     ENV_VAR,
     Workspace,
@@ -77,7 +76,7 @@ def handle_errors(command):
             return command(*args, **kwargs)
         except InputError as exc:
             raise UserFacingError("以下问题需要先处理：\n" + format_issues(exc.issues)) from exc
-        except (WorkspaceError, StoreError, WorkspaceBusy, ActionRefused) as exc:
+        except (WorkspaceError, store.StoreError, WorkspaceBusy, ActionRefused) as exc:
             raise UserFacingError(str(exc)) from exc
         except PeriodError as exc:
             raise click.UsageError(str(exc)) from exc
@@ -109,6 +108,15 @@ def _workspace(ctx: click.Context) -> Workspace:
     workspace = open_workspace(root)
     ctx.obj["root"] = workspace.root
     return workspace
+
+
+def _store_line(workspace: Workspace) -> str:
+    """Where the store lives and how it is written (the journal mode)."""
+    if workspace.journal == store.WAL:
+        mode = "本地磁盘，WAL 模式"
+    else:
+        mode = "网络文件夹，回滚日志（DELETE）模式，写入时持有工作区锁"
+    return f"数据库：{workspace.store_path}（{mode}）"
 
 
 def _progress(items, label: str, threshold: int = PROGRESS_THRESHOLD):
@@ -155,6 +163,7 @@ def init(directory: Path, year: int, unit: str, no_sample: bool) -> None:
         click.echo(f"  新建  {name}")
     for name in result.kept:
         click.echo(f"  保留  {name}（已存在，未改动）")
+    click.echo(_store_line(Workspace(result.root)))
     click.echo(
         "下一步：在 花名册.xlsx 中填写人员和股室，然后运行 workbook-engine forms weekly --week 本周"
     )
@@ -268,6 +277,7 @@ def status(ctx: click.Context, week: str | None, month: str | None, as_xlsx: boo
     workspace = _workspace(ctx)
     inputs = workspace.inputs()
     policy, roster = inputs.policy, inputs.roster
+    click.echo(_store_line(workspace))
     with workspace.connect() as conn:
         if week:
             period = parse_week(week)

@@ -105,6 +105,10 @@ class IngestLimits:
     parse_memory_bytes: int
 
 
+def _rebuild(cls, values: dict):
+    return cls(**values)
+
+
 @dataclass(frozen=True)
 class Policy:
     """Every number of the scheme, read from policy.toml; immutable."""
@@ -134,6 +138,13 @@ class Policy:
             object.__setattr__(self, "issuer_points", MappingProxyType(dict(self.issuer_points)))
         for name in ("grades", "leader_items", "office_items", "leave_entitlement"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    def __reduce__(self):
+        """Picklable (a reader process started by spawn gets a copy): mappings go as dicts,
+        and __post_init__ makes them read-only again."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["issuer_points"] = dict(self.issuer_points)
+        return _rebuild, (type(self), values)
 
     def __hash__(self) -> int:
         values = (getattr(self, field.name) for field in fields(self))

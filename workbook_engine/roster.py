@@ -116,6 +116,10 @@ class Roster:
         order = {staff_id: n for n, staff_id in enumerate(self.people)}
         object.__setattr__(self, "_order", MappingProxyType(order))
 
+    def __reduce__(self):
+        """Picklable (a reader process started by spawn gets a copy); read-only again after."""
+        return Roster, (dict(self.people), dict(self.sections), self.director_id, self.file)
+
     @classmethod
     def empty(cls, file: str = ROSTER_FILE) -> Roster:
         return cls(people={}, sections={}, director_id=None, file=file)

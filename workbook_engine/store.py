@@ -118,6 +118,8 @@ class StoreError(Exception):
 class _Connection(sqlite3.Connection):
     """A connection that `with` closes at the end of the block (sqlite3's own does not)."""
 
+    write_guard = None
+
     def __exit__(self, exc_type, exc, tb):
         try:
             return super().__exit__(exc_type, exc, tb)
@@ -125,12 +127,35 @@ class _Connection(sqlite3.Connection):
             self.close()
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) the store and bring its schema up to date."""
+WAL, ROLLBACK = "wal", "delete"  # journal modes: local disk; network file system
+
+
+def needs_setup(path: Path, journal: str = WAL) -> bool:
+    """True when opening the store writes to it: it is missing, its schema is older than this
+    program's, or its journal mode is not `journal`. Read from the file header, no lock taken."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError:
+        return True
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return True
+    wal = header[18] == 2 and header[19] == 2
+    version = int.from_bytes(header[60:64], "big")
+    return version < SCHEMA_VERSION or wal != (journal == WAL)
+
+
+def connect(path: Path, journal: str = WAL, write_guard=None) -> sqlite3.Connection:
+    """Open (creating if needed) the store and bring its schema up to date.
+
+    `journal` is WAL on a local disk and the rollback journal on a network file system (WAL
+    needs shared memory a network file system does not give). `write_guard`, when given, is
+    called before every write transaction (it raises when the workspace lock is not held)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = sqlite3.connect(path, timeout=30, isolation_level=None, factory=_Connection)
-        conn.execute("PRAGMA journal_mode=WAL")
+        conn.write_guard = write_guard
+        conn.execute(f"PRAGMA journal_mode={'WAL' if journal == WAL else 'DELETE'}")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
@@ -151,6 +176,8 @@ def migrate(conn: sqlite3.Connection) -> None:
         raise StoreError(
             f"数据库版本（{current}）比本程序支持的版本（{SCHEMA_VERSION}）新，请升级 workbook-engine"
         )
+    if current < SCHEMA_VERSION and getattr(conn, "write_guard", None) is not None:
+        conn.write_guard()
     for version in range(current, SCHEMA_VERSION):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -205,6 +232,9 @@ class Transaction:
         self.conn = conn
 
     def __enter__(self) -> sqlite3.Connection:
+        guard = getattr(self.conn, "write_guard", None)
+        if guard is not None and self.BEGIN != "BEGIN":  # a write: the guard may refuse it
+            guard()
         self.conn.execute(self.BEGIN)
         return self.conn
 

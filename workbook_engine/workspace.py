@@ -6,6 +6,7 @@ DIR/.engine/store.sqlite3   (the embedded store)
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import tempfile
@@ -16,7 +17,8 @@ from pathlib import Path
 from workbook_engine import store
 from workbook_engine.issues import InputError, Issue, has_errors
 from workbook_engine.ledger_template import LEDGER_FILE, write_ledger_template
-from workbook_engine.lock import workspace_lock
+from workbook_engine.lock import held, workspace_lock
+from workbook_engine.netfs import on_network_fs
 from workbook_engine.policy import (
     DEFAULT_UNIT_NAME,
     Policy,
@@ -32,6 +34,11 @@ ENGINE_DIR = ".engine"
 STORE_FILE = "store.sqlite3"
 LOCK_FILE = "workspace.lock"  # held by every command that changes the workspace
 ENV_VAR = "WORKBOOK_ENGINE_WORKSPACE"
+
+
+@functools.lru_cache(maxsize=32)
+def _journal_of(root: Path) -> str:
+    return store.ROLLBACK if on_network_fs(root) else store.WAL
 
 
 class WorkspaceError(Exception):
@@ -117,8 +124,25 @@ class Workspace:
             raise InputError(issues)
         return Inputs(policy, roster, [issue for issue in issues if not issue.is_error])
 
+    @property
+    def journal(self) -> str:
+        """store.ROLLBACK on a network file system (a shared folder), else store.WAL."""
+        return _journal_of(self.root)
+
     def connect(self) -> sqlite3.Connection:
-        return store.connect(self.store_path)
+        """The store. On a network file system: the rollback journal, every write only while
+        this process holds the workspace lock, and opening takes the lock when it writes."""
+        if self.journal == store.WAL:
+            return store.connect(self.store_path)
+        if store.needs_setup(self.store_path, store.ROLLBACK):
+            with self.lock("建立或升级数据库"):
+                return store.connect(self.store_path, store.ROLLBACK, self._require_lock)
+        return store.connect(self.store_path, store.ROLLBACK, self._require_lock)
+
+    def _require_lock(self) -> None:
+        if not held(self.lock_path):
+            raise store.StoreError(f"工作区「{self.root}」在网络文件夹中，写入数据库须先取得工作区锁"
+                                   "（程序内部错误，请把 .engine/error.log 发给技术支持）")
 
 
 @dataclass

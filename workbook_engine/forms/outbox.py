@@ -7,13 +7,13 @@ outbox/2026-03/2026-03_月考评表_考核办评分.xlsx
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook_engine import store
+from workbook_engine.filenames import safe_part
 from workbook_engine.forms import layout
 from workbook_engine.forms.monthly import MonthlyForm, MonthlyRow, ScoreColumn, build_monthly_form
 from workbook_engine.forms.prepared import PreparedWeeklyForms
@@ -23,7 +23,6 @@ from workbook_engine.policy import Policy, ScoreItem
 from workbook_engine.roster import Person, Roster
 from workbook_engine.workspace import Workspace
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 Progress = Callable[[Iterable], Iterable]
 
 
@@ -38,11 +37,6 @@ class FormsResult:
     def add(self, path: Path) -> None:
         self.files.append(path)
         self.by_folder[str(path.parent.relative_to(self.folder.parent))] += 1
-
-
-def safe_part(text: str) -> str:
-    """A piece of a file name with characters Windows refuses replaced."""
-    return _UNSAFE.sub("_", text).strip(" .") or "_"
 
 
 def _no_progress(items: Iterable) -> Iterable:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook_engine import store
+from workbook_engine.filenames import safe_file_name
 from workbook_engine.ingest.classify import Classified, classify, file_sha256
 from workbook_engine.ingest.mail import read_eml
 from workbook_engine.ingest.names import fit, readable
@@ -137,7 +138,7 @@ def _make_durable(paths: list[Path]) -> None:
 
 def place(folder: Path, name: str, sha256: str) -> Path:
     """A target path that depends only on name and content: the same file lands on itself."""
-    name = fit(readable(name))
+    name = fit(safe_file_name(readable(name)))
     target = folder / name
     if not target.exists() or file_sha256(target) == sha256:
         return target
