@@ -22,6 +22,7 @@ from workbook_engine.policy import IngestLimits
 
 _ADVICE = "；如是正常表格，请删去多余的内容后「另存为」Excel 工作簿（.xlsx）再发送"
 _MB = 1024 * 1024
+TOO_COMPLEX = "file.too_complex"
 START_METHOD_VAR = "WORKBOOK_ENGINE_START_METHOD"  # fork | spawn: CI runs the tests both ways
 
 
@@ -93,12 +94,14 @@ def read_isolated(path: Path, kind: str, name: str, limits: IngestLimits) -> Raw
     if isinstance(raw, RawForm):
         return raw
     failed = RawForm(file=name, file_kind=kind)
+    failed.problem(TOO_COMPLEX, too_complex_message(limits, timed_out))
+    return failed
+
+
+def too_complex_message(limits: IngestLimits, timed_out: bool) -> str:
+    """Why a file whose reader ran out of time or memory (or crashed) is refused."""
     if timed_out:
         reason = f"读取文件超过了 {limits.parse_seconds} 秒的时间上限"
     else:
         reason = f"读取文件时超出了 {limits.parse_memory_bytes // _MB} MB 的内存上限或意外中止"
-    failed.problem(
-        "file.too_complex",
-        f"{reason}，文件内容异常（如单元格范围极大），可能是恶意文件，已拒收" + _ADVICE,
-    )
-    return failed
+    return f"{reason}，文件内容异常（如单元格范围极大），可能是恶意文件，已拒收" + _ADVICE

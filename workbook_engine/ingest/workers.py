@@ -25,13 +25,17 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from workbook_engine.ingest.classify import Classified, classify, file_sha256
-from workbook_engine.ingest.isolate import limit_process, start_method
+from workbook_engine.ingest.isolate import (
+    TOO_COMPLEX,
+    limit_process,
+    start_method,
+    too_complex_message,
+)
 from workbook_engine.ingest.read import read_form
 from workbook_engine.issues import Issue
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 
-_MB = 1024 * 1024
 IN_FLIGHT = 4  # tasks queued per worker: enough to hide the round trip
 READY = "ready"  # a reader's first message: it is started and limited, files may come
 START_SECONDS = 120  # a reader not ready by then (or dying before) means readers cannot start
@@ -40,7 +44,6 @@ START_FAILURES = 3
 
 class ReaderStartError(RuntimeError):
     """Reader processes cannot be started on this machine (an internal error, logged)."""
-_ADVICE = "；如是正常表格，请删去多余的内容后「另存为」Excel 工作簿（.xlsx）再发送"
 
 
 def _serve(conn, roster: Roster, policy: Policy, read) -> None:
@@ -103,13 +106,8 @@ class _Worker:
 
 
 def _failed(path: Path, name: str, timed_out: bool, policy: Policy) -> Classified:
-    limits = policy.limits
-    if timed_out:
-        reason = f"读取文件超过了 {limits.parse_seconds} 秒的时间上限"
-    else:
-        reason = f"读取文件时超出了 {limits.parse_memory_bytes // _MB} MB 的内存上限或意外中止"
-    issue = Issue(code="file.too_complex", file=name,
-                  message=f"{reason}，文件内容异常（如单元格范围极大），可能是恶意文件，已拒收" + _ADVICE)
+    issue = Issue(code=TOO_COMPLEX, file=name,
+                  message=too_complex_message(policy.limits, timed_out))
     return Classified(sha256=file_sha256(path), size=path.stat().st_size, kind="",
                       issues=[issue])
 
