@@ -38,7 +38,7 @@ def table(*rows) -> rules.Table:
                        remark_col=index[layout.REMARK_HEADER])
 
 
-def run(check, cells, the_table=None, sheet_row=5, prepared=()):
+def check_one(check, cells, the_table=None, sheet_row=5, prepared=()):
     """Run one check on one row (after the checks it relies on); its result and issues."""
     the_table = the_table or table(cells)
     out = Collector(the_table.raw)
@@ -55,28 +55,28 @@ def test_the_checks_run_in_this_order():
 
 
 def test_staff_id_present():
-    assert run(rules.staff_id_present, line("1002"))[:2] == (True, [])
-    assert run(rules.staff_id_present, line(" "))[:2] == (
+    assert check_one(rules.staff_id_present, line("1002"))[:2] == (True, [])
+    assert check_one(rules.staff_id_present, line(" "))[:2] == (
         False, [(5, "工号", "monthly.no_staff_id")])
 
 
 def test_staff_id_once():
     the_table = table()
-    first = run(rules.staff_id_once, line("1002"), the_table, 5, [rules.staff_id_present])
-    second = run(rules.staff_id_once, line("1002"), the_table, 6, [rules.staff_id_present])
+    first = check_one(rules.staff_id_once, line("1002"), the_table, 5, [rules.staff_id_present])
+    second = check_one(rules.staff_id_once, line("1002"), the_table, 6, [rules.staff_id_present])
     assert first[:2] == (True, [])
     assert second[:2] == (False, [(6, "工号", "monthly.duplicate_row")])
 
 
 def test_person_expected():
-    ok = run(rules.person_expected, line("2002"), prepared=[rules.staff_id_present])
-    stranger = run(rules.person_expected, line("9999", "外人"), prepared=[rules.staff_id_present])
+    ok = check_one(rules.person_expected, line("2002"), prepared=[rules.staff_id_present])
+    stranger = check_one(rules.person_expected, line("9999", "外人"), prepared=[rules.staff_id_present])
     assert ok[:2] == (True, [])
     assert stranger[:2] == (False, [(5, "工号", "monthly.unexpected_person")])
 
 
 def test_item_scores():
-    ok, issues, row = run(rules.item_scores, line("1002", scores=("18", "", "31", "九")))
+    ok, issues, row = check_one(rules.item_scores, line("1002", scores=("18", "", "31", "九")))
     assert ok is True
     assert issues == [(5, "完成情况(30)", "score.out_of_range"),
                       (5, "工作效率(10)", "score.not_number")]
@@ -85,16 +85,16 @@ def test_item_scores():
 
 
 def test_deduction_value():
-    assert run(rules.deduction_value, line("1002", deduction="2"))[1] == []
-    assert run(rules.deduction_value, line("1002", deduction="-1"))[1] == [
+    assert check_one(rules.deduction_value, line("1002", deduction="2"))[1] == []
+    assert check_one(rules.deduction_value, line("1002", deduction="-1"))[1] == [
         (5, "履职扣分", "score.out_of_range")]
 
 
 def test_row_complete():
-    partial = run(rules.row_complete, line("1002", scores=("18", "", "", "")),
+    partial = check_one(rules.row_complete, line("1002", scores=("18", "", "", "")),
                   prepared=[rules.item_scores, rules.deduction_value])
-    whole = run(rules.row_complete, line("1002"), prepared=[rules.item_scores])
-    blank = run(rules.row_complete, line("1002", scores=("", "", "", "")),
+    whole = check_one(rules.row_complete, line("1002"), prepared=[rules.item_scores])
+    blank = check_one(rules.row_complete, line("1002", scores=("", "", "", "")),
                 prepared=[rules.item_scores, rules.deduction_value])
     assert partial[:2] == (True, [(5, "", "monthly.partial_row")])
     assert whole[:2] == (True, [])
@@ -102,9 +102,9 @@ def test_row_complete():
 
 
 def test_deduction_has_reason():
-    without = run(rules.deduction_has_reason, line("1002", deduction="2"),
+    without = check_one(rules.deduction_has_reason, line("1002", deduction="2"),
                   prepared=[rules.deduction_value])
-    with_reason = run(rules.deduction_has_reason, line("1002", deduction="2", reason="迟到"),
+    with_reason = check_one(rules.deduction_has_reason, line("1002", deduction="2", reason="迟到"),
                       prepared=[rules.deduction_value])
     assert without[:2] == (True, [(5, "扣分事由", "monthly.deduction_without_reason")])
     assert with_reason[:2] == (True, [])
