@@ -143,3 +143,18 @@ def test_a_wal_store_moved_to_a_share_is_converted_under_the_lock(tmp_path, monk
         assert not store.needs_setup(ws.store_path, store.ROLLBACK)
     finally:
         workspace_module._journal_of.cache_clear()
+
+
+def test_the_workspace_lock_can_be_taken_again_by_its_holder(tmp_path, on_share):
+    """ingest holds the lock and then opens a store that must be set up: no self-deadlock."""
+    from workbook_engine.lock import held
+
+    init_workspace(tmp_path / "ws", 2026)
+    ws = Workspace((tmp_path / "ws").resolve())
+    ws.store_path.unlink()
+    with ws.lock("导入"):
+        with ws.lock("建立数据库"), ws.connect() as conn:  # needs setup: takes the lock again
+            assert held(ws.lock_path)
+            assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+        assert held(ws.lock_path)
+    assert not held(ws.lock_path)
