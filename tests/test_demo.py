@@ -49,7 +49,7 @@ def test_demo_is_deterministic_for_a_seed(small_demo, tmp_path):
 def test_demo_never_overwrites_a_folder_that_is_not_a_demo(tmp_path):
     (tmp_path / "考核").mkdir()
     (tmp_path / "考核" / "花名册.xlsx").write_bytes(b"office data")
-    result = cli(None, "demo", str(tmp_path / "考核"), "--people", "20")
+    result = cli(None, "demo", str(tmp_path / "考核"), "--people", "20", code=1)
     assert result.exit_code == 1
     assert "不是演示工作区" in result.output
     assert (tmp_path / "考核" / "花名册.xlsx").read_bytes() == b"office data"
