@@ -66,7 +66,8 @@ def test_hostile_files_end_only_their_reader(bureau, monkeypatch, start_method):
     assert {outcomes["b-good.xlsx"][0], outcomes["c-good.xlsx"][0]} <= {"newer_version"}
     reason = (bureau.rejected / "hang.xlsx.原因.txt").read_text(encoding="utf-8")
     assert "2 秒" in reason
-    assert elapsed < 20
+    assert elapsed < 60  # far below the 600 s the hanging file would take; spawned readers
+    # start slower than forked ones on a loaded machine
     assert chosen_method() == start_method
 
 
