@@ -191,6 +191,7 @@ def test_a_reader_that_died_idle_is_replaced_and_the_run_goes_on(fuzzer, tmp_pat
         jobs.append((path, path.name))
     roster, _ = fuzzer.workspace.roster()
     with ReaderPool(roster, fuzzer.workspace.policy(), processes=1) as pool:
+        pool.start(1)
         pool.workers[0].process.kill()
         pool.workers[0].process.join()
         found = [result for _, result in pool.classify(jobs)]

@@ -37,6 +37,7 @@ from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 
 IN_FLIGHT = 4  # tasks queued per worker: enough to hide the round trip
+FILES_PER_READER = 25  # a batch this small is read by one reader: starting another costs more
 READY = "ready"  # a reader's first message: it is started and limited, files may come
 START_SECONDS = 120  # a reader not ready by then (or dying before) means readers cannot start
 START_FAILURES = 3
@@ -125,8 +126,14 @@ class ReaderPool:
 
     def __enter__(self) -> ReaderPool:
         self.context = multiprocessing.get_context(start_method())
-        self.workers = [self._new_worker() for _ in range(self.size)]
         return self
+
+    def start(self, files: int) -> None:
+        """Start the readers a run of `files` files needs (none for none, at most `size`):
+        a spawned reader costs an interpreter start, so ten files do not start four."""
+        wanted = min(self.size, -(-files // FILES_PER_READER))
+        while len(self.workers) < wanted:
+            self.workers.append(self._new_worker())
 
     def _new_worker(self) -> _Worker:
         return _Worker(self.context, self.roster, self.policy, self.read)
@@ -137,6 +144,7 @@ class ReaderPool:
 
     def classify(self, jobs: list[tuple[Path, str]]) -> Iterator[tuple[int, Classified]]:
         """Classify every job; results are yielded in the order of `jobs`."""
+        self.start(len(jobs))
         done: dict[int, Classified] = {}
         pending = list(enumerate(jobs))[::-1]
         next_out = 0
