@@ -13,7 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import test_year
-from conftest import convert_to_pdf
+from helpers import convert_to_pdf
 from test_year import run
 
 from workbook_engine.periods import Month
