@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -118,16 +120,37 @@ def test_a_workspace_on_a_share_uses_the_rollback_journal(tmp_path, cli, on_shar
 
 
 def test_on_a_share_every_write_holds_the_workspace_lock(tmp_path, on_share):
+    from workbook_engine.lock import WorkspaceBusy, held
+
     init_workspace(tmp_path / "ws", 2026)
     ws = Workspace((tmp_path / "ws").resolve())
     with ws.connect() as conn:
         assert conn.execute("SELECT count(*) FROM files").fetchone() == (0,)  # reads: no lock
-        with pytest.raises(store.StoreError, match="工作区锁"), store.Transaction(conn):
-            pass
-    with ws.lock("测试"), ws.connect() as conn, store.Transaction(conn):
-        store.log_event(conn, "2026-03-09T10:00:00", "test", "", {})
-    with ws.connect() as conn:
+        assert not held(ws.lock_path)
+        with store.Transaction(conn):  # a write takes the lock for its transaction
+            assert held(ws.lock_path)
+            store.log_event(conn, "2026-03-09T10:00:00", "test", "", {})
+        assert not held(ws.lock_path)
+        holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(ws.lock_path)],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            with pytest.raises(WorkspaceBusy), store.Transaction(conn):  # another one holds it
+                store.log_event(conn, "2026-03-09T10:01:00", "test", "", {})
+        finally:
+            holder.kill()
+            holder.wait()
         assert conn.execute("SELECT count(*) FROM events").fetchone() == (1,)
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from workbook_engine.lock import workspace_lock
+with workspace_lock(Path(sys.argv[1]), "测试"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
 
 
 def test_a_wal_store_moved_to_a_share_is_converted_under_the_lock(tmp_path, monkeypatch):

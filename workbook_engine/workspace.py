@@ -17,7 +17,7 @@ from pathlib import Path
 from workbook_engine import store
 from workbook_engine.issues import InputError, Issue, has_errors
 from workbook_engine.ledger_template import LEDGER_FILE, write_ledger_template
-from workbook_engine.lock import held, workspace_lock
+from workbook_engine.lock import workspace_lock
 from workbook_engine.netfs import on_network_fs
 from workbook_engine.policy import (
     DEFAULT_UNIT_NAME,
@@ -130,19 +130,19 @@ class Workspace:
         return _journal_of(self.root)
 
     def connect(self) -> sqlite3.Connection:
-        """The store. On a network file system: the rollback journal, every write only while
-        this process holds the workspace lock, and opening takes the lock when it writes."""
+        """The store. On a network file system: the rollback journal, every write transaction
+        holds the workspace lock, and opening takes the lock when it writes (set-up, upgrade)."""
         if self.journal == store.WAL:
             return store.connect(self.store_path)
         if store.needs_setup(self.store_path, store.ROLLBACK):
-            with self.lock("建立或升级数据库"):
-                return store.connect(self.store_path, store.ROLLBACK, self._require_lock)
-        return store.connect(self.store_path, store.ROLLBACK, self._require_lock)
+            with self.lock("导入或写入数据库"):
+                return store.connect(self.store_path, store.ROLLBACK, self._write_lock)
+        return store.connect(self.store_path, store.ROLLBACK, self._write_lock)
 
-    def _require_lock(self) -> None:
-        if not held(self.lock_path):
-            raise store.StoreError(f"工作区「{self.root}」在网络文件夹中，写入数据库须先取得工作区锁"
-                                   "（程序内部错误，请把 .engine/error.log 发给技术支持）")
+    def _write_lock(self):
+        """Every write transaction on a network file system holds the workspace lock (taken
+        here unless this process already holds it; WorkspaceBusy when another one does)."""
+        return self.lock("导入或写入数据库")
 
     def check_period(self, period) -> None:
         """WorkspaceError when a week, month, quarter or year lies outside this workspace's
