@@ -6,8 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import (
+    CHANGED_PEOPLE,
+    CHANGED_SECTIONS,
+    DUTY_CHANGES,
+    PERSON_CHANGES,
+    write_roster,
+)
 from helpers import cli as run_cli
-from helpers import write_roster
 
 from workbook_engine.workspace import Workspace, init_workspace
 
@@ -29,6 +35,14 @@ def cli():
 def bureau(workspace: Workspace) -> Workspace:
     """The workspace with the small hand-checked roster above in place of the sample."""
     write_roster(workspace.roster_path)
+    return workspace
+
+
+@pytest.fixture
+def changing_bureau(workspace: Workspace) -> Workspace:
+    """The workspace with the bureau above and its change sheets."""
+    write_roster(workspace.roster_path, CHANGED_PEOPLE, CHANGED_SECTIONS, PERSON_CHANGES,
+                 DUTY_CHANGES)
     return workspace
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbook_engine import store
+from workbook_engine import holidays, periods, store
 from workbook_engine.issues import InputError, Issue, has_errors
 from workbook_engine.ledger_template import LEDGER_FILE, write_ledger_template
 from workbook_engine.lock import workspace_lock
@@ -28,6 +28,7 @@ from workbook_engine.policy import (
 )
 from workbook_engine.roster import ROSTER_FILE, Roster, load_roster, write_roster_template
 
+HOLIDAY_FILE = holidays.HOLIDAY_FILE
 POLICY_FILE = "policy.toml"
 FOLDERS = ("inbox", "outbox", "archive", "rejected", "reports")
 ENGINE_DIR = ".engine"
@@ -67,6 +68,10 @@ class Workspace:
     @property
     def ledger_path(self) -> Path:
         return self.root / LEDGER_FILE
+
+    @property
+    def holidays_path(self) -> Path:
+        return self.root / HOLIDAY_FILE
 
     @property
     def policy_path(self) -> Path:
@@ -112,14 +117,15 @@ class Workspace:
         """The workspace's policy; InputError with every problem when it is wrong."""
         return load_policy(self.policy_path)
 
-    def roster(self) -> tuple[Roster, list[Issue]]:
-        return load_roster(self.roster_path)
+    def roster(self, year: int | None = None) -> tuple[Roster, list[Issue]]:
+        """The roster with its changes of the year (the policy's year unless given)."""
+        return load_roster(self.roster_path, year if year is not None else self.policy().year)
 
     def inputs(self) -> Inputs:
         """Policy and roster, as every command starts: InputError when the roster has errors;
         its warnings ride along as `problems`."""
         policy = self.policy()
-        roster, issues = self.roster()
+        roster, issues = load_roster(self.roster_path, policy.year)
         if has_errors(issues):
             raise InputError(issues)
         return Inputs(policy, roster, [issue for issue in issues if not issue.is_error])
@@ -143,6 +149,14 @@ class Workspace:
         """Every write transaction on a network file system holds the workspace lock (taken
         here unless this process already holds it; WorkspaceBusy when another one does)."""
         return self.lock("导入或写入数据库")
+
+    def use_holidays(self) -> list[Issue]:
+        """Read 节假日安排.xlsx and make its days the working-day calendar of this process;
+        its problems come back (nothing is used while it has errors)."""
+        schedule, issues = holidays.load_schedule(self.holidays_path, self.policy().year)
+        if not has_errors(issues):
+            periods.use_schedule(dict(schedule.days))
+        return issues
 
     def check_period(self, period) -> None:
         """WorkspaceError when a week, month, quarter or year lies outside this workspace's
@@ -193,9 +207,11 @@ def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
 
 
 def init_workspace(
-    root: Path | str, year: int, unit_name: str = DEFAULT_UNIT_NAME, sample: bool = True
+    root: Path | str, year: int, unit_name: str = DEFAULT_UNIT_NAME, sample: bool = True,
+    prepared: dict[str, Callable[[Path], None]] | None = None,
 ) -> InitResult:
-    """Create the workspace; an existing file of the office's is never overwritten."""
+    """Create the workspace; an existing file of the office's is never overwritten.
+    `prepared` makers replace the seed ones by file name (next year: `init --from`)."""
     path = Path(root).expanduser().resolve()
     if path.exists() and not path.is_dir():
         raise WorkspaceError(f"「{path}」已存在，但不是文件夹")
@@ -210,6 +226,8 @@ def init_workspace(
         POLICY_FILE: lambda p: p.write_text(policy_text, encoding="utf-8"),
         ROSTER_FILE: lambda p: write_roster_template(p, sample=sample),
         LEDGER_FILE: lambda p: write_ledger_template(p, tuple(policy.issuer_points), sample=False),
+        HOLIDAY_FILE: lambda p: holidays.write_schedule_template(p, year),
+        **(prepared or {}),
     }
     for name, make in makers.items():
         target = path / name
