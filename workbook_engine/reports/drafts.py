@@ -117,6 +117,7 @@ class Draft:
             cells = table.add_row().cells
             for cell, value in zip(cells, values):
                 _font(cell.paragraphs[0].add_run(xml_safe(_text(value))), self.body_font, Pt(12))
+        self.doc.add_paragraph().paragraph_format.space_after = Pt(0)  # room below the table
 
     def save(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -318,7 +319,7 @@ def write_year_draft(workspace: Workspace, year: Year) -> Path:
     open_ = remedies[remedies["state"] != "已完成"]
     draft.para(f"整改台账登记整改措施 {len(remedies)} 项，尚未完成 {len(open_)} 项；"
                f"年度报表数据问题 {len(result.problems) + len(result.ledger_issues)} 项。")
-    _remedy_table(draft, open_, "整改措施均已完成。")
+    _remedy_table(draft, open_, "没有未完成的整改措施。")
     return draft.save(year_draft_path(workspace, year))
 
 
