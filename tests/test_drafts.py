@@ -6,11 +6,10 @@ import re
 import subprocess
 
 import test_year
-from conftest import convert_to_pdf
 from docx import Document
 from docx.shared import Pt
+from helpers import cli, convert_to_pdf
 from test_records import TALKS, add_record_sheets
-from test_year import run
 
 year_ws = test_year.year_ws
 
@@ -33,7 +32,7 @@ def cells(path, index=0):
 def test_drafts_hold_the_periods_figures(year_ws, tmp_path):
     add_record_sheets(year_ws.ledger_path, talks=TALKS[:1], remedies=REMEDIES)
     for args in (("month", "2026-05"), ("quarter", "2026-Q2"), ("year", "2026")):
-        assert "文字稿（Word，供修改后签发）" in run(year_ws, "report", *args).output
+        assert "文字稿（Word，供修改后签发）" in cli(year_ws, "report", *args).output
     month = year_ws.reports / "2026-05_月小结.docx"
     quarter = year_ws.reports / "2026-Q2_季度小结.docx"
     year = year_ws.reports / "2026_全年总结.docx"

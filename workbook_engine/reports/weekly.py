@@ -20,7 +20,6 @@ from workbook_engine.reports.book import Column, ReportBook, Table
 from workbook_engine.reports.fingerprint import fingerprint
 from workbook_engine.reports.monthly import ReportOutput
 from workbook_engine.reports.status import DONE, NOT_IN, WeekState, week_states
-from workbook_engine.scoring.compute import load_inputs
 from workbook_engine.text import clean_text
 from workbook_engine.workspace import Workspace
 
@@ -72,7 +71,7 @@ def week_rows(workspace: Workspace, conn, roster, week: Week,
 
 def write_week_report(workspace: Workspace, week: Week) -> ReportOutput:
     """Write reports/<week>_周汇总.xlsx from the stored and archived weekly forms."""
-    inputs = load_inputs(workspace)
+    inputs = workspace.inputs()
     with workspace.connect() as conn, store.Snapshot(conn):
         rows = week_rows(workspace, conn, inputs.roster, week)
         print_ = fingerprint(conn, [str(week.month)], [workspace.roster_path])
