@@ -10,8 +10,9 @@ from workbook_engine.ingest.read import RawForm
 from workbook_engine.issues import WARNING, Issue
 from workbook_engine.periods import Month, PeriodError, Week, parse_month, parse_week
 from workbook_engine.policy import Policy
-from workbook_engine.roster import Person, Roster, parse_date
-from workbook_engine.text import clean_name, clean_text, parse_number
+from workbook_engine.roster import Person, Roster
+from workbook_engine.sheets import parse_date
+from workbook_engine.text import clean_name, clean_text, parse_number, typed_text
 
 SHOWN_CHARS = 40  # a value quoted in a message is cut here: a cell may hold 32,767 characters
 
@@ -64,6 +65,27 @@ class Collector:
 def identity(raw: RawForm, key: str, cell_value: object) -> str:
     """An identity value: the hidden _meta wins, the visible cell stands in for it."""
     return raw.meta.get(key) or clean_text(cell_value)
+
+
+def same_period(meta: str, shown_value: object, parse, label: str, out: Collector,
+                **where) -> None:
+    """The visible period must be the one in _meta: a form of one period, edited to read as
+    another, is refused (it would otherwise become a version of the old period)."""
+    text = clean_text(shown_value)
+    if not meta or not text:
+        return
+    try:
+        visible, hidden = parse(text), parse(meta)
+    except PeriodError:
+        visible, hidden = text, meta
+    if visible != hidden:
+        out.error(
+            "form.period_mismatch",
+            f"表内{label}「{shown(text)}」与表格标识中的{label}「{shown(meta)}」不一致："
+            f"这份表是 {shown(meta)} 的，不能改作其他期间使用。"
+            f"请使用系统为 {shown(text)} 生成的表格",
+            **where,
+        )
 
 
 def _period_message(exc: PeriodError) -> str:
@@ -199,3 +221,46 @@ def score_value(
         )
         return None
     return number
+
+
+def _looks_like_data(value: object, roster: Roster, policy: Policy) -> bool:
+    """A number, a date, a grade, a 工号 or a period: something a field would hold."""
+    if isinstance(value, (int, float, Decimal, dt.date)) and not isinstance(value, bool):
+        return True
+    text = clean_text(value)
+    if parse_number(text) is not None or parse_date(text) is not None:
+        return True
+    if clean_name(text) in policy.grade_names or roster.person(text) is not None:
+        return True
+    for parse in (parse_week, parse_month):
+        try:
+            parse(text)
+            return True
+        except PeriodError:
+            continue
+    return False
+
+
+def outside_values(raw: RawForm, roster: Roster, policy: Policy, out: Collector) -> list[dict]:
+    """Values typed outside the form's areas: data refuses the file naming the cell; a note
+    is kept (returned, to store with the form) with a notice that quotes it."""
+    notes = []
+    for cell in raw.outside:
+        where = {"sheet": cell.sheet, "cell": cell.cell}
+        if _looks_like_data(cell.value, roster, policy):
+            out.error(
+                "form.value_outside",
+                f"单元格 {cell.cell} 填写了「{shown(cell.value)}」，不在表格的任何填写栏内，"
+                "无法确定它属于哪一栏。请填写在对应的白色单元格中后重新发送",
+                **where,
+            )
+            continue
+        text = typed_text(cell.value)
+        notes.append({"sheet": cell.sheet, "cell": cell.cell, "text": text})
+        out.warn(
+            "form.margin_note",
+            f"表格填写区域外的文字「{text if len(text) <= 200 else text[:199] + '…'}」"
+            "已作为备注保留，未计入任何栏目",
+            **where,
+        )
+    return notes

@@ -19,13 +19,16 @@ from workbook_engine.ingest.checks import (
     check_person,
     date_value,
     identity,
+    outside_values,
+    same_period,
     score_value,
     shown,
 )
 from workbook_engine.ingest.read import RawForm
+from workbook_engine.periods import parse_month
 from workbook_engine.policy import Policy, ScoreItem
 from workbook_engine.roster import Roster
-from workbook_engine.text import clean_name, clean_text, parse_number
+from workbook_engine.text import clean_name, clean_text, parse_number, typed_text
 
 _HEADER = re.compile(r"^(.*?)\s*(?:\(\s*([\d.]+)\s*分?\s*\))?$")
 _MONTH_TEXT = re.compile(r"考核月份[:：]\s*(\S+)")
@@ -110,8 +113,8 @@ def _row_values(row, columns, items, deduction_col, reason_col, remark_col, poli
             **where,
             column=layout.DEDUCTION_HEADER,
         )
-    reason = clean_text(row[reason_col]) if reason_col is not None else ""
-    remark = clean_text(row[remark_col]) if remark_col is not None else ""
+    reason = typed_text(row[reason_col]) if reason_col is not None else ""
+    remark = typed_text(row[remark_col]) if remark_col is not None else ""
     return scores, blank, deduction, clean_text(raw_deduction), reason, remark
 
 
@@ -207,12 +210,14 @@ def _signature(raw, edition, rater, out) -> dict:
     return {"rater_sign": clean_name(sign), "rater_date": date}
 
 
-def _month_text(raw: RawForm) -> str:
-    period = raw.meta.get("period", "")
-    if period:
-        return period
+def _shown_month(raw: RawForm) -> str:
+    """The 考核月份 printed above the table (`考核月份：2026年3月`), '' when there is none."""
     match = _MONTH_TEXT.search(clean_text(raw.fields.get("_subtitle")))
     return match.group(1) if match else ""
+
+
+def _month_text(raw: RawForm) -> str:
+    return raw.meta.get("period", "") or _shown_month(raw)
 
 
 def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, list]:
@@ -226,6 +231,8 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
     items = policy.leader_items if edition == layout.LEADER_EDITION else policy.office_items
     table_where = {"sheet": raw.table_sheet, "row": raw.table_row}
     month = check_month(_month_text(raw), policy, out, sheet=raw.table_sheet)
+    same_period(raw.meta.get("period", ""), _shown_month(raw), parse_month, "考核月份", out,
+                sheet=raw.table_sheet, row=raw.table_row - 2 if raw.table_row > 2 else None)
     columns = _item_columns(headers, items, out, table_where)
     ids = [clean_text(row[0]) for row in raw.table[1:] if clean_text(row[0])]
     rater = None
@@ -244,6 +251,9 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
         "rows": rows,
         **_signature(raw, edition, rater, out),
     }
+    notes = outside_values(raw, roster, policy, out)
+    if notes:
+        values["margin_notes"] = notes
     subject = rater.staff_id if rater else ""
     record = {
         "form_kind": layout.MONTHLY_KIND,

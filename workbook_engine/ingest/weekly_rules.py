@@ -15,13 +15,16 @@ from workbook_engine.ingest.checks import (
     date_value,
     grade_value,
     identity,
+    outside_values,
+    same_period,
     shown,
     signature_matches,
 )
 from workbook_engine.ingest.read import RawForm
+from workbook_engine.periods import parse_week
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Person, Roster
-from workbook_engine.text import clean_name, clean_text
+from workbook_engine.text import clean_name, clean_text, typed_text
 
 LABELS = {
     "staff_id": "工号",
@@ -65,6 +68,8 @@ def _identity(raw: RawForm, roster: Roster, policy: Policy, out: Collector):
         )
     person = check_person(staff_id, roster, out, **_where(out, "staff_id"))
     week = check_week(period, policy, out, **_where(out, "period"))
+    same_period(raw.meta.get("period", ""), fields.get("period"), parse_week, "考评周", out,
+                **_where(out, "period"))
     shown_name = clean_name(fields.get("staff_name"))
     if person is not None and shown_name and shown_name != clean_name(person.name):
         out.error(
@@ -105,7 +110,7 @@ def _review(raw, out, policy, prefix: str, expected: Person | None, role: str) -
         )
     return {
         f"{prefix}_grade": grade,
-        f"{prefix}_comment": clean_text(raw.fields.get(f"{prefix}_comment")),
+        f"{prefix}_comment": typed_text(raw.fields.get(f"{prefix}_comment")),
         f"{prefix}_sign": clean_name(sign),
         f"{prefix}_date": date_value(
             raw.fields.get(f"{prefix}_date"),
@@ -121,11 +126,15 @@ def _work_log(raw: RawForm, out: Collector) -> list[list[str]]:
     log = []
     for offset, row in enumerate(rows, start=1):
         cells = (list(row) + [None, None, None])[:3]
-        if all(clean_text(v) == "" for v in cells[1:]):
-            continue
         where = {"sheet": raw.table_sheet, "row": raw.table_row + offset}
+        if all(clean_text(v) == "" for v in cells[1:]):
+            if clean_text(cells[0]) and not date_value(cells[0], Collector(raw), "日期"):
+                out.warn("weekly.log_without_content",
+                         f"「日期」栏填写了「{shown(cells[0])}」，但这一行没有工作内容，未计入工作日志",
+                         **where, column="日期")
+            continue
         day = date_value(cells[0], out, "日期", **where)
-        log.append([day, clean_text(cells[1]), clean_text(cells[2])])
+        log.append([day, typed_text(cells[1]), typed_text(cells[2])])
     return log
 
 
@@ -143,8 +152,8 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
         "section": person.section,
         "week": str(week),
         "month": str(week.month),
-        "work_done": clean_text(raw.fields.get("work_done")),
-        "next_plan": clean_text(raw.fields.get("next_plan")),
+        "work_done": typed_text(raw.fields.get("work_done")),
+        "next_plan": typed_text(raw.fields.get("next_plan")),
         "self_grade": grade_value(
             raw.fields.get("self_grade"), policy, out, "自评等次", **_where(out, "self_grade")
         ),
@@ -154,6 +163,9 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
     final_title = final.category if final is not None else "分管领导"
     values.update(_review(raw, out, policy, "leader", final, final_title))
     values["work_log"] = _work_log(raw, out)
+    notes = outside_values(raw, roster, policy, out)
+    if notes:
+        values["margin_notes"] = notes
     if not values["work_done"] and not values["work_log"]:
         out.error("weekly.empty", "本周工作完成情况和工作日志都未填写", **_where(out, "work_done"))
     if values["leader_grade"] and chief is not None and not values["chief_grade"]:
