@@ -1201,8 +1201,8 @@ def _layout_change(workbook, base: Base, rng: random.Random):
         return "layout:clear_scores", "", ANY
     # second_header: a copy of the header row right under the table
     if weekly:
-        main["A30"], main["B30"] = "工号", "9999"
-        return "layout:stray_label", "", KEPT
+        main["A30"], main["B30"] = "工号", "9999"  # data outside the form: refused naming B30
+        return "layout:stray_label", "", REJECTED
     table = monthly_table(workbook)
     for col in range(1, 4):
         main.cell(table.last + 1, col).value = layout.MONTHLY_ID_HEADERS[col - 1]

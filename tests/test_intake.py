@@ -255,3 +255,68 @@ def test_marchs_leader_edition_edited_to_april_is_refused(ws, tmp_path):
     stored = monthly_rows(ws, "monthly:leader:2026-03:L1")
     assert stored["2001"]["items"] == {"思想作风": "20", "工作量": "20", "完成情况": "30",
                                        "工作效率": "10"}
+
+
+# --- 4. versions in one run: the one saved last counts -------------------------------------
+
+
+def with_saved_time(path, when: str):
+    """The workbook with docProps/core.xml saying it was last saved at `when` (as Excel does)."""
+    import re
+    import zipfile
+
+    data = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            data[info.filename] = archive.read(info)
+    core = data["docProps/core.xml"].decode()
+    core = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(<)", rf"\g<1>{when}\2", core)
+    data["docProps/core.xml"] = core.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, part in data.items():
+            archive.writestr(name, part)
+    return path
+
+
+def test_two_versions_in_one_run_the_one_saved_last_counts(ws, tmp_path):
+    """「吴敏周考评表.xlsx」 is the older draft; 「吴敏周考评表 (1).xlsx」 was saved later
+    (its name sorts first)."""
+    import os
+
+    draft = zhou_yi(ws, ws.inbox / "周一周考评表.xlsx", extra={"leader_grade": "称职"})
+    final = zhou_yi(ws, ws.inbox / "周一周考评表 (1).xlsx")
+    with_saved_time(draft, "2026-03-09T01:00:00Z")
+    with_saved_time(final, "2026-03-09T02:30:00Z")
+    os.utime(draft, (2_000_000_000, 2_000_000_000))  # the file times say the opposite:
+    os.utime(final, (1_900_000_000, 1_900_000_000))  # the workbook's own time decides
+    report = ingest(ws)
+    assert outcome_of(report, "周一周考评表.xlsx")["outcome"] == "accepted"
+    assert outcome_of(report, "周一周考评表 (1).xlsx")["outcome"] == "newer_version"
+    assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "优秀"
+    with ws.connect() as conn:
+        states = conn.execute(
+            "SELECT f.original_name, s.state FROM submissions s JOIN files f ON f.id = s.file_id"
+            " ORDER BY s.id").fetchall()
+    assert states == [("周一周考评表.xlsx", "superseded"), ("周一周考评表 (1).xlsx", "current")]
+
+
+def test_without_a_saved_time_the_file_time_decides(ws, tmp_path):
+    import os
+    import zipfile
+
+    def strip_core(path):
+        with zipfile.ZipFile(path) as archive:
+            parts = {i.filename: archive.read(i) for i in archive.infolist()}
+        parts.pop("docProps/core.xml")
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, part in parts.items():
+                archive.writestr(name, part)
+
+    older = zhou_yi(ws, ws.inbox / "a.xlsx")  # name first, file saved later: it counts
+    newer = zhou_yi(ws, ws.inbox / "b.xlsx", extra={"leader_grade": "称职"})
+    strip_core(older)
+    strip_core(newer)
+    os.utime(older, (1_900_000_500, 1_900_000_500))
+    os.utime(newer, (1_900_000_000, 1_900_000_000))
+    ingest(ws)
+    assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "优秀"

@@ -398,6 +398,32 @@ class _Sized:
         return self.length
 
 
+def _saved_when(path: Path, found: Classified) -> tuple[str, str, str]:
+    """When a version was saved: the workbook's own time, else the file's, then its name."""
+    try:
+        mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+        shown = mtime.isoformat(timespec="seconds")
+    except OSError:
+        shown = ""
+    return (found.saved_at or shown, shown, path.as_posix())
+
+
+def in_saved_order(items: list[tuple[Path, Classified]]) -> list[tuple[Path, Classified]]:
+    """The same files, with the versions of each form reordered among their own places so
+    that the one saved last is recorded last (and so counts); other files keep their order."""
+    places: dict[str, list[int]] = {}
+    for index, (_, found) in enumerate(items):
+        if found.record is not None:
+            places.setdefault(found.record.form_key, []).append(index)
+    ordered = list(items)
+    for indexes in places.values():
+        if len(indexes) > 1:
+            versions = sorted((items[i] for i in indexes), key=lambda item: _saved_when(*item))
+            for index, item in zip(indexes, versions):
+                ordered[index] = item
+    return ordered
+
+
 def inbox_files(inbox: Path) -> list[Path]:
     """Every file under inbox/ at any depth, in a stable order."""
     return sorted((p for p in inbox.rglob("*") if p.is_file()), key=lambda p: p.as_posix())
@@ -419,7 +445,8 @@ def ingest(workspace: Workspace, progress: Progress = lambda xs: xs) -> IngestRe
             with ReaderPool(roster, policy) as pool:
                 results = pool.classify([(path, readable(path.name)) for path in files])
                 pairs = ((files[index], found) for index, found in results)
-                run.process(progress(_Sized(pairs, len(files))))
+                classified = list(progress(_Sized(pairs, len(files))))
+            run.process(in_saved_order(classified))
             run.report.returns_path = _write_due_returns(workspace, conn)
         finally:
             conn.close()
