@@ -320,3 +320,222 @@ def test_without_a_saved_time_the_file_time_decides(ws, tmp_path):
     os.utime(newer, (1_900_000_000, 1_900_000_000))
     ingest(ws)
     assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "优秀"
+
+
+# --- 5. formulas without a saved result ----------------------------------------------------
+
+
+def _office_with_formulas(ws, target, formulas: dict[str, list]):
+    """An office edition filled by a script: formulas written, no result saved (openpyxl)."""
+    form = fill_monthly(office_path(ws), target, OFFICE_SCORES, sign="办公室张")
+    book = openpyxl.load_workbook(form)
+    sheet = book["月考评表"]
+    headers = [c.value for c in sheet[4]]
+    first = headers.index("出勤情况(10)") + 1
+    rows = {sheet.cell(r, 1).value: r for r in range(5, sheet.max_row + 1)}
+    letter = openpyxl.utils.get_column_letter(first)
+    for staff_id, entry in formulas.items():
+        for offset, value in enumerate(entry):
+            if isinstance(value, str):
+                value = value.replace("{1002}", f"{letter}{rows['1002']}")
+            sheet.cell(rows[staff_id], first + offset).value = value
+    book.save(target)
+    return target, f"{letter}{rows['1002']}"
+
+
+def test_plain_arithmetic_without_a_saved_result_is_worked_out(ws):
+    _office_with_formulas(ws, ws.inbox / "考核办.xlsx", {
+        "1002": ["=4+5", "=SUM(4,2.5)*2-3.5"],
+        "2002": ["=(10-2)/2", "={1002}+1"],  # 1002's 出勤情况, itself a formula (9)
+    })
+    report = ingest(ws)
+    assert outcome_of(report, "考核办.xlsx")["outcome"] == "accepted", report
+    rows = monthly_rows(ws, "monthly:office:2026-03")
+    assert rows["1002"]["items"] == {"出勤情况": "9", "公共职责": "9.5"}
+    assert rows["2002"]["items"] == {"出勤情况": "4", "公共职责": "10"}
+
+
+def test_a_formula_that_is_not_plain_arithmetic_is_refused_naming_the_cell(ws):
+    _, cell = _office_with_formulas(ws, ws.inbox / "考核办.xlsx", {
+        "1002": ["=AVERAGE(8,9)", 9],
+    })
+    outcome = outcome_of(ingest(ws), "考核办.xlsx")
+    assert outcome["outcome"] == "rejected"
+    assert codes(outcome) == ["form.formula_unsaved"]
+    issue = outcome["issues"][0]
+    assert issue["cell"] == cell
+    assert "请在 Excel 或 WPS 中打开并保存后再发送" in issue["message"]
+
+
+# --- 7. lenient where unambiguous, with a notice -------------------------------------------
+
+
+@pytest.fixture
+def zeros(tmp_path):
+    """A bureau where 褚五 has the 工号 0012."""
+    from conftest import PEOPLE, SECTIONS, write_roster
+
+    from workbook_engine.workspace import Workspace, init_workspace
+
+    init_workspace(tmp_path / "z", 2026)
+    ws = Workspace((tmp_path / "z").resolve())
+    people = [("0012", *row[1:]) if row[0] == 3002 else row for row in PEOPLE]
+    write_roster(ws.roster_path, people, SECTIONS)
+    from intake_kit import run
+
+    assert run(ws, "forms", "weekly", "--week", "2026-W10").exit_code == 0
+    assert run(ws, "forms", "monthly", "--month", "2026-03").exit_code == 0
+    return ws
+
+
+def test_a_staff_id_that_lost_its_leading_zeros_is_matched_with_a_notice(zeros, tmp_path):
+    form = fill_monthly(leader_path(zeros, "L2"), tmp_path / "s.xlsx",
+                        {"3001": [18, 19, 28, 9], "0012": [17, 18, 27, 8]}, sign="孙副")
+    book = openpyxl.load_workbook(form)
+    sheet = book["月考评表"]
+    (row,) = [r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "0012"]
+    sheet.cell(row, 1).value = 12  # what Excel makes of 0012 typed again
+    book.save(zeros.inbox / "孙副.xlsx")
+    outcome = outcome_of(ingest(zeros), "孙副.xlsx")
+    assert outcome["outcome"] == "accepted"
+    assert codes(outcome) == ["form.id_leading_zeros"]
+    assert outcome["issues"][0]["row"] == row and "「0012」" in outcome["issues"][0]["message"]
+    stored = monthly_rows(zeros, "monthly:leader:2026-03:L2")
+    assert stored["0012"]["items"] == {"思想作风": "17", "工作量": "18", "完成情况": "27",
+                                       "工作效率": "8"}
+
+
+def test_a_signature_with_a_title_is_matched_with_a_notice(zeros, tmp_path):
+    form = weekly_path(zeros, "0012", "褚五", "建管股")
+    fill_weekly(form, zeros.inbox / "褚五.xlsx", chief=("称职", "陈建股长"),
+                leader=("优秀", "孙副 同志"))
+    outcome = outcome_of(ingest(zeros), "褚五.xlsx")
+    assert outcome["outcome"] == "accepted"
+    assert codes(outcome) == ["form.signature_title", "form.signature_title"]
+    assert "「陈建股长」" in outcome["issues"][0]["message"]
+    stored = weekly_row(zeros, "0012", "2026-W10")
+    assert (stored["chief_sign"], stored["leader_sign"]) == ("陈建", "孙副")
+    assert (stored["chief_grade"], stored["leader_grade"]) == ("称职", "优秀")
+
+
+def test_a_signature_of_someone_else_with_a_title_is_still_refused(zeros, tmp_path):
+    form = weekly_path(zeros, "0012", "褚五", "建管股")
+    fill_weekly(form, zeros.inbox / "褚五.xlsx", chief=("称职", "李办股长"))
+    outcome = outcome_of(ingest(zeros), "褚五.xlsx")
+    assert outcome["outcome"] == "rejected"
+    assert codes(outcome) == ["weekly.wrong_signer"]
+
+
+# --- 10. every warning on screen; 12. a week not over, attachments without extension -------
+
+
+def test_plain_ingest_prints_every_files_notices_grouped(ws, tmp_path):
+    from intake_kit import run
+
+    fill_monthly(office_path(ws), ws.inbox / "考核办.xlsx",
+                 {k: v for k, v in OFFICE_SCORES.items() if k != "3002"}, sign="办公室张")
+    book = openpyxl.load_workbook(ws.inbox / "考核办.xlsx")
+    sheet = book["月考评表"]
+    (row,) = [r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "3002"]
+    sheet.delete_rows(row)  # the row deleted: a warning, the form is accepted
+    book.save(ws.inbox / "考核办.xlsx")
+    zhou_yi(ws, ws.inbox / "周一.xlsx", extra={"leader_sign": "钱副局长"})
+    output = run(ws, "ingest").output
+    assert "提示  考核办.xlsx（已接收）" in output
+    assert "表中缺少 褚五（3002）的评分行，按本月未考核处理" in output
+    assert "提示  周一.xlsx（已接收）" in output
+    assert "签名「钱副局长」含职务称呼「局长」，已按「钱副」识别" in output
+
+
+def test_a_form_for_a_week_not_over_is_accepted_with_a_notice(tmp_path):
+    from intake_kit import run
+
+    from workbook_engine.periods import Week
+
+    week = Week.from_date(dt.date.today())
+    ws = bureau_with_forms(tmp_path / "now", weeks=(str(week),), months=())
+    if week.month.year != ws.policy().year:  # pragma: no cover - a week across New Year
+        pytest.skip("this week belongs to another assessment year")
+    fill_weekly(weekly_path(ws, "1002", "周一", "办公室", str(week)), ws.inbox / "周一.xlsx",
+                chief=("称职", "李办"))
+    outcome = outcome_of(ingest(ws), "周一.xlsx")
+    assert outcome["outcome"] == "accepted"
+    assert codes(outcome) == ["weekly.week_not_over"]
+    assert weekly_row(ws, "1002", str(week))["chief_grade"] == "称职"
+    assert run(ws, "status", "--week", str(week)).exit_code == 0
+
+
+def test_files_without_an_extension_are_recognised_by_their_bytes(ws, tmp_path):
+    from email.message import EmailMessage
+
+    form = zhou_yi(ws, tmp_path / "z.xlsx")
+    (ws.inbox / "周一周考评表").write_bytes(form.read_bytes())
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "wang@example.cn", "kh@example.cn", "周考评表"
+    mail.set_content("见附件")
+    other = fill_weekly(weekly_path(ws, "2002", "王三", "规划股"), tmp_path / "w.xlsx",
+                        chief=("称职", "郑规"))
+    mail.add_attachment(other.read_bytes(), maintype="application", subtype="octet-stream",
+                        filename="王三周考评表")
+    (ws.inbox / "来信.eml").write_bytes(bytes(mail))
+    report = ingest(ws)
+    assert outcome_of(report, "周一周考评表")["outcome"] == "accepted"
+    assert outcome_of(report, "来信.eml/王三周考评表.xlsx")["outcome"] == "accepted"
+    assert weekly_row(ws, "2002", "2026-W10")["chief_grade"] == "称职"
+    assert weekly_row(ws, "1002", "2026-W10")["work_done"] == TYPED
+
+
+# --- 8. re-checks; a file still being copied waits ------------------------------------------
+
+
+def test_a_rejected_file_copied_back_after_the_roster_was_fixed_is_checked_again(ws, tmp_path):
+    from conftest import PEOPLE, SECTIONS, write_roster
+
+    form = zhou_yi(ws, tmp_path / "z.xlsx")
+    people = [row for row in PEOPLE if row[0] != 1002]
+    write_roster(ws.roster_path, people, SECTIONS)  # 周一 missing from the roster
+    (ws.inbox / "周一.xlsx").write_bytes(form.read_bytes())
+    first = outcome_of(ingest(ws), "周一.xlsx")
+    assert first["outcome"] == "rejected" and codes(first) == ["person.unknown"]
+    write_roster(ws.roster_path, PEOPLE, SECTIONS)  # fixed
+    (ws.inbox / "周一.xlsx").write_bytes(form.read_bytes())  # the very bytes, the same name
+    again = outcome_of(ingest(ws), "周一.xlsx")
+    assert again["outcome"] == "accepted"
+    assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "优秀"
+    assert not (ws.inbox / "周一.xlsx").exists()
+
+
+def test_a_file_still_being_copied_waits_for_the_next_run(ws, tmp_path):
+    import os
+
+    data = zhou_yi(ws, tmp_path / "z.xlsx").read_bytes()
+    target = ws.inbox / "周一.xlsx"
+    target.write_bytes(data[: len(data) // 2])  # half of it has arrived, just now
+    outcome = outcome_of(ingest(ws), "周一.xlsx")
+    assert outcome["outcome"] == "waiting"
+    assert "可能仍在复制中" in outcome["issues"][0]["message"]
+    assert target.read_bytes() == data[: len(data) // 2]  # left in the inbox, not returned
+    assert not any(ws.rejected.iterdir())
+    target.write_bytes(data)  # the copy finished
+    assert outcome_of(ingest(ws), "周一.xlsx")["outcome"] == "accepted"
+    # a broken file that has been there for a while is refused as before
+    (ws.inbox / "坏.xlsx").write_bytes(data[:100])
+    os.utime(ws.inbox / "坏.xlsx", (1_700_000_000, 1_700_000_000))
+    assert outcome_of(ingest(ws), "坏.xlsx")["outcome"] == "rejected"
+
+
+def test_a_mail_still_being_copied_waits(ws, tmp_path):
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "zhou@example.cn", "kh@example.cn", "周考评表"
+    mail.set_content("见附件")
+    form = zhou_yi(ws, tmp_path / "z.xlsx")
+    mail.add_attachment(form.read_bytes(), maintype="application",
+                        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        filename="周一.xlsx")
+    data = bytes(mail)
+    (ws.inbox / "来信.eml").write_bytes(data[: len(data) * 2 // 3])
+    assert outcome_of(ingest(ws), "来信.eml")["outcome"] == "waiting"
+    (ws.inbox / "来信.eml").write_bytes(data)
+    assert outcome_of(ingest(ws), "来信.eml/周一.xlsx")["outcome"] == "accepted"

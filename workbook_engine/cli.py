@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from workbook_engine import __version__
+from workbook_engine import __version__, faults
 from workbook_engine.ingest.lock import WorkspaceBusy
 from workbook_engine.issues import ActionRefused, InputError, format_issues, has_errors
 from workbook_engine.periods import PeriodError, parse_month, parse_week
@@ -89,7 +89,12 @@ def handle_errors(command):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - discard what is still buffered
             sys.exit(0)
         except Exception as exc:  # noqa: BLE001 - the last guard before the clerk's screen
-            _internal_error(exc)
+            ctx = click.get_current_context(silent=True)
+            root = ctx.obj.get("root") if ctx and isinstance(ctx.obj, dict) else None
+            message = faults.describe(exc, Path(root) if root else None)
+            if message is None:
+                _internal_error(exc)
+            raise UserFacingError(message) from exc
 
     return wrapper
 
@@ -225,11 +230,14 @@ def ingest(ctx: click.Context, as_json: bool) -> None:
     if not report.outcomes:
         click.echo("inbox/ 中没有待处理的文件。")
         return
-    for outcome in report.outcomes:
-        if outcome.outcome in ("rejected", "mail") and outcome.issues:
-            click.echo(f"退回  {outcome.file}")
-            for issue in outcome.issues:
-                click.echo(f"      - {issue}")
+    for outcome in report.outcomes:  # every file's problems and notices, grouped by file
+        if not outcome.issues:
+            continue
+        refused = outcome.outcome == "rejected" or (
+            outcome.outcome == "mail" and any(i.is_error for i in outcome.issues))
+        click.echo(f"{'退回' if refused else '提示'}  {outcome.file}（{LABELS[outcome.outcome]}）")
+        for issue in outcome.issues:
+            click.echo(f"      - {issue}")
     click.echo("导入完成：" + "，".join(
         f"{LABELS[key]} {counts[key]} 份" for key in LABELS if counts[key]))
     if report.returns_path:

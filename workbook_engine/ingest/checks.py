@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from decimal import Decimal
 
 from workbook_engine.ingest.read import RawForm
@@ -184,8 +185,65 @@ def date_value(value: object, out: Collector, label: str, **where) -> str:
     return day.isoformat()
 
 
+TITLES = ("副局长", "局长", "副主任", "主任", "副股长", "股长", "副科长", "科长", "书记", "组长",
+          "同志")  # what people write after their name when they sign
+_BRACKETS = re.compile(r"[()（）\[\]【】]")
+
+
 def signature_matches(value: object, expected: Person | None) -> bool:
     return expected is not None and clean_name(value) == clean_name(expected.name)
+
+
+def signature_with_title(value: object, expected: Person | None) -> str:
+    """The title after the expected name (`周强股长` → `股长`), '' when it is not that."""
+    if expected is None:
+        return ""
+    text, name = _BRACKETS.sub("", clean_name(value)), clean_name(expected.name)
+    if text.startswith(name) and text[len(name):] in TITLES:
+        return text[len(name):]
+    return ""
+
+
+def check_signature(value: object, expected: Person | None, out: Collector, **where) -> bool:
+    """True when the signature is the expected reviewer: the roster name, or that name with a
+    title after it (accepted with a notice)."""
+    if signature_matches(value, expected):
+        return True
+    title = signature_with_title(value, expected)
+    if title:
+        out.warn(
+            "form.signature_title",
+            f"签名「{shown(value)}」含职务称呼「{title}」，已按「{expected.name}」识别",
+            **where,
+        )
+        return True
+    return False
+
+
+def resolve_staff_id(text: str, roster: Roster, out: Collector, **where) -> str:
+    """A 工号 as in the roster; one whose leading zeros a spreadsheet dropped (`12` for
+    `0012`) is matched when exactly one roster 工号 fits, with a notice."""
+    if not text or roster.person(text) is not None or not text.isdigit():
+        return text
+    fits = [sid for sid in roster.people if sid.isdigit() and sid != text
+            and sid.lstrip("0") == text.lstrip("0")]
+    if len(fits) != 1:
+        return text
+    person = roster.person(fits[0])
+    out.warn(
+        "form.id_leading_zeros",
+        f"工号「{shown(text)}」在花名册中没有，已按「{fits[0]}」（{person.name}）识别"
+        "（表格软件去掉了工号前面的 0；以后请把工号单元格设为文本）",
+        **where,
+    )
+    return fits[0]
+
+
+def same_staff_id(shown_id: str, meta_id: str) -> bool:
+    """The visible 工号 is the _meta one, allowing leading zeros a spreadsheet dropped."""
+    return shown_id == meta_id or (
+        shown_id.isdigit() and meta_id.isdigit() and shown_id.lstrip("0") == meta_id.lstrip("0")
+    )
 
 
 def score_value(

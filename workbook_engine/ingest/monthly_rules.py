@@ -17,12 +17,15 @@ from workbook_engine.ingest.checks import (
     blank_cell,
     check_month,
     check_person,
+    check_signature,
     date_value,
     identity,
     outside_values,
+    resolve_staff_id,
     same_period,
     score_value,
     shown,
+    signature_with_title,
 )
 from workbook_engine.ingest.read import RawForm
 from workbook_engine.periods import parse_month
@@ -118,7 +121,7 @@ def _row_values(row, columns, items, deduction_col, reason_col, remark_col, poli
     return scores, blank, deduction, clean_text(raw_deduction), reason, remark
 
 
-def _check_rows(raw, headers, columns, items, edition, expected, policy, out):
+def _check_rows(raw, headers, columns, items, edition, expected, roster, policy, out):
     index = {h: i for i, h in enumerate(headers)}
     deduction_col = index.get(layout.DEDUCTION_HEADER)
     reason_col = index.get(layout.REASON_HEADER)
@@ -128,7 +131,7 @@ def _check_rows(raw, headers, columns, items, edition, expected, policy, out):
         if all(clean_text(v) == "" for v in row):
             continue
         where = {"sheet": raw.table_sheet, "row": raw.table_row + offset}
-        staff_id = clean_text(row[0])
+        staff_id = resolve_staff_id(clean_text(row[0]), roster, out, **where, column="工号")
         if not staff_id:
             out.error(
                 "monthly.no_staff_id",
@@ -198,7 +201,7 @@ def _signature(raw, edition, rater, out) -> dict:
     where = {**out.at(layout.RATER_SIGN_NAME), "column": "评分人签名"}
     if clean_name(sign) == "":
         out.error("monthly.unsigned", "评分人未签名", **where)
-    elif edition == layout.LEADER_EDITION and clean_name(sign) != clean_name(rater.name):
+    elif edition == layout.LEADER_EDITION and not check_signature(sign, rater, out, **where):
         out.error(
             "monthly.wrong_signer",
             f"签名「{shown(sign)}」不是本表评分人「{rater.name}」",
@@ -207,6 +210,8 @@ def _signature(raw, edition, rater, out) -> dict:
     date = date_value(
         raw.fields.get(layout.RATER_DATE_NAME), out, "签名日期", **out.at(layout.RATER_DATE_NAME)
     )
+    if edition == layout.LEADER_EDITION and signature_with_title(sign, rater):
+        sign = rater.name
     return {"rater_sign": clean_name(sign), "rater_date": date}
 
 
@@ -243,7 +248,7 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
         expected = {p.staff_id: p for p in roster.assessed()}
     if month is None or columns is None or (edition == layout.LEADER_EDITION and rater is None):
         return None, out.issues
-    rows = _check_rows(raw, headers, columns, items, edition, expected, policy, out)
+    rows = _check_rows(raw, headers, columns, items, edition, expected, roster, policy, out)
     values = {
         "month": str(month),
         "edition": edition,

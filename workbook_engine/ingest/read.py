@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from defusedxml.common import DefusedXmlException
 from python_calamine import CalamineWorkbook
 
 from workbook_engine.forms import layout
+from workbook_engine.forms.layout import column_letter
 from workbook_engine.ingest.defined import NamedRange, defined_names, parse_ref
+from workbook_engine.ingest.formulas import (
+    NotPlainArithmetic,
+    cell_number,
+    evaluate,
+    unsaved_formulas,
+)
 from workbook_engine.ingest.locate import label_text, weekly_fields
 from workbook_engine.ingest.margins import (
     FORM_SHEETS,
@@ -241,7 +249,43 @@ def _signature_name(grid: Grid, names: dict[str, NamedRange], name: str, label: 
     return target if left and label in left[-1] else None
 
 
-def _read_monthly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) -> None:
+UNSAVED_FORMULA = "请在 Excel 或 WPS 中打开并保存后再发送"
+
+
+def _fill_formulas(raw: RawForm, sheets: Sheets, data: bytes, header: int, col: int) -> None:
+    """Work out the table's formulas that have no saved result (plain arithmetic only);
+    refuse the file naming each cell that cannot be worked out. 合计 is recomputed anyway."""
+    if raw.file_kind not in ("xlsx", "xlsm") or not raw.table:
+        return
+    formulas = unsaved_formulas(data, layout.MONTHLY_SHEET)
+    if not formulas:
+        return
+    heads = [clean_text(v) for v in raw.table[0]]
+
+    def value_at(row: int, column: int, depth: int) -> Decimal:
+        if (row, column) in formulas:
+            return evaluate(formulas[(row, column)], value_at, depth)
+        return cell_number(sheets.value(layout.MONTHLY_SHEET, row, column))
+
+    for (row, column), text in sorted(formulas.items()):
+        r, c = row - header, column - col
+        if r <= 0 or r >= len(raw.table) or not 0 <= c < len(heads):
+            continue
+        if heads[c] == layout.TOTAL_HEADER:
+            continue
+        try:
+            raw.table[r][c] = evaluate(text, value_at).normalize()
+        except (NotPlainArithmetic, RecursionError):
+            raw.problem(
+                "form.formula_unsaved",
+                f"这里是公式「={text[:60]}」，文件中没有保存它的计算结果，"
+                f"且不是简单的加减乘除，无法计算。{UNSAVED_FORMULA}",
+                sheet=layout.MONTHLY_SHEET, cell=f"{column_letter(column)}{row + 1}",
+            )
+
+
+def _read_monthly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange],
+                  data: bytes = b"") -> None:
     if layout.MONTHLY_SHEET not in sheets.names:
         raw.problem("form.sheet_missing", f"缺少工作表「{layout.MONTHLY_SHEET}」")
         return
@@ -260,6 +304,7 @@ def _read_monthly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) ->
     raw.table = _box(sheets, layout.MONTHLY_SHEET, range(header, max(last, header) + 1), col,
                      width)
     raw.table_sheet, raw.table_row, raw.table_col = layout.MONTHLY_SHEET, header + 1, col
+    _fill_formulas(raw, sheets, data, header, col)
     raw.fields["_subtitle"] = " ".join(clean_text(v) for row in grid[:header] for v in row if v)
     sign = _signature_name(grid, names, layout.RATER_SIGN_NAME, "签名", sign_row)
     date = _signature_name(grid, names, layout.RATER_DATE_NAME, "日期", sign_row)
@@ -316,7 +361,7 @@ def read_form(source: Path | bytes, file_kind: str, display_name: str) -> RawFor
         if raw.form == layout.WEEKLY_KIND:
             _read_weekly(raw, sheets, names)
         elif raw.form == layout.MONTHLY_KIND:
-            _read_monthly(raw, sheets, names)
+            _read_monthly(raw, sheets, names, data)
         if raw.form:
             _other_sheets(raw, sheets)
         else:

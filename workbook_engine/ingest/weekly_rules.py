@@ -7,18 +7,23 @@ nothing written about the week                                 → weekly.empty
 
 from __future__ import annotations
 
+import datetime as dt
+
 from workbook_engine.forms import layout
 from workbook_engine.ingest.checks import (
     Collector,
     check_person,
+    check_signature,
     check_week,
     date_value,
     grade_value,
     identity,
     outside_values,
+    resolve_staff_id,
     same_period,
+    same_staff_id,
     shown,
-    signature_matches,
+    signature_with_title,
 )
 from workbook_engine.ingest.read import RawForm
 from workbook_engine.periods import parse_week
@@ -59,7 +64,17 @@ def _identity(raw: RawForm, roster: Roster, policy: Policy, out: Collector):
         )
         return None, None
     shown_id = clean_text(fields.get("staff_id"))
-    if raw.meta.get("staff_id") and shown_id and shown_id != raw.meta["staff_id"]:
+    if not raw.meta.get("staff_id"):
+        staff_id = resolve_staff_id(staff_id, roster, out, **_where(out, "staff_id"))
+    elif shown_id and shown_id != raw.meta["staff_id"] \
+            and same_staff_id(shown_id, raw.meta["staff_id"]):
+        out.warn(
+            "form.id_leading_zeros",
+            f"表内工号「{shown(shown_id)}」按表格标识识别为「{shown(raw.meta['staff_id'])}」"
+            "（表格软件去掉了工号前面的 0）",
+            **_where(out, "staff_id"),
+        )
+    if raw.meta.get("staff_id") and shown_id and not same_staff_id(shown_id, raw.meta["staff_id"]):
         out.error(
             "form.identity_mismatch",
             f"表内工号「{shown(shown_id)}」与表格标识「{shown(raw.meta['staff_id'])}」不一致，"
@@ -95,7 +110,8 @@ def _review(raw, out, policy, prefix: str, expected: Person | None, role: str) -
             f"{LABELS[prefix + '_grade']}已填写，但{role}未签名",
             **_where(out, f"{prefix}_sign"),
         )
-    elif clean_name(sign) and not signature_matches(sign, expected):
+    elif clean_name(sign) and not check_signature(sign, expected, out,
+                                                  **_where(out, f"{prefix}_sign")):
         who = f"应为{role}「{expected.name}」" if expected else f"本表不需要{role}签名"
         out.error(
             "weekly.wrong_signer",
@@ -111,7 +127,8 @@ def _review(raw, out, policy, prefix: str, expected: Person | None, role: str) -
     return {
         f"{prefix}_grade": grade,
         f"{prefix}_comment": typed_text(raw.fields.get(f"{prefix}_comment")),
-        f"{prefix}_sign": clean_name(sign),
+        f"{prefix}_sign": clean_name(expected.name) if expected is not None
+        and signature_with_title(sign, expected) else clean_name(sign),
         f"{prefix}_date": date_value(
             raw.fields.get(f"{prefix}_date"),
             out,
@@ -144,6 +161,13 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
     person, week = _identity(raw, roster, policy, out)
     if person is None or week is None:
         return None, out.issues
+    if week.sunday > dt.date.today():
+        out.warn(
+            "weekly.week_not_over",
+            f"考评周 {week} 还没有结束（到 {week.sunday.month}月{week.sunday.day}日），"
+            "表格已接收；本周如有补充，可在周末后重新发送（以最后保存的一份为准）",
+            **_where(out, "period"),
+        )
     chief = roster.initial_rater(person) if roster.needs_initial_rating(person) else None
     final = roster.final_rater(person)
     values = {
