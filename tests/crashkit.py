@@ -282,7 +282,7 @@ def orphans_after(process: subprocess.Popen, grace: float = 3.0) -> list[int]:
 def lock_taken(workspace: Workspace, pid: int) -> bool:
     """True once the ingest with this pid holds the workspace lock (it writes its pid there)."""
     try:
-        return (workspace.engine_dir / "ingest.lock").read_text().strip() == str(pid)
+        return (workspace.lock_path).read_text().strip() == str(pid)
     except OSError:
         return False
 
@@ -400,7 +400,7 @@ def _lock_free(workspace: Workspace, within: float = 1.0) -> bool:
     import fcntl
 
     deadline = time.monotonic() + within
-    fd = os.open(workspace.engine_dir / "ingest.lock", os.O_RDWR)
+    fd = os.open(workspace.lock_path, os.O_RDWR)
     try:
         while True:
             try:

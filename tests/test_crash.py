@@ -128,14 +128,12 @@ def test_a_run_that_dies_before_the_returns_list_leaves_it_to_the_next(bureau, m
     returns list, and clears what the dead run had staged."""
     import datetime as dt
 
-    from workbook_engine.reports import returns
-
     (bureau.inbox / "说明.xlsx").write_text("这不是表格", encoding="utf-8")
 
     def killed(*_args):
         raise KeyboardInterrupt  # stands for the kill: nothing after this point runs
 
-    monkeypatch.setattr(returns, "write_returns", killed)
+    monkeypatch.setattr(inbox_module, "write_returns", killed)
     with pytest.raises(KeyboardInterrupt):
         inbox_module.ingest(bureau)
     monkeypatch.undo()

@@ -17,8 +17,8 @@ from pathlib import Path
 import click
 
 from workbook_engine import __version__, faults
-from workbook_engine.ingest.lock import WorkspaceBusy
 from workbook_engine.issues import ActionRefused, InputError, format_issues, has_errors
+from workbook_engine.lock import WorkspaceBusy
 from workbook_engine.periods import PeriodError, parse_month, parse_week
 from workbook_engine.store import StoreError
 from workbook_engine.workspace import (
@@ -270,7 +270,7 @@ def _pad(text: str, width: int) -> str:
 @handle_errors
 def status(ctx: click.Context, week: str | None, month: str | None, as_xlsx: bool) -> None:
     """查看谁交了什么、哪些表在等初评或评定、哪些被退回。"""
-    from workbook_engine.ingest.status import month_status, pending_status, week_status
+    from workbook_engine.reports.status import month_status, pending_status, week_status
     from workbook_engine.reports.tables import write_tables
 
     if week and month:
@@ -329,7 +329,7 @@ def report() -> None:
 
 
 def _make_report(ctx, scope: str, period: str, pdf: bool, pool=None) -> None:
-    from workbook_engine.reports.signoff import write_report
+    from workbook_engine.reports.write import write_report
 
     workspace = _workspace(ctx)
     output, frozen = write_report(workspace, scope, period, pool)

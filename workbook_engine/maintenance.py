@@ -20,7 +20,6 @@ from pathlib import Path
 
 from workbook_engine import store
 from workbook_engine.ingest.inbox import MAIL_FOLDER, ingest
-from workbook_engine.ingest.lock import workspace_lock
 from workbook_engine.workspace import ENGINE_DIR, Workspace
 
 REBUILD_FOLDER = "rebuild"
@@ -71,7 +70,7 @@ def _scratch_workspace(workspace: Workspace, folder: Path) -> Workspace:
 
 def rebuild(workspace: Workspace, replace: bool = False) -> RebuildResult:
     """Make a fresh store from archive/ and compare it with the current one."""
-    with workspace_lock(workspace.engine_dir / "ingest.lock", "导入或重建"):
+    with workspace.lock("导入或重建"):
         scratch = _scratch_workspace(workspace, workspace.engine_dir / REBUILD_FOLDER)
         files = _archived_forms(workspace.archive)
         for number, path in enumerate(files):

@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
+from workbook_engine.forms import layout
 from workbook_engine.issues import InputError, Issue
 from workbook_engine.text import clean_name
 
@@ -65,9 +66,6 @@ _INGEST_KEYS = (
     "settle_seconds",
 )
 # Column headers of the monthly form that a score item may not take as its name.
-_RESERVED_ITEM_NAMES = frozenset(
-    ("工号", "姓名", "股室", "周考评情况", "履职扣分", "扣分事由", "备注", "合计", "月度得分")
-)
 _BRACKETS = "()（）"
 
 
@@ -551,7 +549,7 @@ def _read_item(reader: _Reader, path: str, record: dict) -> ScoreItem | None:
         message = f"评分项名称「{name}」不能含括号（月考评表的列标题会写成「名称(满分)」）"
         reader.report(f"{path}.name", "bad_name", message)
         return None
-    if name in _RESERVED_ITEM_NAMES:
+    if name in layout.RESERVED_HEADERS:
         message = f"评分项名称「{name}」与月考评表的固定列重名，请换一个名称"
         reader.report(f"{path}.name", "reserved_name", message)
         return None

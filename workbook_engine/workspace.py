@@ -16,6 +16,7 @@ from pathlib import Path
 from workbook_engine import store
 from workbook_engine.issues import InputError, Issue
 from workbook_engine.ledger_template import write_ledger_template
+from workbook_engine.lock import workspace_lock
 from workbook_engine.policy import Policy, load_policy, parse_policy, seed_policy_text
 from workbook_engine.roster import Roster, load_roster, write_roster_template
 
@@ -25,6 +26,7 @@ POLICY_FILE = "policy.toml"
 FOLDERS = ("inbox", "outbox", "archive", "rejected", "reports")
 ENGINE_DIR = ".engine"
 STORE_FILE = "store.sqlite3"
+LOCK_FILE = "workspace.lock"  # held by every command that changes the workspace
 ENV_VAR = "WORKBOOK_ENGINE_WORKSPACE"
 DEFAULT_UNIT = "某某县住房和城乡建设局"
 
@@ -78,6 +80,14 @@ class Workspace:
     @property
     def store_path(self) -> Path:
         return self.engine_dir / STORE_FILE
+
+    @property
+    def lock_path(self) -> Path:
+        return self.engine_dir / LOCK_FILE
+
+    def lock(self, what: str):
+        """The exclusive workspace lock for `what` (ingest, sign-off, rebuild); WorkspaceBusy."""
+        return workspace_lock(self.lock_path, what)
 
     def policy(self) -> Policy:
         """The workspace's policy; InputError with every problem when it is wrong."""

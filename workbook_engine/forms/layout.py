@@ -52,12 +52,17 @@ WORKLOG_NAME = "work_log"
 TEMPLATE_WORKLOG_ROWS = 5  # a blank template has no week, so it offers five undated rows
 
 # Monthly form.
-MONTHLY_ID_HEADERS = ("工号", "姓名", "股室")
+STAFF_ID_HEADER, NAME_HEADER, SECTION_HEADER = "工号", "姓名", "股室"
+MONTHLY_ID_HEADERS = (STAFF_ID_HEADER, NAME_HEADER, SECTION_HEADER)
 WEEKLY_SUMMARY_HEADER = "周考评情况"
 DEDUCTION_HEADER = "履职扣分"
 REASON_HEADER = "扣分事由"
 TOTAL_HEADER = "合计"
 REMARK_HEADER = "备注"
+MONTH_SCORE_HEADER = "月度得分"  # the month summary's column beside the item columns
+# A score item of the policy may not take one of these names (its column would be ambiguous).
+RESERVED_HEADERS = frozenset((*MONTHLY_ID_HEADERS, WEEKLY_SUMMARY_HEADER, DEDUCTION_HEADER,
+                              REASON_HEADER, REMARK_HEADER, TOTAL_HEADER, MONTH_SCORE_HEADER))
 MONTHLY_HEADER_ROW = 4  # 1-based
 SCORES_NAME = "scores"
 RATER_SIGN_NAME = "rater_sign"

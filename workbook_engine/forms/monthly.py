@@ -20,7 +20,7 @@ from workbook_engine.forms.layout import (
     column_letter,
     monthly_columns,
 )
-from workbook_engine.forms.style import (
+from workbook_engine.style import (
     Formats,
     new_workbook,
     number_validation,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from workbook_engine.forms import layout
 from workbook_engine.forms.layout import WEEKLY_CELLS, WEEKLY_SHEET, WORKLOG_SHEET, cell_position
-from workbook_engine.forms.style import (
+from workbook_engine.style import (
     Formats,
     grade_validation,
     new_workbook,

@@ -25,9 +25,9 @@ from pathlib import Path
 
 from workbook_engine import store
 from workbook_engine.ingest.classify import Classified, classify, file_sha256
-from workbook_engine.ingest.lock import workspace_lock
 from workbook_engine.ingest.mail import mail_complete, read_eml
 from workbook_engine.ingest.names import fit, readable
+from workbook_engine.ingest.returns import write_returns
 from workbook_engine.ingest.validate import FormRecord
 from workbook_engine.ingest.workers import ReaderPool
 from workbook_engine.issues import WARNING, InputError, Issue, has_errors
@@ -407,8 +407,6 @@ def _returns_due(workspace: Workspace) -> list[str]:
 
 def _write_due_returns(workspace: Workspace, conn) -> Path | None:
     """Write the returns list of every day noted as due, then drop the note."""
-    from workbook_engine.reports.returns import write_returns
-
     written = None
     for day in _returns_due(workspace):
         written = write_returns(workspace, conn, dt.date.fromisoformat(day))
@@ -482,7 +480,7 @@ def ingest(workspace: Workspace, progress: Progress = lambda xs: xs) -> IngestRe
     roster, roster_issues = workspace.roster()
     if has_errors(roster_issues):
         raise InputError(roster_issues)
-    with workspace_lock(workspace.engine_dir / "ingest.lock", "导入（ingest）"):
+    with workspace.lock("导入（ingest）"):
         conn = workspace.connect()
         try:
             # attachments staged by a run that died after its commit: already recorded

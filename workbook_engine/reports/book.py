@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from workbook_engine.forms.style import new_workbook
 from workbook_engine.issues import Issue
+from workbook_engine.style import new_workbook
 
 GRADE_COLOURS = {"优秀": "#C6EFCE", "称职": "#DDEBF7", "基本称职": "#FFEB9C", "不称职": "#FFC7CE"}
 FOOTER = "&L制表：__________  审核：__________  审定：__________&R第 &P 页，共 &N 页"

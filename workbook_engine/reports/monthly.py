@@ -23,8 +23,9 @@ from workbook_engine.workspace import Workspace
 SUMMARY_COLUMNS = [
     Column("工号", "text", 10), Column("姓名", "text", 10), Column("股室", "text", 12),
     Column("领导评分", "number", 10), Column("考核办评分", "number", 10),
-    Column("履职扣分", "number", 9), Column("月度得分", "number", 10), Column("等次", "grade", 9),
-    Column("状态", "text", 8), Column("扣分事由", "text", 24), Column("领导评分来源", "text", 30),
+    Column(layout.DEDUCTION_HEADER, "number", 9), Column(layout.MONTH_SCORE_HEADER, "number", 10),
+    Column("等次", "grade", 9), Column("状态", "text", 8), Column(layout.REASON_HEADER, "text", 24),
+    Column("领导评分来源", "text", 30),
     Column("考核办评分来源", "text", 30),
 ]
 
@@ -140,7 +141,8 @@ def write_month_report(workspace: Workspace, month: Month, signoff: SignOff = UN
                   "", "", ""] for r in records(result.talk)]
     book.table(Table("诫勉谈话", f"{month.label}诫勉谈话名单", [
         Column("工号", "text", 10), Column("姓名", "text", 10), Column("股室", "text", 12),
-        Column("月度得分", "number", 10), Column("等次", "grade", 9), Column("扣分事由", "text", 24),
+        Column(layout.MONTH_SCORE_HEADER, "number", 10), Column("等次", "grade", 9),
+        Column(layout.REASON_HEADER, "text", 24),
         Column("谈话人（组长或副组长）", "text", 20), Column("谈话时间", "text", 14),
         Column("备注", "text", 20)], talk_rows))
     book.table(Table("未交情况", f"{month.label}表格未交情况", [

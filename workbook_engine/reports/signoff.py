@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from workbook_engine import store
-from workbook_engine.ingest.lock import workspace_lock
 from workbook_engine.issues import ActionRefused, Issue
-from workbook_engine.periods import parse_month, parse_quarter, parse_year
-from workbook_engine.reports.annual import write_year_report, year_report_path
+from workbook_engine.periods import parse_month
 from workbook_engine.reports.book import SignOff
-from workbook_engine.reports.monthly import ReportOutput, month_report_path, write_month_report
-from workbook_engine.reports.quarterly import quarter_report_path, write_quarter_report
+from workbook_engine.reports.monthly import ReportOutput
+from workbook_engine.reports.write import SCOPES
 from workbook_engine.workspace import Workspace
 
 SIGNED_FOLDER = "已签批"
@@ -33,49 +28,10 @@ class SignOffError(ActionRefused):
     """A sign-off or reopen that cannot be done as asked (message in Chinese)."""
 
 
-@dataclass
-class Scope:
-    parse: Callable
-    write: Callable
-    path: Callable
-
-
-SCOPES = {
-    "month": Scope(parse_month, write_month_report, month_report_path),
-    "quarter": Scope(parse_quarter, write_quarter_report, quarter_report_path),
-    "year": Scope(parse_year, write_year_report, year_report_path),
-}
-
-
 def _months(scope: str, period) -> list[str]:
     if scope == "month":
         return [str(period)]
     return [str(m) for m in period.months()]
-
-
-def signed_report(workspace: Workspace, scope: str, period: str) -> Path | None:
-    """The kept signed report of a frozen period, or None when the period is open."""
-    with workspace.connect() as conn:
-        if not store.signed_off(conn, scope, period):
-            return None
-        last = store.signoff_log(conn, scope, period)[-1]
-    return workspace.root / last["report_path"]
-
-
-def write_report(workspace: Workspace, scope: str, period_text: str,
-                 pool: Decimal | None = None) -> tuple[ReportOutput, bool]:
-    """The period's report: rebuilt while open, the kept signed bytes once frozen."""
-    spec = SCOPES[scope]
-    period = spec.parse(period_text)
-    kept = signed_report(workspace, scope, str(period))
-    target = spec.path(workspace, period)
-    if kept is not None and kept.is_file():
-        shutil.copyfile(kept, target)
-        with workspace.connect() as conn:
-            last = store.signoff_log(conn, scope, str(period))[-1]
-        return ReportOutput(target, last["fingerprint"], []), True
-    kwargs = {"pool": pool} if scope == "year" else {}
-    return spec.write(workspace, period, **kwargs), False
 
 
 def sign_off(workspace: Workspace, scope: str, period_text: str, by: str,
@@ -88,7 +44,7 @@ def sign_off(workspace: Workspace, scope: str, period_text: str, by: str,
     if not by:
         raise SignOffError("请用 --by 写明签批人姓名")
     today = today or dt.date.today()
-    with workspace_lock(workspace.engine_dir / "ingest.lock", "导入或签批"):
+    with workspace.lock("导入或签批"):
         with workspace.connect() as conn:
             if store.signed_off(conn, scope, str(period)):
                 last = store.signoff_log(conn, scope, str(period))[-1]
@@ -126,7 +82,7 @@ def reopen(workspace: Workspace, period_text: str, reason: str, by: str) -> int:
     scope, period = _scope_of(period_text)
     if not reason.strip() or not by.strip():
         raise SignOffError("重新开启需要写明原因（--reason）和操作人（--by）")
-    with workspace_lock(workspace.engine_dir / "ingest.lock", "导入或签批"):
+    with workspace.lock("导入或签批"):
         with workspace.connect() as conn, store.Transaction(conn):
             if not store.signed_off(conn, scope, str(period)):
                 raise SignOffError(f"{period} 尚未签批，无需重新开启")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbook_engine.forms.style import new_workbook, setup_print
+from workbook_engine.style import new_workbook, setup_print
 
 
 def write_tables(target: Path, sheets: list[tuple[str, list]]) -> Path:

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pandas as pd
 
 from workbook_engine.issues import WARNING, Issue
-from workbook_engine.ledger_template import LEAVE_SHEET
+from workbook_engine.ledger import LEAVE_SHEET
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 from workbook_engine.scoring.frames import records

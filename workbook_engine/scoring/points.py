@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from workbook_engine.ledger_template import ACTIVITY_SHEET, PRAISE_SHEET
+from workbook_engine.ledger import ACTIVITY_SHEET, PRAISE_SHEET
 from workbook_engine.roster import Person, Roster
 from workbook_engine.scoring.frames import records
 

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 from workbook_engine import store
-from workbook_engine.forms.style import new_workbook, setup_print
 from workbook_engine.issues import Issue
+from workbook_engine.style import BODY_FONT, LABEL_COLOR, TITLE_FONT, new_workbook, setup_print
 from workbook_engine.workspace import Workspace
 
 HEADERS = ("序号", "文件名", "发件人", "人员", "期间", "退回原因", "收到时间", "存放位置")
@@ -46,11 +46,11 @@ def write_returns(workspace: Workspace, conn, day: dt.date) -> Path:
     rows = returns_rows(conn, day)
     workbook = new_workbook(str(target))
     title = workbook.add_format({"bold": True, "font_size": 16, "align": "center",
-                                 "valign": "vcenter", "font_name": "黑体"})
-    head = workbook.add_format({"bold": True, "border": 1, "bg_color": "#DDEBF7",
-                                "align": "center", "valign": "vcenter", "font_name": "宋体"})
+                                 "valign": "vcenter", "font_name": TITLE_FONT})
+    head = workbook.add_format({"bold": True, "border": 1, "bg_color": LABEL_COLOR,
+                                "align": "center", "valign": "vcenter", "font_name": BODY_FONT})
     cell = workbook.add_format({"border": 1, "text_wrap": True, "valign": "top",
-                                "font_name": "宋体"})
+                                "font_name": BODY_FONT})
     sheet = workbook.add_worksheet("退回清单")
     sheet.merge_range(0, 0, 0, len(HEADERS) - 1, f"退回清单（{day.isoformat()}）", title)
     sheet.set_row(0, 30)

@@ -1,4 +1,6 @@
-"""Cell formats, print setup, protection and the hidden _meta sheet shared by both forms."""
+"""The one xlsx style module: reproducible workbooks, fonts, colours, print setup and protection
+for everything the tool writes (forms, reports, the returns list, status tables), plus the
+forms' cell formats, dropdowns and hidden _meta sheet."""
 
 from __future__ import annotations
 

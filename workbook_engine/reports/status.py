@@ -79,7 +79,7 @@ def month_status(conn, roster: Roster, policy: Policy, month: Month) -> list[Sta
     weeks = [str(w) for w in month.weeks()]
     grades = store.weekly_grades(conn, weeks)
     rejected = _rejected_by_person(conn, weeks + [str(month)])
-    weekly = StatusTable(f"{month.label} 各周周考评情况", ("工号", "姓名", "股室", "周考评情况", "被退回"))
+    weekly = StatusTable(f"{month.label} 各周周考评情况", (*layout.MONTHLY_ID_HEADERS, layout.WEEKLY_SUMMARY_HEADER, "被退回"))
     for person in roster.assessed():
         summary = weekly_summary([grades.get((person.staff_id, w)) for w in weeks],
                                  policy.grade_names)

@@ -1,4 +1,5 @@
-"""An exclusive lock on the workspace for commands that change it (ingest, sign-off).
+"""The exclusive workspace lock (.engine/workspace.lock) for commands that change the workspace
+(ingest, sign-off, reopen, rebuild); `Workspace.lock(what)` is the way in.
 
 The lock is an OS file lock (flock), so it is released when the process dies, even by
 `kill -9`: a crashed run never leaves a stale lock behind. A process forked while the lock
