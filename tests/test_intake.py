@@ -403,6 +403,9 @@ def test_a_staff_id_that_lost_its_leading_zeros_is_matched_with_a_notice(zeros, 
     stored = monthly_rows(zeros, "monthly:leader:2026-03:L2")
     assert stored["0012"]["items"] == {"思想作风": "17", "工作量": "18", "完成情况": "27",
                                        "工作效率": "8"}
+    (returns,) = zeros.reports.glob("退回清单_*.xlsx")  # the notice is on the returns list too
+    rows = list(openpyxl.load_workbook(returns)["提示"].iter_rows(min_row=3, values_only=True))
+    assert [(r[1], "「0012」" in r[5]) for r in rows] == [("孙副.xlsx", True)]
 
 
 def test_a_signature_with_a_title_is_matched_with_a_notice(zeros, tmp_path):
@@ -539,3 +542,16 @@ def test_a_mail_still_being_copied_waits(ws, tmp_path):
     assert outcome_of(ingest(ws), "来信.eml")["outcome"] == "waiting"
     (ws.inbox / "来信.eml").write_bytes(data)
     assert outcome_of(ingest(ws), "来信.eml/周一.xlsx")["outcome"] == "accepted"
+
+
+def test_a_leader_edition_relabelled_for_another_rater_is_refused(ws, tmp_path):
+    form = fill_monthly(leader_path(ws, "L1"), tmp_path / "q.xlsx", {"1001": [18, 19, 28, 9]},
+                        sign="钱副")
+    book = openpyxl.load_workbook(form)
+    cell = book["月考评表"]["A2"]
+    cell.value = cell.value.replace("评分人：钱副", "评分人：孙副")
+    book.save(ws.inbox / "钱副.xlsx")
+    outcome = outcome_of(ingest(ws), "钱副.xlsx")
+    assert outcome["outcome"] == "rejected"
+    assert codes(outcome) == ["form.identity_mismatch"]
+    assert "「孙副」" in outcome["issues"][0]["message"]

@@ -377,8 +377,10 @@ class Ingest:
 
 
 def _returned(outcomes: list[Outcome]) -> bool:
-    """True when any of these goes on the returns list (a rejection, a mail with problems)."""
-    return any(o.outcome == REJECTED or (o.outcome == MAIL and o.issues) for o in outcomes)
+    """True when any of these goes on the returns list (a rejection, a mail with problems,
+    a file kept with a notice)."""
+    listed = (REJECTED, MAIL, ACCEPTED, NEWER, AMENDMENT, DUPLICATE)
+    return any(o.outcome == REJECTED or (o.outcome in listed and o.issues) for o in outcomes)
 
 
 def _note_returns_due(workspace: Workspace, day: dt.date) -> Path:

@@ -35,6 +35,7 @@ from workbook_engine.text import clean_name, clean_text, parse_number, typed_tex
 
 _HEADER = re.compile(r"^(.*?)\s*(?:\(\s*([\d.]+)\s*分?\s*\))?$")
 _MONTH_TEXT = re.compile(r"考核月份[:：]\s*(\S+)")
+_RATER_TEXT = re.compile(r"评分人[:：]\s*([^\s(（]+)")  # `评分人：钱副（分管领导）`
 
 
 def _edition(raw: RawForm, headers: list[str]) -> str:
@@ -248,6 +249,16 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
         expected = {p.staff_id: p for p in roster.assessed()}
     if month is None or columns is None or (edition == layout.LEADER_EDITION and rater is None):
         return None, out.issues
+    shown_rater = _RATER_TEXT.search(clean_text(raw.fields.get("_subtitle")))
+    if rater is not None and shown_rater and clean_name(shown_rater.group(1)) != \
+            clean_name(rater.name) and not signature_with_title(shown_rater.group(1), rater):
+        out.error(
+            "form.identity_mismatch",
+            f"表头的评分人「{shown(shown_rater.group(1))}」与表格标识中的评分人"
+            f"「{rater.name}」（{rater.staff_id}）不一致：这份表是 {rater.name} 的，"
+            "不能改作他人的评分表。请使用系统为本人生成的表格",
+            sheet=raw.table_sheet,
+        )
     rows = _check_rows(raw, headers, columns, items, edition, expected, roster, policy, out)
     values = {
         "month": str(month),
