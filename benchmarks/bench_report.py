@@ -21,7 +21,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
-from common import big_workspace, peak_mb
+from common import big_workspace, load, peak_mb
 
 from workbook_engine import store
 from workbook_engine.ingest.validate import FormRecord
@@ -99,13 +99,14 @@ def main() -> None:
         baseline = naive(small, small_roster, folder / "naive.xlsx")
         rate_product = len(roster.assessed()) / product
         rate_naive = len(small_roster.assessed()) / baseline
-        print(f"annual report for {len(roster.assessed())} people ({forms} stored monthly editions)")
+        print(f"annual report for {len(roster.assessed())} people ({forms} stored monthly editions)"
+              f"   ({load()})")
         print(f"  report year (product): {product:7.2f} s  {rate_product:8.0f} people/s  "
               f"→ {output.path.name}")
         print(f"  naive pandas+openpyxl ({len(small_roster.assessed())} people): {baseline:7.2f} s"
               f"  {rate_naive:8.0f} people/s")
         print(f"  speed-up: {rate_product / rate_naive:.1f}×   peak memory: {after:.0f} MB "
-              f"(before the report {before:.0f} MB)   target: < 5 s and < 500 MB")
+              f"(before the report {before:.0f} MB)   target: < 5 s and < 500 MB   ({load()})")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import resource
 import sys
 import time
@@ -44,6 +45,11 @@ def big_workspace(root: Path, people: int, year: int = 2026) -> Workspace:
     workspace.roster_path.unlink()
     write_roster_template(workspace.roster_path, people=rows, sections=sections)
     return workspace
+
+
+def load() -> str:
+    """The machine's load average (1, 5, 15 min): figures on a shared machine need it."""
+    return "load " + " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def peak_mb() -> float:

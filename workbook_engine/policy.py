@@ -208,8 +208,13 @@ def _to_decimal(value: Decimal | int | str | float) -> Decimal:
     raise TypeError(f"not a score: {value!r}")
 
 
+@lru_cache(maxsize=8)
+def _quantum(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
 def _round(value: Decimal, places: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return value.quantize(_quantum(places), rounding=ROUND_HALF_UP)
 
 
 # --- the seed file ----------------------------------------------------------------------

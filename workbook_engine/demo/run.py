@@ -26,7 +26,7 @@ from workbook_engine.demo.bureau import Bureau, ledger_rows, make_bureau
 from workbook_engine.forms.layout import LEADER_EDITION
 from workbook_engine.forms.monthly import build_monthly_form
 from workbook_engine.forms.outbox import monthly_plan, weekly_plan
-from workbook_engine.forms.weekly import build_weekly_form
+from workbook_engine.forms.prepared import PreparedWeeklyForms
 from workbook_engine.ingest.inbox import ingest
 from workbook_engine.issues import ActionRefused
 from workbook_engine.ledger_template import write_ledger_template
@@ -93,6 +93,7 @@ class Simulation:
         self.notes: list[str] = []
         self.held: list[Path] = []  # corrected resends that arrive with the next batch
         self.held_bad = False  # the monthly edition with a score written in words was sent
+        self.weekly_forms = PreparedWeeklyForms()  # blank and filled weekly forms, patched
 
     def _ingest(self) -> None:
         report = ingest(self.workspace)
@@ -103,7 +104,7 @@ class Simulation:
         for week in month.weeks():
             for target, form, person in weekly_plan(self.workspace, week):
                 target.parent.mkdir(parents=True, exist_ok=True)
-                build_weekly_form(target, form)  # the forms step: what goes out
+                self.weekly_forms.write(target, form)  # the forms step: what goes out
                 member = self.members[person.staff_id]
                 if month.month < member.joins or self.rng.random() < 0.02:
                     continue  # not yet on the staff, or simply not handed in this week
@@ -112,7 +113,7 @@ class Simulation:
                 filled = dataclasses.replace(form, values=values, log=log)
                 back = self.workspace.inbox / str(week) / target.name
                 back.parent.mkdir(parents=True, exist_ok=True)
-                build_weekly_form(back, filled)
+                self.weekly_forms.write(back, filled)
                 returned.append(back)
         return returned
 

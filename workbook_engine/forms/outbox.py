@@ -7,10 +7,7 @@ outbox/2026-03/2026-03_月考评表_考核办评分.xlsx
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,6 +16,7 @@ from pathlib import Path
 from workbook_engine import store
 from workbook_engine.forms import layout
 from workbook_engine.forms.monthly import MonthlyForm, MonthlyRow, ScoreColumn, build_monthly_form
+from workbook_engine.forms.prepared import PreparedWeeklyForms
 from workbook_engine.forms.weekly import WeeklyForm, WeeklyIdentity, build_weekly_form
 from workbook_engine.issues import InputError, has_errors
 from workbook_engine.periods import Month, Week
@@ -28,7 +26,6 @@ from workbook_engine.workspace import Workspace
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 Progress = Callable[[Iterable], Iterable]
-PARALLEL_FROM = 200  # forms in a run before several processes build them
 
 
 @dataclass
@@ -95,15 +92,8 @@ def weekly_plan(workspace: Workspace, week: Week) -> list[tuple[Path, WeeklyForm
     return plan
 
 
-def _build_one(job: tuple[Path, WeeklyForm]) -> Path:
-    target, form = job
-    target.parent.mkdir(parents=True, exist_ok=True)
-    build_weekly_form(target, form)
-    return target
-
-
-class _Built:
-    """Targets as they are written (by a few processes for a large bureau), with a length."""
+class _Written:
+    """Targets as they are written (each shape built once, the copies patched), with a length."""
 
     def __init__(self, jobs: list[tuple[Path, WeeklyForm]]):
         self.jobs = jobs
@@ -112,12 +102,14 @@ class _Built:
         return len(self.jobs)
 
     def __iter__(self):
-        if len(self.jobs) < PARALLEL_FROM or sys.platform != "linux":
-            yield from map(_build_one, self.jobs)
-            return
-        context = multiprocessing.get_context("fork")
-        with context.Pool(processes=min(4, os.cpu_count() or 1)) as pool:
-            yield from pool.imap(_build_one, self.jobs, chunksize=32)
+        forms = PreparedWeeklyForms()
+        folders: set[Path] = set()
+        for target, form in self.jobs:
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
+            forms.write(target, form)
+            yield target
 
 
 def generate_weekly_forms(workspace: Workspace, week: Week,
@@ -125,7 +117,7 @@ def generate_weekly_forms(workspace: Workspace, week: Week,
     """One prefilled weekly form per assessed, in-post person."""
     result = FormsResult(folder=workspace.outbox / str(week))
     jobs = [(target, form) for target, form, _person in weekly_plan(workspace, week)]
-    for target in progress(_Built(jobs)):
+    for target in progress(_Written(jobs)):
         result.add(target)
     return result
 

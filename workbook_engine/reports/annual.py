@@ -48,9 +48,8 @@ def _year_rows(result: YearResult, with_pool: bool) -> list[list]:
 def _detail_rows(result: YearResult, names: dict[str, str]) -> list[list]:
     rows = [[p["staff_id"], names.get(p["staff_id"], ""), p["direction"], p["category"],
              p["points"], p["source"], p["detail"]] for p in records(result.points)]
-    monthly = result.monthly
-    for line in records(monthly[monthly["status"] == SCORED]):
-        if line["deduction"]:
+    for line in result.monthly_lines:
+        if line["status"] == SCORED and line["deduction"]:
             rows.append([line["staff_id"], line["name"], "履职扣分", f"{line['month']} 履职扣分",
                          line["deduction"], line["leader_source"],
                          f"已计入当月得分；事由：{line['reason']}"])
@@ -59,12 +58,13 @@ def _detail_rows(result: YearResult, names: dict[str, str]) -> list[list]:
 
 def _monthly_rows(result: YearResult) -> list[list]:
     table: dict[str, list] = {}
-    months = [str(m) for m in result.year.months()]
-    for line in records(result.monthly):
-        row = table.setdefault(line["staff_id"], [line["staff_id"], line["name"], line["section"]]
-                               + [""] * len(months))
-        value = line["score"] if line["status"] == SCORED else line["status"]
-        row[3 + months.index(line["month"])] = value
+    column = {str(m): 3 + n for n, m in enumerate(result.year.months())}
+    for line in result.monthly_lines:
+        row = table.get(line["staff_id"])
+        if row is None:
+            row = table[line["staff_id"]] = [line["staff_id"], line["name"], line["section"]]
+            row += [""] * len(column)
+        row[column[line["month"]]] = line["score"] if line["status"] == SCORED else line["status"]
     return list(table.values())
 
 
@@ -152,12 +152,20 @@ def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = N
     problems = result.ledger_issues + result.problems
     path = target or year_report_path(workspace, year)
     book = ReportBook(path, f"{year.label}干部职工量化考核汇总", inputs.policy.unit_name, print_)
-    annual = result.annual
+    _write_sheets(book, result, problems, pool, signoff, inputs.policy.grade_names)
+    del result  # the year's monthly lines are not needed while the workbook is assembled
+    book.close()
+    return ReportOutput(path, print_, problems)
+
+
+def _write_sheets(book: ReportBook, result: YearResult, problems: list, pool: Decimal | None,
+                  signoff: SignOff, grade_names: tuple[str, ...]) -> None:
+    year, annual = result.year, result.annual
     stats = [
         ("参加考核", f"{len(annual)} 人"),
         ("有年度得分", f"{int(annual['score'].notna().sum())} 人"),
         ("等次分布", "，".join(f"{g} {int((annual['grade'] == g).sum())} 人"
-                             for g in inputs.policy.grade_names)),
+                             for g in grade_names)),
         ("优秀预备人选", f"{int((annual['candidate'] == YES).sum())} 人，"
                       f"并列待定 {int((annual['candidate'] == TIED).sum())} 人"),
     ]
@@ -177,7 +185,5 @@ def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = N
     book.table(Table("月度得分", f"{year.label}各月得分", month_columns, _monthly_rows(result)),
                grade_header=None)
     _write_candidates(book, result)
-    _write_charts(book, result, inputs.policy.grade_names)
+    _write_charts(book, result, grade_names)
     book.problems(problems)
-    book.close()
-    return ReportOutput(path, print_, problems)

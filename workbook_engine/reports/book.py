@@ -137,9 +137,10 @@ class ReportBook:
             sheet.write_string(0, col, column.header, self.fmt["head"])
             sheet.set_column(col, col, column.width)
         sheet.set_row(0, 30)
+        writers = [self._cell_writer(sheet, column.kind) for column in table.columns]
         for r, values in enumerate(table.rows, start=1):
-            for c, (column, value) in enumerate(zip(table.columns, values)):
-                self._write(sheet, r, c, column.kind, value)
+            for c, (write, value) in enumerate(zip(writers, values)):
+                write(r, c, value)
         last = max(len(table.rows), 1)
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, last, len(table.columns) - 1)
@@ -155,14 +156,23 @@ class ReportBook:
             sheet.conditional_format(1, col, last, col, {
                 "type": "cell", "criteria": "==", "value": f'"{grade}"', "format": fmt})
 
-    def _write(self, sheet, row: int, col: int, kind: str, value) -> None:
+    def _cell_writer(self, sheet, kind: str):
+        """write(row, col, value) for one column: blank, number or text in the column's format."""
         fmt = self.fmt.get(kind, self.fmt["text"])
-        if value is None or (isinstance(value, float) and value != value):
-            sheet.write_blank(row, col, None, fmt)
-        elif kind in ("number", "money", "coef", "int") and isinstance(value, (int, Decimal)):
-            sheet.write_number(row, col, float(value), fmt)
-        else:
-            sheet.write_string(row, col, str(value), fmt if kind == "grade" else self.fmt["text"])
+        text_fmt = fmt if kind == "grade" else self.fmt["text"]
+        numeric = kind in ("number", "money", "coef", "int")
+        write_blank, write_number = sheet.write_blank, sheet.write_number
+        write_string = sheet.write_string
+
+        def write(row: int, col: int, value) -> None:
+            if value is None or (isinstance(value, float) and value != value):
+                write_blank(row, col, None, fmt)
+            elif numeric and isinstance(value, (int, Decimal)):
+                write_number(row, col, float(value), fmt)
+            else:
+                write_string(row, col, str(value), text_fmt)
+
+        return write
 
     def print_setup(self, sheet, *, landscape: bool, repeat, title: str | None = None,
                footer: str = FOOTER) -> None:

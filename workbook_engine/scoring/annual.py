@@ -37,14 +37,16 @@ def _mean(values: list[Decimal], policy: Policy) -> Decimal:
     return policy.round_score(sum(values, ZERO) / len(values))
 
 
-def annual_scores(monthly: pd.DataFrame, points: pd.DataFrame, roster: Roster, policy: Policy,
-                  pool: Decimal | None = None) -> tuple[pd.DataFrame, list[Issue]]:
-    """One line per assessed person: the SPEC §6 year columns, in roster order."""
+def annual_scores(monthly: pd.DataFrame | list[dict], points: pd.DataFrame, roster: Roster,
+                  policy: Policy, pool: Decimal | None = None) -> tuple[pd.DataFrame, list[Issue]]:
+    """One line per assessed person: the SPEC §6 year columns, in roster order.
+
+    `monthly` are the monthly lines of the year (a frame, or its records)."""
     totals = _totals(points)
-    scored = monthly[monthly["status"] == SCORED] if not monthly.empty else monthly
     by_person: dict[str, list[Decimal]] = {}
-    for row in records(scored):
-        by_person.setdefault(row["staff_id"], []).append(row["score"])
+    for row in records(monthly) if isinstance(monthly, pd.DataFrame) else monthly:
+        if row["status"] == SCORED:
+            by_person.setdefault(row["staff_id"], []).append(row["score"])
     lines, problems = [], []
     for person in roster.assessed():
         line = dict.fromkeys(COLUMNS, None)

@@ -21,7 +21,7 @@ from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 from workbook_engine.scoring.annual import annual_scores
 from workbook_engine.scoring.leave import leave_points
-from workbook_engine.scoring.monthly import monthly_scores, talk_list
+from workbook_engine.scoring.monthly import lines_frame, monthly_lines, monthly_scores, talk_list
 from workbook_engine.scoring.points import activity_points, document_points
 from workbook_engine.scoring.quarterly import quarterly_summary, section_averages
 from workbook_engine.workspace import Workspace
@@ -101,23 +101,23 @@ class QuarterResult:
     problems: list[Issue]
 
 
-def _all_months(rows: list[dict], inputs: Inputs, months: list[str]):
-    frames, problems = [], []
-    by_month: dict[str, list[dict]] = {month: [] for month in months}
-    for row in rows:
-        by_month.setdefault(row["month"], []).append(row)
+def _all_months(conn, inputs: Inputs, months: list[str]) -> tuple[list[dict], list[Issue]]:
+    """Every month's lines; the stored rows are read one month at a time (a year of a large
+    bureau is never all in memory as rows)."""
+    lines, problems = [], []
     for month in months:
-        scores, found = monthly_scores(by_month[month], inputs.roster, inputs.policy, month)
-        frames.append(scores)
+        found_lines, found = monthly_lines(store.monthly_rows_of(conn, [month]), inputs.roster,
+                                           inputs.policy, month)
+        lines += found_lines
         problems += found
-    return pd.concat(frames, ignore_index=True), problems
+    return lines, problems
 
 
 def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None) -> QuarterResult:
     inputs = load_inputs(workspace)
     months = [str(m) for m in quarter.months()]
     with _connection(workspace, conn) as conn:
-        rows = store.monthly_rows_of(conn, months)
+        lines, problems = _all_months(conn, inputs, months)
         weekly = _weekly_frame(conn, months)
         waiting = pending_problems(conn, months)
         weeks = [str(w) for m in quarter.months() for w in m.weeks()]
@@ -126,7 +126,7 @@ def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None) -> Quarte
             person = entry["reasons"].get("person", "")
             staff_id = person.rsplit("（", 1)[-1].rstrip("）") if "（" in person else person
             rejected[staff_id] += 1
-    monthly, problems = _all_months(rows, inputs, months)
+    monthly = lines_frame(lines)
     summary = quarterly_summary(monthly, weekly, rejected, inputs.roster, inputs.policy, quarter)
     return QuarterResult(quarter, summary, section_averages(summary, inputs.policy), monthly,
                          inputs.problems + waiting + problems)
@@ -141,6 +141,7 @@ class YearResult:
     ledger: Ledger
     problems: list[Issue]
     ledger_issues: list[Issue]
+    monthly_lines: list[dict] = field(default_factory=list)  # `monthly` as dicts, same order
 
 
 def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
@@ -148,9 +149,8 @@ def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
     inputs = inputs or load_inputs(workspace)
     months = [str(m) for m in year.months()]
     with _connection(workspace, conn) as conn:
-        rows = store.monthly_rows_of(conn, months)
+        lines, problems = _all_months(conn, inputs, months)
         waiting = pending_problems(conn, months)
-    monthly, problems = _all_months(rows, inputs, months)
     ledger, ledger_issues = load_ledger(workspace.ledger_path, inputs.roster, inputs.policy)
     name = workspace.ledger_path.name
     leave, leave_problems = leave_points(ledger.leave, inputs.roster, inputs.policy, name)
@@ -159,7 +159,7 @@ def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
         activity_points(ledger.activities, inputs.policy.activity_points, name),
         leave,
     ], ignore_index=True)
-    annual, annual_problems = annual_scores(monthly, points, inputs.roster, inputs.policy, pool)
-    return YearResult(year, annual, points, monthly, ledger,
+    annual, annual_problems = annual_scores(lines, points, inputs.roster, inputs.policy, pool)
+    return YearResult(year, annual, points, lines_frame(lines), ledger,
                       inputs.problems + waiting + problems + leave_problems + annual_problems,
-                      ledger_issues)
+                      ledger_issues, lines)

@@ -62,6 +62,18 @@ def monthly_scores(rows: pd.DataFrame | list[dict], roster: Roster, policy: Poli
     """One line per assessed person for `month`, with score and grade where complete.
 
     `rows` are the stored rows of the monthly editions (a frame, or its records)."""
+    lines, problems = monthly_lines(rows, roster, policy, month)
+    return lines_frame(lines), problems
+
+
+def lines_frame(lines: list[dict]) -> pd.DataFrame:
+    """Monthly lines (of one month or many) as the frame the reports read."""
+    return pd.DataFrame(lines, columns=list(COLUMNS), dtype=object)
+
+
+def monthly_lines(rows: pd.DataFrame | list[dict], roster: Roster, policy: Policy,
+                  month: str) -> tuple[list[dict], list[Issue]]:
+    """`monthly_scores` as a list of dicts (one per assessed person), before any frame."""
     if isinstance(rows, pd.DataFrame):
         rows = records(rows)
     problems: list[Issue] = []
@@ -97,7 +109,7 @@ def monthly_scores(rows: pd.DataFrame | list[dict], roster: Roster, policy: Poli
                 code="score.forms_missing", severity=WARNING, sheet=month,
                 message=f"{person.name}（{person.staff_id}）{month} 的月考评表未交齐，本月未计分"))
         lines.append(line)
-    return pd.DataFrame(lines, columns=list(COLUMNS), dtype=object), problems
+    return lines, problems
 
 
 def talk_list(scores: pd.DataFrame, policy: Policy) -> pd.DataFrame:
