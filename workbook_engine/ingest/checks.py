@@ -76,9 +76,13 @@ def same_period(meta: str, shown_value: object, parse, label: str, out: Collecto
     if not meta or not text:
         return
     try:
-        visible, hidden = parse(text), parse(meta)
+        hidden = parse(meta)
     except PeriodError:
-        visible, hidden = text, meta
+        return  # the hidden period itself is refused (form.bad_period)
+    try:
+        visible = parse(text)
+    except PeriodError:
+        visible = text
     if visible != hidden:
         out.error(
             "form.period_mismatch",

@@ -99,7 +99,7 @@ def weekly_fields(grid, names: dict[str, NamedRange]) -> tuple[dict[str, NamedRa
             continue
         found = find_by_label(grid, layout.WEEKLY_SHEET, label, row_label)
         if found is None:
-            missing.append(f"{row_label}{label}" if row_label else label)
+            missing.append(f"{row_label[:2]}{label}" if row_label else label)  # 初评签名
         else:
             fields[name] = found
     return fields, missing

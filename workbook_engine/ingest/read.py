@@ -166,7 +166,13 @@ def _read_weekly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) -> 
         raw.problem("form.sheet_missing", f"缺少工作表「{layout.WEEKLY_SHEET}」")
         return
     grid = sheets.grid(layout.WEEKLY_SHEET)
-    found, _missing = weekly_fields(grid, names)  # a value typed without its label is outside
+    found, missing = weekly_fields(grid, names)
+    if missing:  # a block whose label is gone: where its value is cannot be known
+        raw.problem(
+            "form.field_missing",
+            "找不到「" + "」「".join(missing) + f"」栏，{RESTRUCTURED}",
+            sheet=layout.WEEKLY_SHEET,
+        )
     raw.outside.extend(weekly_outside(grid, found))
     for name, target in found.items():
         raw.fields[name] = sheets.value(target.sheet, *target.first)
@@ -311,6 +317,9 @@ def _read_monthly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange],
     if sign is None or date is None:
         found_sign, found_date = _find_signature(grid, sign_row)
         sign, date = sign or found_sign, date or found_date
+    if sign is None:
+        raw.problem("form.field_missing", f"找不到表格下方的「评分人签名」栏，{RESTRUCTURED}",
+                    sheet=layout.MONTHLY_SHEET)
     for name, where in ((layout.RATER_SIGN_NAME, sign), (layout.RATER_DATE_NAME, date)):
         raw.fields[name] = sheets.value(where.sheet, *where.first) if where else None
         raw.refs[name] = f"{where.sheet}!{where.ref()}" if where else ""
