@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("scoring", ("scoring",)),
     ("reports", ("reports",)),
     ("maintenance", ("maintenance",)),
-    ("commands", ("demo", "cli", "__main__")),
+    ("commands", ("demo", "cli_text", "cli", "__main__")),
 ]
 
 

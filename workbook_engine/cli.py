@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from workbook_engine import __version__, faults
+from workbook_engine.cli_text import ChineseGroup, install
 from workbook_engine.issues import ActionRefused, InputError, format_issues, has_errors
 from workbook_engine.lock import WorkspaceBusy
 from workbook_engine.periods import PeriodError, parse_month, parse_week
@@ -29,6 +30,8 @@ from workbook_engine.workspace import (
     init_workspace,
     open_workspace,
 )
+
+install()  # before the decorators below: click builds some help texts when they run
 
 PROGRESS_THRESHOLD = 20
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -127,7 +130,7 @@ def _progress(items, label: str, threshold: int = PROGRESS_THRESHOLD):
         yield from bar
 
 
-@click.group(context_settings=CONTEXT)
+@click.group("workbook-engine", cls=ChineseGroup, context_settings=CONTEXT)
 @click.option(
     "-w",
     "--workspace",
@@ -145,7 +148,7 @@ def main(ctx: click.Context, workspace: Path | None) -> None:
 
 
 @main.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", metavar="文件夹", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--year", type=int, default=lambda: dt.date.today().year, show_default="今年", help="考核年度"
 )
@@ -177,7 +180,7 @@ def _print_forms_result(result, what: str) -> None:
 
 
 @forms.command("weekly")
-@click.option("--week", required=True, help="考评周，如 2026-W10")
+@click.option("--week", required=True, help="考评周，如 2026-W10，或 本周、上周")
 @click.pass_context
 @handle_errors
 def forms_weekly(ctx: click.Context, week: str) -> None:
@@ -186,6 +189,7 @@ def forms_weekly(ctx: click.Context, week: str) -> None:
 
     period = parse_week(week)
     workspace = _workspace(ctx)
+    workspace.check_period(period)
     result = generate_weekly_forms(
         workspace, period, progress=lambda xs: _progress(xs, "生成周考评表")
     )
@@ -205,6 +209,7 @@ def forms_monthly(ctx: click.Context, month: str) -> None:
 
     period = parse_month(month)
     workspace = _workspace(ctx)
+    workspace.check_period(period)
     result = generate_monthly_forms(
         workspace, period, progress=lambda xs: _progress(xs, "生成月考评表")
     )
@@ -263,7 +268,7 @@ def _pad(text: str, width: int) -> str:
 
 
 @main.command()
-@click.option("--week", help="查看某一周，如 2026-W10")
+@click.option("--week", help="查看某一周，如 2026-W10，或 本周、上周")
 @click.option("--month", help="查看某一月，如 2026-03")
 @click.option("--xlsx", "as_xlsx", is_flag=True, help="同时写出 reports/ 下的状态工作簿")
 @click.pass_context
@@ -283,9 +288,11 @@ def status(ctx: click.Context, week: str | None, month: str | None, as_xlsx: boo
     with workspace.connect() as conn:
         if week:
             period = parse_week(week)
+            workspace.check_period(period)
             tables = [week_status(conn, roster, period)]
         elif month:
             period = parse_month(month)
+            workspace.check_period(period)
             tables = month_status(conn, roster, policy, period)
         else:
             period, tables = "全部", []
@@ -337,7 +344,7 @@ def _make_report(ctx, scope: str, period: str, pdf: bool, pool=None) -> None:
 
 
 @report.command("month")
-@click.argument("period")
+@click.argument("period", metavar="期间")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF（用于公示）")
 @click.pass_context
 @handle_errors
@@ -347,7 +354,7 @@ def report_month(ctx: click.Context, period: str, pdf: bool) -> None:
 
 
 @report.command("quarter")
-@click.argument("period")
+@click.argument("period", metavar="期间")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
 @click.pass_context
 @handle_errors
@@ -370,7 +377,7 @@ def _pool(value: str | None):
 
 
 @report.command("year")
-@click.argument("period")
+@click.argument("period", metavar="期间")
 @click.option("--bonus-pool", "pool", help="奖金总额（元），给出时计算每人奖金金额")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
 @click.pass_context
@@ -381,8 +388,8 @@ def report_year(ctx: click.Context, period: str, pool: str | None, pdf: bool) ->
 
 
 @main.command()
-@click.argument("scope", type=click.Choice(["month", "quarter", "year"]))
-@click.argument("period")
+@click.argument("scope", metavar="month|quarter|year", type=click.Choice(["month", "quarter", "year"]))
+@click.argument("period", metavar="期间")
 @click.option("--by", "by", required=True, help="签批人姓名")
 @click.option("--accept-problems", is_flag=True, help="年度报表有数据问题时仍然签批")
 @click.option("--bonus-pool", "pool", help="（年度）奖金总额（元）")
@@ -403,7 +410,7 @@ def signoff(ctx: click.Context, scope: str, period: str, by: str, accept_problem
 
 
 @main.command()
-@click.argument("period")
+@click.argument("period", metavar="期间")
 @click.option("--reason", required=True, help="重新开启的原因")
 @click.option("--by", "by", required=True, help="操作人姓名")
 @click.pass_context
@@ -419,7 +426,8 @@ def reopen(ctx: click.Context, period: str, reason: str, by: str) -> None:
 
 
 @main.command()
-@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", metavar="[文件夹]", required=False,
+                type=click.Path(file_okay=False, path_type=Path))
 @click.option("--people", default=60, show_default=True, help="模拟单位的人数")
 @click.option("--seed", default=2026, show_default=True, help="随机种子（相同种子结果相同）")
 @handle_errors
@@ -473,7 +481,7 @@ def rebuild(ctx: click.Context, replace: bool) -> None:
 
 
 @main.command()
-@click.argument("destination", type=click.Path(path_type=Path))
+@click.argument("destination", metavar="目标", type=click.Path(path_type=Path))
 @click.pass_context
 @handle_errors
 def backup(ctx: click.Context, destination: Path) -> None:

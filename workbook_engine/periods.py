@@ -332,7 +332,7 @@ _PATTERNS: dict[type, list[re.Pattern]] = {
     Year: [re.compile(rf"^{_Y}(?:年度?)?$")],
 }
 _KIND_FORMATS = {
-    Week: "应写作周，如 2026-W10 或 2026年第10周",
+    Week: "应写作周，如 2026-W10、2026年第10周，或 本周、上周、下周",
     Month: "应写作月份，如 2026-03 或 2026年3月",
     Quarter: "应写作季度，如 2026-Q1 或 2026年第一季度",
     Year: "应写作年度，如 2026 或 2026年",
@@ -375,8 +375,16 @@ def _parse(value: object, kinds: tuple[type, ...], hint: str) -> Period:
     raise PeriodError(text, hint)
 
 
-def parse_week(text: object) -> Week:
-    """A week from `2026-W10`, `2026w10`, `2026年第10周` (full-width and spaces allowed)."""
+RELATIVE_WEEKS = {"本周": 0, "这周": 0, "上周": -1, "下周": 1}
+
+
+def parse_week(text: object, today: dt.date | None = None) -> Week:
+    """A week from `2026-W10`, `2026w10`, `2026年第10周` (full-width and spaces allowed),
+    or 本周/上周/下周 counted from `today`."""
+    shift = RELATIVE_WEEKS.get(_normalise(clean_text(text)))
+    if shift is not None:
+        day = (today or dt.date.today()) + dt.timedelta(days=7 * shift)
+        return Week.from_date(day)
     return _parse(text, (Week,), _KIND_FORMATS[Week])
 
 

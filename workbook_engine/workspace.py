@@ -99,6 +99,18 @@ class Workspace:
     def connect(self) -> sqlite3.Connection:
         return store.connect(self.store_path)
 
+    def check_period(self, period) -> None:
+        """WorkspaceError when a week, month, quarter or year lies outside this workspace's
+        assessment year (a week belongs to the year of its Thursday's month)."""
+        year = self.policy().year
+        month = getattr(period, "month", None)
+        period_year = month.year if hasattr(month, "year") else period.year
+        if period_year != year:
+            raise WorkspaceError(
+                f"本工作区是 {year} 年度的考核工作区（policy.toml 中 year = {year}），"
+                f"{period} 属于 {period_year} 年度，不在本工作区内。"
+                f"{period_year} 年度的考核请另建工作区：workbook-engine init 文件夹 --year {period_year}")
+
 
 @dataclass
 class InitResult:

@@ -40,6 +40,7 @@ def sign_off(workspace: Workspace, scope: str, period_text: str, by: str,
     """Sign the period off: make the signed report, keep it, log it, freeze the period."""
     spec = SCOPES[scope]
     period = spec.parse(period_text)
+    workspace.check_period(period)
     by = by.strip()
     if not by:
         raise SignOffError("请用 --by 写明签批人姓名")

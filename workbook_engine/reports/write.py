@@ -46,6 +46,7 @@ def write_report(workspace: Workspace, scope: str, period_text: str,
     """The period's report: rebuilt while open, the kept signed bytes once frozen."""
     spec = SCOPES[scope]
     period = spec.parse(period_text)
+    workspace.check_period(period)
     kept = signed_report(workspace, scope, str(period))
     target = spec.path(workspace, period)
     if kept is not None and kept.is_file():
