@@ -82,12 +82,33 @@ def test_filled_forms_patch_text_values_and_work_log(bureau):
     assert forms.patched == 3 * len(plan) - 2
 
 
+def test_one_template_serves_every_week_of_the_year(bureau):
+    """Weeks differ in their label and dates only: the same templates patch them all, and
+    every copy is what the builder writes — holiday weeks and make-up days included. (A
+    filled form repeats names, e.g. the 评定人 signs with the name printed on the form: the
+    builder stores such a text once, the patched copy twice, so the two read the same.)"""
+    forms = PreparedWeeklyForms()
+    weeks = [f"2026-W{n:02d}" for n in range(1, 53)]
+    count = 0
+    for week in weeks:
+        for _target, form, _person in weekly_plan(bureau, parse_week(week)):
+            assert forms.data(form) == built(form), (week, form.identity.staff_id)
+            full = filled(form)
+            assert reader_view(forms.data(full)) == reader_view(built(full)), week
+            count += 2
+    # a template per (has a 初评, blank or filled, number of working days)
+    days = {len(parse_week(w).working_days()) for w in weeks}
+    assert len(forms.templates) <= 4 * len(days) and None not in forms.templates.values()
+    assert forms.patched == count - len(forms.templates) > 0.9 * count
+
+
 def test_text_that_needs_escaping_is_built_not_patched(bureau):
     _target, form, _person = weekly_plan(bureau, parse_week("2026-W10"))[1]
     forms = PreparedWeeklyForms()
     forms.data(form)
     odd = [dataclasses.replace(form, identity=dataclasses.replace(form.identity, staff_name=name))
            for name in ("A&B", "<王>", ' 周一', 'x"y', "a\x01b", "_x0041_")]
+    odd.append(dataclasses.replace(form, values={"leader_date": dt.date(2450, 1, 1)}))
     for case in odd:
         assert forms.data(case) == built(case)
     assert forms.patched == 0 and forms.built == 2 + len(odd)

@@ -445,9 +445,10 @@ def demo(directory: Path | None, people: int, seed: int) -> None:
         ("accepted", "接收"), ("newer_version", "新版本"), ("duplicate", "重复"),
         ("rejected", "退回"), ("mail", "邮件")) if counts[key]))
     click.echo("年度等次：" + "，".join(f"{g} {n} 人" for g, n in result.grades.items()))
-    click.echo("排名前列：")
+    click.echo(f"排名前 {len(result.candidates)} 位：")
+    click.echo(f"  {_pad('排名', 4)}  {_pad('姓名', 8)}{_pad('股室', 8)}{_pad('年度得分', 8)}  优秀预备人选")
     for rank, name, section, score, pick in result.candidates:
-        click.echo(f"  {rank:>2}  {_pad(name, 8)}{_pad(section, 8)}{score:>8}  {pick}")
+        click.echo(f"  {rank:>4}  {_pad(name, 8)}{_pad(section, 8)}{score:>8}  {pick}")
     for note in result.notes:
         click.echo(f"说明：{note}")
     click.echo(f"年度汇总表：{result.year_report}")

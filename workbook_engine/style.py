@@ -174,3 +174,23 @@ def number_validation(maximum, label: str) -> dict:
         "error_title": "分数超出范围",
         "error_message": f"「{label}」应在 0 至 {maximum:g} 之间",
     }
+
+
+def text_width(text: str) -> int:
+    """Width of a text in Excel character units: a CJK or full-width character counts 2."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def fitted_height(values, widths, font_size: float = 10, minimum: float = 15) -> float:
+    """A row height (points) that shows every wrapped line of the row's text cells whole.
+
+    LibreOffice prints a row at its stored height, so a wrapped cell in a fixed-height row
+    overlaps the next one: the height is worked out here from the column widths."""
+    lines = 1
+    for value, width in zip(values, widths):
+        if not isinstance(value, str):
+            continue
+        room = max(int(width) - 1, 1)
+        count = sum(max(1, -(-text_width(part) // room)) for part in str(value).split("\n"))
+        lines = max(lines, count)
+    return max(minimum, lines * font_size * 1.45 + 4)

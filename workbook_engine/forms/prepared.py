@@ -5,25 +5,28 @@ person's copy is that workbook with the person's text put in.
     for target, form in jobs:
         forms.write(target, form)      # same workbook as build_weekly_form(target, form)
 
-How: every non-empty text of the form that differs between people (the identity fields, the
-filled-in values, the work-log lines) is replaced by a numbered placeholder and the form is
-built once with `build_weekly_form` — so any layout change in the builder flows through. In the
+How: every value that differs between people and weeks (the identity's texts, the filled-in
+texts and dates, the work-log lines, the week and its label, the working days) is replaced by
+a numbered placeholder — a marked text, or a date far in the future — and the form is built
+once with `build_weekly_form`, so any layout change in the builder flows through. In the
 built zip, every part without a placeholder is kept deflated and copied as is; the parts with
-placeholders (the shared strings) are kept as pieces, and a person's copy joins the pieces
-with the person's text and deflates that one part. Forms that differ in anything else (week,
-working days, which values are filled, which texts are empty, dates) get their own template.
+placeholders (shared strings, the work-log sheet) are kept as pieces, and a person's copy
+joins the pieces with the person's values and deflates those parts. Forms that differ in
+anything else (number of working days, which values are filled, which texts are empty) get
+their own template.
 
 Safety: the first form of each template is also built for real, and the two are compared as a
 reader sees them (every cell's value and format, every other part byte for byte). If they
 differ — a builder that lays out by text length, say — that template is not used and every
 form of that shape is built by the builder. Text that would need escaping in XML (control
 characters, quotes, `&<>`, leading or trailing spaces, `_x…_` sequences) is never patched:
-such a form is built by the builder.
+such a form is built by the builder, and so is a date before 1900-03-01 or after 2399.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import re
 import zipfile
@@ -34,8 +37,12 @@ from workbook_engine.forms.weekly import WeeklyForm, build_weekly_form
 from workbook_engine.forms.zipparts import Part, zip_bytes
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use characters: never in a form's own text
-_PLACEHOLDER = re.compile(f"{_OPEN}(\\d+){_CLOSE}".encode())
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"&<>\ufffe\uffff\ue000\ue001]|_x[0-9a-fA-F]{4}_')
+# Dates are numbers in a sheet (days since 1899-12-30); placeholder dates are far in the future.
+_EPOCH = dt.date(1899, 12, 30)
+_DATE_BASE = dt.date(2500, 1, 1)
+_BASE_SERIAL = (_DATE_BASE - _EPOCH).days
+_SLOT = re.compile(f"{_OPEN}(\\d+){_CLOSE}|<v>(2\\d{{5}})</v>".encode())
 _SHARED_STRINGS = "xl/sharedStrings.xml"
 _SHARED_CELL = re.compile(rb'<c ([^>]*?) t="s"([^>]*)><v>(\d+)</v></c>')
 _STRING_ITEM = re.compile(rb"<si>(.*?)</si>", re.S)
@@ -43,35 +50,56 @@ Builder = Callable[[object, WeeklyForm], None]
 
 
 class _Unpatchable(Exception):
-    """A text the patcher does not put in (it would need escaping)."""
-
-
-def _placeholder(index: int) -> str:
-    return f"{_OPEN}{index}{_CLOSE}"
+    """A value the patcher does not put in (text that needs escaping, an odd date)."""
 
 
 def _patchable(text: str) -> bool:
     return not _UNSAFE.search(text) and text == text.strip()
 
 
-_VARYING = ("identity", "values", "log")
+def _is_dates(value) -> bool:
+    return isinstance(value, tuple) and all(item.__class__ is dt.date for item in value)
+
+
+class _Slots:
+    """Per-person values taken out of a form, each replaced by a numbered placeholder."""
+
+    def __init__(self):
+        self.pieces: list[bytes] = []  # what each placeholder becomes in the person's copy
+        self.dates: set[int] = set()  # placeholders that are dates
+
+    def take(self, value):
+        if value.__class__ is str:
+            if value == "":
+                return value
+            if not _patchable(value):
+                raise _Unpatchable(value)
+            self.pieces.append(value.encode("utf-8"))
+            return f"{_OPEN}{len(self.pieces) - 1}{_CLOSE}"
+        if value.__class__ is dt.date:
+            if not dt.date(1900, 3, 1) <= value < dt.date(2400, 1, 1):
+                raise _Unpatchable(value)
+            self.dates.add(len(self.pieces))
+            self.pieces.append(b"<v>%d</v>" % (value - _EPOCH).days)
+            return _DATE_BASE + dt.timedelta(days=len(self.pieces) - 1)
+        if isinstance(value, (dt.date, dt.datetime)) and value.year >= 2400:
+            raise _Unpatchable(value)  # could be mistaken for a placeholder date
+        return value
 
 
 @dataclasses.dataclass(frozen=True)
 class Split:
-    """A form as its shape (texts replaced by placeholders) and the texts taken out."""
+    """A form as its shape (per-person values replaced by placeholders) and those values."""
 
     form: WeeklyForm
-    identity: tuple
-    values: tuple
-    log: tuple
-    texts: list[str]
+    fields: dict  # field name -> value in the shape (only the fields that changed)
+    pieces: list[bytes]
+    dates: set[int]
 
     def key(self):
-        """Equal for two forms that differ only in their texts (hashable)."""
-        rest = tuple(getattr(self.form, field.name) for field in dataclasses.fields(self.form)
-                     if field.name not in _VARYING)
-        key = (type(self.form.identity), self.identity, self.values, self.log, rest)
+        """Equal for two forms that differ only in the values taken out (hashable)."""
+        key = tuple((field.name, self.fields.get(field.name, getattr(self.form, field.name)))
+                    for field in dataclasses.fields(self.form))
         try:
             hash(key)
         except TypeError:
@@ -79,36 +107,41 @@ class Split:
         return key
 
     def shape(self) -> WeeklyForm:
-        """The form with placeholders in place of its texts (built once per template)."""
-        identity = self.form.identity
-        if identity is not None:
+        """The form with placeholders in place of its values (built once per template)."""
+        changes = dict(self.fields)
+        if "identity" in changes:
+            identity = self.form.identity
             names = [field.name for field in dataclasses.fields(identity)]
-            identity = dataclasses.replace(identity, **dict(zip(names, self.identity)))
-        return dataclasses.replace(self.form, identity=identity, values=dict(self.values),
-                                   log=self.log)
+            changes["identity"] = dataclasses.replace(identity,
+                                                      **dict(zip(names, changes["identity"])))
+        if "values" in changes:
+            changes["values"] = dict(changes["values"])
+        return dataclasses.replace(self.form, **changes)
 
 
 def split_form(form: WeeklyForm) -> Split | None:
-    """The form split into shape and texts; None when a text cannot be patched in safely."""
-    texts: list[str] = []
+    """The form split into shape and values; None when a value cannot be patched in safely.
 
-    def slot(value):
-        if value.__class__ is not str or value == "":
-            return value
-        if not _patchable(value):
-            raise _Unpatchable(value)
-        texts.append(value)
-        return _placeholder(len(texts) - 1)
-
+    Taken out: the identity's texts, the filled-in texts and dates, the work-log lines, the
+    form's own texts (week, its label) and its working days. Kept in the shape: everything
+    else (the unit's grades, the year, which values are filled, which texts are empty)."""
+    slots = _Slots()
+    fields: dict = {}
     try:
-        identity = () if form.identity is None else tuple(
-            slot(getattr(form.identity, field.name))
-            for field in dataclasses.fields(form.identity))
-        values = tuple((name, slot(value)) for name, value in form.values.items())
-        log = tuple(slot(line) for line in form.log)
+        for field in dataclasses.fields(form):
+            value = getattr(form, field.name)
+            if field.name == "identity" and value is not None:
+                fields["identity"] = tuple(slots.take(getattr(value, f.name))
+                                           for f in dataclasses.fields(value))
+            elif field.name == "values":
+                fields["values"] = tuple((name, slots.take(item)) for name, item in value.items())
+            elif field.name == "log" or _is_dates(value):
+                fields[field.name] = tuple(slots.take(item) for item in value)
+            elif value.__class__ is str:
+                fields[field.name] = slots.take(value)
     except _Unpatchable:
         return None
-    return Split(form, identity, values, log, texts)
+    return Split(form, fields, slots.pieces, slots.dates)
 
 
 def _built(builder: Builder, form: WeeklyForm) -> bytes:
@@ -125,24 +158,30 @@ def _members(data: bytes) -> list[tuple[str, bytes]]:
 class Template:
     """A built form split into fixed deflated parts and parts with placeholders."""
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, slots: int, dates: set[int]):
         self.parts: list[Part | tuple[str, list[bytes | int]]] = []
         for name, content in _members(data):
-            pieces = _PLACEHOLDER.split(content)
-            if len(pieces) == 1:
+            pieces: list[bytes | int] = []
+            start = 0
+            for match in _SLOT.finditer(content):
+                index = int(match[1]) if match[1] else int(match[2]) - _BASE_SERIAL
+                if not 0 <= index < slots or (index in dates) != (match[2] is not None):
+                    continue  # not one of ours: stays as it is
+                pieces += (content[start:match.start()], index)
+                start = match.end()
+            if not pieces:
                 self.parts.append(Part.compressed(name, content))
-            else:  # literal, index, literal, index, …, literal
-                self.parts.append((name, [int(p) if i % 2 else p for i, p in enumerate(pieces)]))
+            else:
+                self.parts.append((name, [*pieces, content[start:]]))
 
-    def render(self, texts: list[str]) -> bytes:
-        encoded = [text.encode("utf-8") for text in texts]
+    def render(self, pieces: list[bytes]) -> bytes:
         parts = []
         for part in self.parts:
             if isinstance(part, Part):
                 parts.append(part)
             else:
-                name, pieces = part
-                content = b"".join(encoded[p] if isinstance(p, int) else p for p in pieces)
+                name, chunks = part
+                content = b"".join(pieces[c] if c.__class__ is int else c for c in chunks)
                 parts.append(Part.compressed(name, content))
         return zip_bytes(parts)
 
@@ -179,15 +218,15 @@ class PreparedWeeklyForms:
         key = split.key()
         if key not in self.templates:
             data = self._build(form)
-            template = Template(self._build(split.shape()))
-            same = reader_view(template.render(split.texts)) == reader_view(data)
+            template = Template(self._build(split.shape()), len(split.pieces), split.dates)
+            same = reader_view(template.render(split.pieces)) == reader_view(data)
             self.templates[key] = template if same else None
             return data
         template = self.templates[key]
         if template is None:
             return self._build(form)
         self.patched += 1
-        return template.render(split.texts)
+        return template.render(split.pieces)
 
     def write(self, target, form: WeeklyForm) -> None:
         """Write the form to `target` (a path or a binary file object)."""

@@ -11,11 +11,18 @@ from pathlib import Path
 
 from workbook_engine import store
 from workbook_engine.issues import Issue
-from workbook_engine.style import BODY_FONT, LABEL_COLOR, TITLE_FONT, new_workbook, setup_print
+from workbook_engine.style import (
+    BODY_FONT,
+    LABEL_COLOR,
+    TITLE_FONT,
+    fitted_height,
+    new_workbook,
+    setup_print,
+)
 from workbook_engine.workspace import Workspace
 
 HEADERS = ("序号", "文件名", "发件人", "人员", "期间", "退回原因", "收到时间", "存放位置")
-WIDTHS = (6, 34, 24, 16, 10, 70, 18, 40)
+WIDTHS = (5, 22, 14, 12, 9, 46, 11, 20)  # fits A4 landscape at about 100 %
 
 
 def _reason_lines(reasons: dict) -> str:
@@ -70,6 +77,7 @@ def _table(workbook, sheet, title: str, headers, rows, empty: str, formats) -> N
         sheet.write_number(index + 1, 0, index, cell)
         for col, value in enumerate(row, start=1):
             sheet.write_string(index + 1, col, str(value), cell)
+        sheet.set_row(index + 1, fitted_height([""] + [str(v) for v in row], WIDTHS, 11))
     if not rows:
         sheet.write_string(2, 0, empty, cell)
     sheet.freeze_panes(2, 0)

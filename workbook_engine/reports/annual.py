@@ -113,7 +113,8 @@ def _write_charts(book: ReportBook, result: YearResult, grade_names) -> None:
     chart.add_series({"name": "人数", "categories": ["统计图表", 1, 0, len(grade_names), 0],
                       "values": ["统计图表", 1, 1, len(grade_names), 1],
                       "data_labels": {"value": True}})
-    chart.set_title({"name": f"{result.year.label}年度考核等次分布"})
+    chart.set_title({"name": f"{result.year.year} 年度考核等次分布"})
+    chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True}})
     chart.set_legend({"none": True})
     sheet.insert_chart(0, 3, chart, {"x_scale": 1.2, "y_scale": 1.1})
     start = len(grade_names) + 3
@@ -133,7 +134,8 @@ def _write_charts(book: ReportBook, result: YearResult, grade_names) -> None:
                         "categories": ["统计图表", start + 1, 0, start + len(sections), 0],
                         "values": ["统计图表", start + 1, 1, start + len(sections), 1],
                         "data_labels": {"value": True, "num_format": "0.00"}})
-        bar.set_title({"name": "各股室平均年度得分"})
+        bar.set_title({"name": f"{result.year.year} 年度各股室平均年度得分"})
+        bar.set_x_axis({"min": 0})  # a bar chart's value axis is its x axis
         bar.set_legend({"none": True})
         sheet.insert_chart(17, 3, bar, {"x_scale": 1.2, "y_scale": 1.1})
     sheet.set_column(0, 1, 14)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from workbook_engine.issues import Issue
-from workbook_engine.style import new_workbook
+from workbook_engine.style import fitted_height, new_workbook
 
 GRADE_COLOURS = {"优秀": "#C6EFCE", "称职": "#DDEBF7", "基本称职": "#FFEB9C", "不称职": "#FFC7CE"}
 FOOTER = "&L制表：__________  审核：__________  审定：__________&R第 &P 页，共 &N 页"
@@ -138,9 +138,11 @@ class ReportBook:
             sheet.set_column(col, col, column.width)
         sheet.set_row(0, 30)
         writers = [self._cell_writer(sheet, column.kind) for column in table.columns]
+        widths = [column.width for column in table.columns]
         for r, values in enumerate(table.rows, start=1):
             for c, (write, value) in enumerate(zip(writers, values)):
                 write(r, c, value)
+            sheet.set_row(r, fitted_height(values, widths))
         last = max(len(table.rows), 1)
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, last, len(table.columns) - 1)

@@ -56,40 +56,58 @@ def _publicity_dates(month: Month, days: int) -> tuple[str, str]:
     return (f"{start.year}年{start.month}月{start.day}日", f"{end.year}年{end.month}月{end.day}日")
 
 
+PUBLICITY_ONE_PAGE = 80  # up to this many names the 公示 is printed on one page
+PUBLICITY_COLUMN = 40  # names per column block; two blocks side by side beyond that
+_BLOCK = (("序号", 6), ("姓名", 12), ("股室", 16), ("等次", 10))
+
+
 def _write_publicity(book: ReportBook, result: MonthResult, days: int) -> None:
-    """A page to post on the notice board: title, dates, names and grades, where to object."""
+    """A page to post on the notice board: title, dates, names and grades, where to object.
+
+    Up to 40 names in one column block, up to 80 in two blocks side by side on one page;
+    beyond that the blocks continue on further pages under the repeated header row."""
     sheet = book.workbook.add_worksheet("公示")
     fmt = book.fmt
-    for col, width in enumerate((8, 20, 26, 16)):
-        sheet.set_column(col, col, width)
+    scored = [r for r in records(result.scores) if r["status"] == SCORED]
+    blocks = 2 if PUBLICITY_COLUMN < len(scored) <= PUBLICITY_ONE_PAGE else 1
+    per_block = -(-len(scored) // blocks) if scored else 0
+    width = len(_BLOCK) * blocks
+    for block in range(blocks):
+        for col, (_, size) in enumerate(_BLOCK):
+            sheet.set_column(block * len(_BLOCK) + col, block * len(_BLOCK) + col,
+                             size * (1.5 if blocks == 1 else 1))
     title = f"{book.unit}\n{result.month.label}干部职工月度考核等次公示"
-    sheet.merge_range(0, 0, 0, 3, title, fmt["notice_title"])
+    sheet.merge_range(0, 0, 0, width - 1, title, fmt["notice_title"])
     sheet.set_row(0, 60)
     start, end = _publicity_dates(result.month, days)
     intro = (f"    根据干部职工量化考核办法，现将{result.month.label}月度考核等次予以公示。"
              f"公示时间：{start}至{end}（{days}个工作日）。")
-    sheet.merge_range(1, 0, 2, 3, intro, fmt["body"])
-    sheet.set_row(1, 24)
-    sheet.set_row(2, 24)
-    for col, text in enumerate(("序号", "姓名", "股室", "等次")):
-        sheet.write_string(3, col, text, fmt["head"])
-    scored = [r for r in records(result.scores) if r["status"] == SCORED]
-    for n, r in enumerate(scored, start=1):
-        sheet.set_row(3 + n, 22)
-        sheet.write_number(3 + n, 0, n, fmt["body_cell"])
-        sheet.write_string(3 + n, 1, r["name"], fmt["body_cell"])
-        sheet.write_string(3 + n, 2, r["section"], fmt["body_cell"])
-        sheet.write_string(3 + n, 3, r["grade"], fmt["body_cell"])
-    last = 3 + len(scored)
+    sheet.merge_range(1, 0, 1, width - 1, intro, fmt["body"])
+    sheet.set_row(1, 48)
+    for block in range(blocks):
+        for col, (text, _) in enumerate(_BLOCK):
+            sheet.write_string(2, block * len(_BLOCK) + col, text, fmt["head"])
+    for n, r in enumerate(scored):
+        row, base = 3 + n % per_block, (n // per_block) * len(_BLOCK)
+        sheet.set_row(row, 18)
+        sheet.write_number(row, base, n + 1, fmt["body_cell"])
+        sheet.write_string(row, base + 1, r["name"], fmt["body_cell"])
+        sheet.write_string(row, base + 2, r["section"], fmt["body_cell"])
+        sheet.write_string(row, base + 3, r["grade"], fmt["body_cell"])
+    if not scored:
+        sheet.merge_range(3, 0, 3, width - 1, "本月无人计分", fmt["body_cell"])
+    last = 3 + max(per_block, 1) - 1
     notice = ("    公示期间，如对公示结果有异议，请以书面形式向局考核办反映（请署真实姓名），"
               "考核办将及时调查核实并予以答复。")
-    sheet.merge_range(last + 2, 0, last + 3, 3, notice, fmt["body"])
-    sheet.set_row(last + 2, 24)
-    sheet.set_row(last + 3, 24)
-    sheet.merge_range(last + 5, 2, last + 5, 3, f"{book.unit}考核办", fmt["subtitle"])
-    sheet.merge_range(last + 6, 2, last + 6, 3, start, fmt["subtitle"])
-    book.print_setup(sheet, landscape=False, repeat=(3, 3), title="", footer="&C第 &P 页，共 &N 页")
-    sheet.print_area(0, 0, last + 6, 3)
+    sheet.merge_range(last + 2, 0, last + 2, width - 1, notice, fmt["body"])
+    sheet.set_row(last + 2, 48)
+    sheet.merge_range(last + 4, width - 2, last + 4, width - 1, f"{book.unit}考核办",
+                      fmt["subtitle"])
+    sheet.merge_range(last + 5, width - 2, last + 5, width - 1, start, fmt["subtitle"])
+    book.print_setup(sheet, landscape=False, repeat=(2, 2), title="", footer="&C第 &P 页，共 &N 页")
+    if len(scored) <= PUBLICITY_ONE_PAGE:
+        sheet.fit_to_pages(1, 1)
+    sheet.print_area(0, 0, last + 5, width - 1)
 
 
 def _missing_rows(result: MonthResult, conn, inputs) -> list[list]:
@@ -138,7 +156,7 @@ def write_month_report(workspace: Workspace, month: Month, signoff: SignOff = UN
     book.table(Table("月度汇总", f"{month.label}月度考核汇总", SUMMARY_COLUMNS, _summary_rows(result)))
     _write_publicity(book, result, inputs.policy.publicity_days)
     talk_rows = [[r["staff_id"], r["name"], r["section"], r["score"], r["grade"], r["reason"],
-                  "", "", ""] for r in records(result.talk)]
+                  "", "", ""] for r in records(result.talk)] or [["无"] + [None] * 8]
     book.table(Table("诫勉谈话", f"{month.label}诫勉谈话名单", [
         Column("工号", "text", 10), Column("姓名", "text", 10), Column("股室", "text", 12),
         Column(layout.MONTH_SCORE_HEADER, "number", 10), Column("等次", "grade", 9),

@@ -81,7 +81,7 @@ def monthly_lines(rows: pd.DataFrame | list[dict], roster: Roster, policy: Polic
     offices = _rows_by_person(rows, OFFICE_EDITION, month, problems)
     nothing = not leaders and not offices
     if nothing:  # one line for the month rather than one per person
-        problems.append(Issue(code="score.month_empty", severity=WARNING, sheet=month,
+        problems.append(Issue(code="score.month_empty", severity=WARNING,
                               message=f"{month} 没有收到任何月考评表，本月无人计分"))
     lines = []
     for person in roster.assessed():
@@ -102,11 +102,11 @@ def monthly_lines(rows: pd.DataFrame | list[dict], roster: Roster, policy: Polic
             have = "领导评分" if leader and leader["assessed"] else "考核办评分"
             lack = "考核办评分" if have == "领导评分" else "领导评分"
             problems.append(Issue(
-                code="score.incomplete", severity=WARNING, sheet=month,
+                code="score.incomplete", severity=WARNING,
                 message=f"{person.name}（{person.staff_id}）{month} 只有{have}，缺{lack}，本月未计分"))
         elif status == MISSING and not nothing:
             problems.append(Issue(
-                code="score.forms_missing", severity=WARNING, sheet=month,
+                code="score.forms_missing", severity=WARNING,
                 message=f"{person.name}（{person.staff_id}）{month} 的月考评表未交齐，本月未计分"))
         lines.append(line)
     return lines, problems
