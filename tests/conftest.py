@@ -95,3 +95,23 @@ def bureau(workspace: Workspace) -> Workspace:
     """The workspace with the small hand-checked roster above in place of the sample."""
     write_roster(workspace.roster_path)
     return workspace
+
+
+@pytest.fixture
+def dovecot(tmp_path: Path):
+    """A real Dovecot IMAP server on 127.0.0.1 for one test (skipped where not installed)."""
+    from mailservers import start_dovecot
+
+    server = start_dovecot(tmp_path / "dovecot")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def office(tmp_path: Path, dovecot):
+    """A five-person bureau with addresses, their mailboxes and a STARTTLS SMTP server."""
+    from mailoffice import make_office
+
+    workspace, smtp = make_office(tmp_path / "ws", dovecot)
+    yield workspace, smtp
+    smtp.stop()

@@ -17,13 +17,14 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("workbook_engine", "text", "issues", "faults")),
     ("contracts", ("periods", "forms.layout")),
     ("configuration and xlsx basics", ("policy", "sheets", "style", "office_templates")),
-    ("office files", ("roster", "ledger_template", "ledger")),
+    ("office files", ("roster", "ledger_template", "ledger", "ledger_records")),
     ("workspace", ("store", "lock", "workspace")),
     ("forms", ("forms",)),
     ("ingest", ("ingest",)),
     ("scoring", ("scoring",)),
     ("reports", ("reports",)),
     ("maintenance", ("maintenance",)),
+    ("mail", ("mail",)),
     ("commands", ("demo", "cli_text", "cli", "__main__")),
 ]
 

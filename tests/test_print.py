@@ -121,3 +121,11 @@ def test_problems_name_only_sheets_that_exist(year_ws):
     problems = openpyxl.load_workbook(path)["数据问题"]
     for place, in problems.iter_rows(min_row=2, min_col=3, max_col=3, values_only=True):
         assert "工作表「2026-" not in str(place or "")
+
+
+@pytest.mark.libreoffice
+def test_talk_notice_is_one_page_for_the_person(printed):
+    month = pages(printed["2026-05_月度考核汇总"])
+    (notice,) = [p for p in month if "诫勉谈话通知" in p]
+    flat = re.sub(r"\s+", "", notice)
+    assert "褚五同志（建管股）" in flat and "65.00分" in flat and "等次为不称职" in flat

@@ -531,7 +531,8 @@ def test_ledger_template(tmp_path):
     path = tmp_path / "加减分台账.xlsx"
     write_ledger_template(path, ISSUERS)
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames == [PRAISE_SHEET, ACTIVITY_SHEET, LEAVE_SHEET, "填写说明"]
+    assert workbook.sheetnames == [PRAISE_SHEET, ACTIVITY_SHEET, LEAVE_SHEET, "诫勉谈话", "整改台账",
+                                   "填写说明"]
     assert (PRAISE_SHEET, ACTIVITY_SHEET, LEAVE_SHEET) == ("表扬批评", "活动", "休假")
     assert PRAISE_HEADERS == ("日期", "类别", "发文机关", "文号", "范围", "对象", "事由")
     assert ACTIVITY_HEADERS == ("日期", "活动名称", "组织单位", "工号", "姓名")

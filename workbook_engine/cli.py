@@ -494,6 +494,140 @@ def backup(ctx: click.Context, destination: Path) -> None:
     click.echo(f"已备份数据库到：{target}")
 
 
+@main.group()
+def mail() -> None:
+    """用邮件发出表格、收取回传、催交和退回（邮箱设置见 mail.toml）。"""
+
+
+def _mail_password():
+    """The password from WORKBOOK_ENGINE_MAIL_PASSWORD, else asked for on a terminal."""
+    from workbook_engine.mail.config import password
+
+    def ask() -> str | None:
+        if not sys.stdin.isatty():
+            return None
+        return click.prompt("邮箱密码（或客户端授权码）", hide_input=True, err=True)
+
+    cache: list = []
+
+    def get() -> str | None:
+        if not cache:
+            cache.append(password(ask))
+        return cache[0]
+
+    return get
+
+
+def _mail_period(week: str | None, month: str | None):
+    if bool(week) == bool(month):
+        raise click.UsageError("请用 --week 或 --month 指定一期（二选一）")
+    return parse_week(week) if week else parse_month(month)
+
+
+def _print_send_report(report, what: str) -> None:
+    for item in report.sent:
+        click.echo(f"  已发送  {item.shown}  {item.subject}")
+    for item, reason in report.failed:
+        click.echo(f"  未发送  {item.shown}：{reason}")
+    for note in report.notes:
+        click.echo(f"说明：{note}")
+    if report.no_address:
+        click.echo(f"没有邮箱地址（未发送，请在花名册「人员」表的「邮箱」列填写）{len(report.no_address)} 人：")
+        for entry in report.no_address:
+            who = f"{entry.name}（{entry.staff_id}）" if entry.staff_id else entry.name
+            click.echo(f"  {who}  {entry.what}")
+    summary = f"{what}：本次发送 {len(report.sent)} 封"
+    if report.already:
+        summary += f"，此前已发送 {len(report.already)} 封（不重复发送）"
+    if report.failed:
+        summary += f"，发送失败 {len(report.failed)} 封"
+    if report.not_tried:
+        summary += f"，因故障未发送 {len(report.not_tried)} 封"
+    click.echo(summary + "。")
+    if report.fault is not None:
+        raise UserFacingError(f"{report.fault}。已发送的 {len(report.sent)} 封已记录；"
+                              f"未发送的 {len(report.not_tried)} 封在排除故障后重新运行本命令即可补发。")
+    if report.failed:
+        raise UserFacingError(f"有 {len(report.failed)} 封邮件未能发送（原因见上）。")
+
+
+def _mail_warnings(warnings) -> None:
+    for issue in warnings:
+        click.echo(str(issue), err=True)
+
+
+@mail.command("send")
+@click.option("--week", help="发送某一周的周考评表，如 2026-W10")
+@click.option("--month", help="发送某一月的月考评表（领导评分），如 2026-03")
+@click.option("--resend", is_flag=True, help="已经发送过的也重新发送")
+@click.pass_context
+@handle_errors
+def mail_send(ctx: click.Context, week: str | None, month: str | None, resend: bool) -> None:
+    """把本期生成的表格发给每位填表人或评分人（花名册「邮箱」列）。"""
+    from workbook_engine.mail.actions import send_forms
+
+    period = _mail_period(week, month)
+    workspace = _workspace(ctx)
+    workspace.check_period(period)
+    report, warnings = send_forms(workspace, period, _mail_password(),
+                                  lambda xs: _progress(xs, "发送邮件", threshold=1), resend)
+    _mail_warnings(warnings)
+    _print_send_report(report, f"{period.label}表格")
+
+
+@mail.command("remind")
+@click.option("--week", help="催交某一周的周考评表，如 2026-W10")
+@click.option("--month", help="催交某一月的月考评表（领导评分），如 2026-03")
+@click.option("--force", is_flag=True, help="今天已经提醒过的也再提醒一次")
+@click.pass_context
+@handle_errors
+def mail_remind(ctx: click.Context, week: str | None, month: str | None, force: bool) -> None:
+    """只提醒未交表的人和有表格等待评分的评分人（每人每天最多一次）。"""
+    from workbook_engine.mail.actions import send_reminders
+
+    period = _mail_period(week, month)
+    workspace = _workspace(ctx)
+    workspace.check_period(period)
+    report, warnings = send_reminders(workspace, period, _mail_password(),
+                                      lambda xs: _progress(xs, "发送提醒", threshold=1), force)
+    _mail_warnings(warnings)
+    if not (report.sent or report.already or report.failed or report.fault or report.no_address):
+        click.echo("没有需要提醒的人：表格都已交齐、评完。")
+    _print_send_report(report, f"{period.label}提醒")
+
+
+@mail.command("returns")
+@click.pass_context
+@handle_errors
+def mail_returns(ctx: click.Context) -> None:
+    """把每个被退回文件的原因发回给发件人（每个文件只发一次）。"""
+    from workbook_engine.mail.actions import send_returns
+
+    workspace = _workspace(ctx)
+    report = send_returns(workspace, _mail_password(),
+                          lambda xs: _progress(xs, "发送退回原因", threshold=1))
+    _print_send_report(report, "退回原因")
+
+
+@mail.command("fetch")
+@click.pass_context
+@handle_errors
+def mail_fetch(ctx: click.Context) -> None:
+    """收取邮箱中的新邮件（存入 inbox/，每封只存一次），然后导入。"""
+    from workbook_engine.mail.actions import fetch
+
+    workspace = _workspace(ctx)
+    report = fetch(workspace, _mail_password(), lambda xs: _progress(xs, "收取邮件", threshold=1))
+    click.echo(f"收取邮件：新存入 inbox/ {len(report.saved)} 封"
+               + (f"，补记上次已存入的 {len(report.recovered)} 封" if report.recovered else "")
+               + (f"，重复的邮件 {report.same_message} 封（未再存）" if report.same_message else "")
+               + (f"，以前已收取 {report.known} 封" if report.known else "") + "。")
+    ctx.invoke(ingest, as_json=False)
+    if report.fault is not None:
+        raise UserFacingError(f"{report.fault}。已存入的 {len(report.saved)} 封已记录并已导入；"
+                              f"未收取的 {report.not_fetched} 封在排除故障后重新运行本命令即可收取。")
+
+
 def run() -> None:
     """Entry point that also keeps Windows consoles printing Chinese."""
     if os.name == "nt":  # pragma: no cover

@@ -27,6 +27,10 @@ PRAISE_SHEET, ACTIVITY_SHEET, LEAVE_SHEET = "表扬批评", "活动", "休假"
 PRAISE_HEADERS = ("日期", "类别", "发文机关", "文号", "范围", "对象", "事由")
 ACTIVITY_HEADERS = ("日期", "活动名称", "组织单位", "工号", "姓名")
 LEAVE_HEADERS = ("工号", "姓名", "应休年休假天数", "已休年休假天数", "事假天数")
+TALK_SHEET, REMEDY_SHEET = "诫勉谈话", "整改台账"  # optional sheets (SPEC §4.4)
+TALK_HEADERS = ("日期", "工号", "姓名", "考核月份", "谈话人", "谈话要点", "整改承诺")
+REMEDY_HEADERS = ("季度", "股室", "问题", "整改措施", "责任人", "完成时限", "完成情况")
+REMEDY_STATES = ("未完成", "进行中", "已完成")
 PRAISE, CRITICISM = "表扬", "批评"
 KINDS = (PRAISE, CRITICISM)
 INDIVIDUAL, COLLECTIVE = "个人", "集体"
@@ -53,6 +57,8 @@ def write_ledger_template(
         workbook, ACTIVITY_SHEET, _activity_columns(issuers, issuer_check), activity_rows
     )
     add_table_sheet(workbook, LEAVE_SHEET, _leave_columns(), leave_rows)
+    add_table_sheet(workbook, TALK_SHEET, _talk_columns())
+    add_table_sheet(workbook, REMEDY_SHEET, _remedy_columns())
     add_instructions_sheet(workbook, "加减分台账填写说明", _instructions(issuers))
     if issuer_check and OPTIONS_SHEET in str(issuer_check["source"]):
         _add_options_sheet(workbook, issuers)
@@ -134,6 +140,30 @@ def _leave_columns() -> list[TemplateColumn]:
     ]  # fmt: skip
 
 
+def _talk_columns() -> list[TemplateColumn]:
+    return [
+        _date_column("谈话"),
+        TemplateColumn("工号", 10, "text", "谈话对象的工号（与花名册一致）。"),
+        TemplateColumn("姓名", 10, "text", "谈话对象的姓名，用于核对工号。"),
+        TemplateColumn("考核月份", 10, "text", "评为不称职的月份，如 2026-05。"),
+        TemplateColumn("谈话人", 12, "text", "考核领导小组组长或副组长的姓名（花名册「局领导」中的人员）。"),
+        TemplateColumn("谈话要点", 40, "text", "谈话的主要内容，如实简要填写。"),
+        TemplateColumn("整改承诺", 40, "text", "谈话对象的整改承诺。"),
+    ]  # fmt: skip
+
+
+def _remedy_columns() -> list[TemplateColumn]:
+    return [
+        TemplateColumn("季度", 10, "text", "问题所属季度，如 2026-Q1。"),
+        TemplateColumn("股室", 12, "text", "涉及的股室（与花名册一致）；全局性的问题填「全局」。"),
+        TemplateColumn("问题", 36, "text", "本季度干部职工存在的问题。"),
+        TemplateColumn("整改措施", 36, "text", "领导小组确定的整改措施。"),
+        TemplateColumn("责任人", 10, "text", "负责整改的人员姓名。"),
+        TemplateColumn("完成时限", 12, "date", "如 2026-06-30。", date_validation()),
+        TemplateColumn("完成情况", 10, "text", "未完成、进行中 或 已完成。", list_validation(REMEDY_STATES)),
+    ]  # fmt: skip
+
+
 def _pick(issuers: Sequence[str], preferred: str, fallback: int) -> str:
     if preferred in issuers:
         return preferred
@@ -186,6 +216,10 @@ def _instructions(issuers: Sequence[str]) -> list[tuple[str, str]]:
             "范围为「集体」时填一个或多个股室名称，用「、」或「,」分隔，如「规划股、建管股」。",
         ),
         ("同一文件", "同一份文件对同一个人只计一次，即使文件点名了他所在的多个股室。"),
+        ("诫勉谈话", "（可选）月度评为不称职的人员谈话后登记一行：谈话日期、对象、考核月份、"
+                    "谈话人（组长或副组长）、谈话要点、整改承诺。月度汇总表据此显示谈话情况。"),
+        ("整改台账", "（可选）每季度整理的问题和整改措施，完成情况填 未完成、进行中 或 已完成。"
+                    "季度小结据此列出整改措施和仍未完成的措施。"),
         ("活动", f"每位参加人员填写一行；组织单位只能填写：{listed}（县级及以上）。"),
         (
             "休假",

@@ -41,7 +41,7 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_PLACES = 6
 _MB = 1024 * 1024
 
-_TOP_KEYS = ("year", "unit_name", "grades", "monthly", "annual", "rounding", "ingest")
+_TOP_KEYS = ("year", "unit_name", "grades", "monthly", "annual", "rounding", "ingest", "mail")
 _GRADE_KEYS = ("name", "minimum")
 _MONTHLY_KEYS = ("full_mark", "max_deduction", "publicity_days", "leader_items", "office_items")
 _ITEM_KEYS = ("name", "max")
@@ -66,6 +66,7 @@ _INGEST_KEYS = (
     "settle_seconds",
 )
 # Column headers of the monthly form that a score item may not take as its name.
+_MAIL_KEYS = ("weekly_due_working_days", "monthly_due_working_days")
 _BRACKETS = "()（）"
 
 
@@ -109,6 +110,14 @@ class IngestLimits:
 
 
 @dataclass(frozen=True)
+class MailDeadlines:
+    """When mailed forms are due: the n-th working day after the week or month ends."""
+
+    weekly_due_working_days: int
+    monthly_due_working_days: int
+
+
+@dataclass(frozen=True)
 class Policy:
     """Every number of the scheme, read from policy.toml; immutable."""
 
@@ -131,6 +140,7 @@ class Policy:
     coefficient_places: int
     coefficient_divisor: Decimal
     limits: IngestLimits
+    mail: MailDeadlines | None = None  # [mail] is optional: only `mail send` needs it
 
     def __post_init__(self) -> None:
         if not isinstance(self.issuer_points, MappingProxyType):
@@ -293,6 +303,7 @@ def parse_policy(text: str, file_name: str = POLICY_FILE_NAME) -> Policy:
     values.update(_read_annual(reader, data))
     values.update(_read_rounding(reader, data))
     values["limits"] = _read_limits(reader, data)
+    values["mail"] = _read_mail(reader, data)
     _check_grades(reader, values["grades"], values.get("full_mark"))
     _check_items(reader, values)
     if reader.issues:
@@ -327,14 +338,14 @@ _SYNTAX_HINTS = (
 _FULL_WIDTH_PUNCTUATION = "＝“”‘’，：；【】［］＃"
 
 
-def _parse_toml(text: str, file_name: str) -> dict:
+def _parse_toml(text: str, file_name: str, code_prefix: str = "policy") -> dict:
     try:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as error:
-        raise InputError([_syntax_issue(str(error), text, file_name)]) from None
+        raise InputError([_syntax_issue(str(error), text, file_name, code_prefix)]) from None
 
 
-def _syntax_issue(detail: str, text: str, file_name: str) -> Issue:
+def _syntax_issue(detail: str, text: str, file_name: str, code_prefix: str = "policy") -> Issue:
     """A TOML syntax error as a Chinese issue on its line."""
     match = _POSITION.search(detail)
     reason = detail[: match.start()] if match else detail
@@ -348,7 +359,7 @@ def _syntax_issue(detail: str, text: str, file_name: str) -> Issue:
     if any(char in _FULL_WIDTH_PUNCTUATION for char in source_line.split("#")[0]):
         hint += "；请检查是否用了中文全角标点（等号、引号、逗号、方括号须用英文半角）"
     message = f"格式错误（{where}）：{hint.lstrip('；') or '无法识别'}。技术信息：{reason}"
-    return Issue(code="policy.syntax", message=message, file=file_name, row=line)
+    return Issue(code=f"{code_prefix}.syntax", message=message, file=file_name, row=line)
 
 
 # --- reading values -----------------------------------------------------------------------
@@ -376,12 +387,14 @@ def _describe(value: object) -> str:
 class _Reader:
     """Reads values out of the parsed TOML, keeping an issue for every problem."""
 
-    def __init__(self, file_name: str):
+    def __init__(self, file_name: str, code_prefix: str = "policy"):
         self.file_name = file_name
+        self.code_prefix = code_prefix
         self.issues: list[Issue] = []
 
     def report(self, path: str, code: str, message: str) -> None:
-        issue = Issue(code=f"policy.{code}", message=message, file=self.file_name, key=path)
+        issue = Issue(code=f"{self.code_prefix}.{code}", message=message, file=self.file_name,
+                      key=path)
         self.issues.append(issue)
 
     def check_keys(self, table: dict, path: str, known: tuple[str, ...]) -> None:
@@ -497,6 +510,11 @@ class _Reader:
             self.report(path, "out_of_range", message)
             return None
         return int(number)
+
+
+# Other settings files (mail.toml) are read and checked the same way.
+ConfigReader = _Reader
+parse_toml = _parse_toml
 
 
 # --- sections -----------------------------------------------------------------------------
@@ -671,6 +689,20 @@ def _read_limits(reader: _Reader, data: dict) -> IngestLimits | None:
         parse_memory_bytes=int(memory_mb * _MB),
         settle_seconds=int(settle),
     )
+
+
+def _read_mail(reader: _Reader, data: dict) -> MailDeadlines | None:
+    """The optional [mail] section (deadlines written into mailed forms' messages)."""
+    if "mail" not in data:
+        return None
+    mail = reader.section(data, "mail", _MAIL_KEYS)
+    if mail is None:
+        return None
+    weekly, monthly = (_as_int(reader.non_negative(mail, "mail", key, integer=True))
+                       for key in _MAIL_KEYS)
+    if weekly is None or monthly is None:
+        return None
+    return MailDeadlines(weekly_due_working_days=weekly, monthly_due_working_days=monthly)
 
 
 # --- checks across settings ---------------------------------------------------------------

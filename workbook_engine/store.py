@@ -93,6 +93,32 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER signoffs_append_only_delete BEFORE DELETE ON signoffs
         BEGIN SELECT RAISE(ABORT, 'signoffs is append-only'); END;
     """,
+    # 2: mail: every message sent (or tried) and every message fetched from the office mailbox.
+    """
+    CREATE TABLE mail_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        key TEXT NOT NULL,
+        staff_id TEXT NOT NULL DEFAULT '',
+        recipient TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('sent', 'failed')),
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX mail_log_key ON mail_log(action, key, outcome);
+    CREATE TABLE mail_fetched (
+        account TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        uidvalidity INTEGER NOT NULL,
+        uid INTEGER NOT NULL,
+        message_id TEXT NOT NULL DEFAULT '',
+        file_name TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (account, folder, uidvalidity, uid)
+    );
+    CREATE INDEX mail_fetched_message_id ON mail_fetched(message_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -307,11 +333,11 @@ def files_received_on(conn: sqlite3.Connection, day: str, outcome: str) -> list[
 def weekly_forms_of(conn: sqlite3.Connection, week: str) -> dict[str, dict]:
     """Current weekly forms of one week by 工号: grades and the file they came from."""
     rows = conn.execute(
-        "SELECT w.staff_id, w.chief_grade, w.leader_grade, f.original_name, s.received_at"
-        " FROM weekly_forms w JOIN submissions s ON s.id = w.submission_id"
+        "SELECT w.staff_id, w.chief_grade, w.leader_grade, f.original_name, s.received_at,"
+        " f.stored_path FROM weekly_forms w JOIN submissions s ON s.id = w.submission_id"
         " JOIN files f ON f.id = s.file_id WHERE s.state = 'current' AND w.week = ?", (week,))
-    return {r[0]: {"chief_grade": r[1], "leader_grade": r[2], "file": r[3], "received_at": r[4]}
-            for r in rows}
+    return {r[0]: {"chief_grade": r[1], "leader_grade": r[2], "file": r[3], "received_at": r[4],
+                   "stored_path": r[5]} for r in rows}
 
 
 def monthly_forms_of(conn: sqlite3.Connection, month: str) -> dict[tuple[str, str], dict]:
@@ -460,3 +486,76 @@ class Snapshot(Transaction):
     """
 
     BEGIN = "BEGIN"  # a read transaction: it sees the state of its first read
+
+
+# --- mail ------------------------------------------------------------------------------------
+
+
+def log_mail(conn: sqlite3.Connection, *, at: str, action: str, key: str, staff_id: str,
+             recipient: str, subject: str, outcome: str, detail: dict) -> None:
+    """One message sent (or tried and failed) by `mail send|remind|returns`."""
+    conn.execute(
+        "INSERT INTO mail_log (at, action, key, staff_id, recipient, subject, outcome, detail)"
+        " VALUES (?,?,?,?,?,?,?,?)",
+        (at, action, key, staff_id, recipient, subject, outcome,
+         json.dumps(detail, ensure_ascii=False)))
+
+
+def mail_sent_keys(conn: sqlite3.Connection, action: str) -> set[str]:
+    """Keys of the messages of one action that a server has accepted."""
+    rows = conn.execute("SELECT DISTINCT key FROM mail_log WHERE action = ? AND outcome = 'sent'",
+                        (action,))
+    return {row[0] for row in rows}
+
+
+def mail_log_of(conn: sqlite3.Connection, action: str | None = None) -> list[dict]:
+    query = ("SELECT at, action, key, staff_id, recipient, subject, outcome, detail"
+             " FROM mail_log")
+    args: list[str] = []
+    if action is not None:
+        query += " WHERE action = ?"
+        args.append(action)
+    keys = ("at", "action", "key", "staff_id", "recipient", "subject", "outcome", "detail")
+    result = []
+    for row in conn.execute(query + " ORDER BY id", args):
+        entry = dict(zip(keys, row, strict=True))
+        entry["detail"] = json.loads(entry["detail"])
+        result.append(entry)
+    return result
+
+
+def fetched_uids(conn: sqlite3.Connection, account: str, folder: str,
+                 uidvalidity: int) -> set[int]:
+    rows = conn.execute("SELECT uid FROM mail_fetched WHERE account = ? AND folder = ?"
+                        " AND uidvalidity = ?", (account, folder, uidvalidity))
+    return {row[0] for row in rows}
+
+
+def fetched_message_ids(conn: sqlite3.Connection) -> set[str]:
+    """Message-IDs of every message fetched so far (from any mailbox or folder)."""
+    rows = conn.execute("SELECT message_id FROM mail_fetched WHERE message_id != ''")
+    return {row[0] for row in rows}
+
+
+def record_fetched(conn: sqlite3.Connection, *, account: str, folder: str, uidvalidity: int,
+                   uid: int, message_id: str, file_name: str, at: str) -> None:
+    conn.execute(
+        "INSERT OR IGNORE INTO mail_fetched (account, folder, uidvalidity, uid, message_id,"
+        " file_name, at) VALUES (?,?,?,?,?,?,?)",
+        (account, folder, uidvalidity, uid, message_id, file_name, at))
+
+
+def file_ingested(conn: sqlite3.Connection, original_path: str) -> bool:
+    """True when ingest recorded an inbox file of that path (relative to inbox/)."""
+    row = conn.execute("SELECT 1 FROM files WHERE original_path = ? LIMIT 1",
+                       (original_path,)).fetchone()
+    return row is not None
+
+
+def returnable_files(conn: sqlite3.Connection) -> list[dict]:
+    """Rejected files and mails with problems, oldest first: what the returns list holds."""
+    rows = conn.execute(
+        "SELECT id, original_path, stored_path, sender, reasons, received_at, outcome"
+        " FROM files WHERE outcome IN ('rejected', 'mail') ORDER BY id")
+    keys = ("id", "original_path", "stored_path", "sender", "reasons", "received_at", "outcome")
+    return [dict(zip(keys, row, strict=True)) for row in rows]

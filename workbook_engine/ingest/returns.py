@@ -85,6 +85,22 @@ def _table(workbook, sheet, title: str, headers, rows, empty: str, formats) -> N
     setup_print(sheet, landscape=True, repeat_rows=(1, 1))
 
 
+def returned_files(conn) -> list[dict]:
+    """Every file on any day's returns list, with the sender and the list's reason text
+    (for `mail returns`): id, name, sender, person, period, reasons, codes, received_at."""
+    entries = []
+    for entry in store.returnable_files(conn):
+        reasons = json.loads(entry["reasons"] or "{}")
+        if not reasons.get("issues"):
+            continue
+        entries.append({"id": entry["id"], "name": entry["original_path"],
+                        "sender": entry["sender"], "person": reasons.get("person", ""),
+                        "period": reasons.get("period", ""), "reasons": _reason_lines(reasons),
+                        "codes": [issue["code"] for issue in reasons["issues"]],
+                        "received_at": entry["received_at"].replace("T", " ")})
+    return entries
+
+
 def write_returns(workspace: Workspace, conn, day: dt.date) -> Path:
     """Write reports/退回清单_<day>.xlsx (with a second sheet of the notices given on files
     that were kept) and return its path."""

@@ -1,7 +1,7 @@
 """The year report: 年度汇总, every point with its source, candidates, charts, data problems.
 
     reports/2026_年度考核汇总.xlsx
-      封面 | 年度汇总 | 加减分明细 | 月度得分 | 优秀预备人选 | 统计图表 | 数据问题
+      封面 | 年度汇总 | 加减分明细 | 月度得分 | 优秀预备人选 | 诫勉谈话 | 统计图表 | 数据问题
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from workbook_engine import store
+from workbook_engine.ledger_records import load_records
 from workbook_engine.periods import Year
 from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, Table
 from workbook_engine.reports.fingerprint import fingerprint
 from workbook_engine.reports.monthly import ReportOutput
+from workbook_engine.reports.talks import TALK_COLUMNS, talk_rows
 from workbook_engine.scoring.compute import YearResult, compute_year, load_inputs
 from workbook_engine.scoring.frames import records
 from workbook_engine.scoring.monthly import SCORED
@@ -151,17 +153,21 @@ def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = N
         months = [str(m) for m in year.months()]
         print_ = fingerprint(conn, months, [workspace.policy_path, workspace.roster_path,
                                             workspace.ledger_path])
-    problems = result.ledger_issues + result.problems
+    talk_records, record_issues = load_records(workspace.ledger_path, inputs.roster,
+                                               inputs.policy)
+    problems = result.ledger_issues + record_issues + result.problems
+    monthly = result.monthly
+    talks = talk_rows(monthly[monthly["grade"] == inputs.policy.lowest_grade], talk_records)
     path = target or year_report_path(workspace, year)
     book = ReportBook(path, f"{year.label}干部职工量化考核汇总", inputs.policy.unit_name, print_)
-    _write_sheets(book, result, problems, pool, signoff, inputs.policy.grade_names)
+    _write_sheets(book, result, problems, pool, signoff, inputs.policy.grade_names, talks)
     del result  # the year's monthly lines are not needed while the workbook is assembled
     book.close()
     return ReportOutput(path, print_, problems)
 
 
 def _write_sheets(book: ReportBook, result: YearResult, problems: list, pool: Decimal | None,
-                  signoff: SignOff, grade_names: tuple[str, ...]) -> None:
+                  signoff: SignOff, grade_names: tuple[str, ...], talks: list[list]) -> None:
     year, annual = result.year, result.annual
     stats = [
         ("参加考核", f"{len(annual)} 人"),
@@ -187,5 +193,6 @@ def _write_sheets(book: ReportBook, result: YearResult, problems: list, pool: De
     book.table(Table("月度得分", f"{year.label}各月得分", month_columns, _monthly_rows(result)),
                grade_header=None)
     _write_candidates(book, result)
+    book.table(Table("诫勉谈话", f"{year.label}月度不称职及诫勉谈话情况", TALK_COLUMNS, talks))
     _write_charts(book, result, grade_names)
     book.problems(problems)

@@ -1,7 +1,9 @@
 """The month report: 月度汇总, the printable 公示, the 诫勉谈话 list and who has not handed in.
 
     reports/2026-03_月度考核汇总.xlsx
-      封面 | 月度汇总 | 公示 | 诫勉谈话 | 未交情况 | 数据问题
+      封面 | 月度汇总 | 公示 | 诫勉谈话 | 谈话通知 | 未交情况 | 数据问题
+
+The talk list shows each talk recorded in the ledger's 诫勉谈话 sheet, else 「未记录谈话」.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from pathlib import Path
 from workbook_engine import store
 from workbook_engine.forms import layout
 from workbook_engine.issues import WARNING, Issue
+from workbook_engine.ledger_records import load_records
 from workbook_engine.periods import Month, working_days
 from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, Table
 from workbook_engine.reports.fingerprint import fingerprint
+from workbook_engine.reports.talks import TALK_COLUMNS, talk_rows, write_talk_notices
 from workbook_engine.scoring.compute import MonthResult, compute_month, load_inputs
 from workbook_engine.scoring.frames import records
 from workbook_engine.scoring.monthly import SCORED
@@ -135,9 +139,12 @@ def write_month_report(workspace: Workspace, month: Month, signoff: SignOff = UN
     inputs = load_inputs(workspace)
     with workspace.connect() as conn, store.Snapshot(conn):  # one consistent state
         result = compute_month(workspace, month, conn)
-        print_ = fingerprint(conn, [str(month)], [workspace.policy_path, workspace.roster_path])
+        print_ = fingerprint(conn, [str(month)], [workspace.policy_path, workspace.roster_path,
+                                                  workspace.ledger_path])
         missing = _missing_rows(result, conn, inputs)
-    problems = list(result.problems)
+    talk_records, record_issues = load_records(workspace.ledger_path, inputs.roster,
+                                               inputs.policy)
+    problems = list(result.problems) + record_issues
     problems += [Issue(code="report.missing_forms", severity=WARNING,
                        message=f"{row[0]}未交：{row[1]} {row[3]}") for row in missing
                  if row[0] != "周考评表"]
@@ -155,14 +162,9 @@ def write_month_report(workspace: Workspace, month: Month, signoff: SignOff = UN
     book.cover(month.label, stats, problems, signoff)
     book.table(Table("月度汇总", f"{month.label}月度考核汇总", SUMMARY_COLUMNS, _summary_rows(result)))
     _write_publicity(book, result, inputs.policy.publicity_days)
-    talk_rows = [[r["staff_id"], r["name"], r["section"], r["score"], r["grade"], r["reason"],
-                  "", "", ""] for r in records(result.talk)] or [["无"] + [None] * 8]
-    book.table(Table("诫勉谈话", f"{month.label}诫勉谈话名单", [
-        Column("工号", "text", 10), Column("姓名", "text", 10), Column("股室", "text", 12),
-        Column(layout.MONTH_SCORE_HEADER, "number", 10), Column("等次", "grade", 9),
-        Column(layout.REASON_HEADER, "text", 24),
-        Column("谈话人（组长或副组长）", "text", 20), Column("谈话时间", "text", 14),
-        Column("备注", "text", 20)], talk_rows))
+    book.table(Table("诫勉谈话", f"{month.label}诫勉谈话名单", TALK_COLUMNS,
+                     talk_rows(result.talk, talk_records)))
+    write_talk_notices(book, result.talk, month.label)
     book.table(Table("未交情况", f"{month.label}表格未交情况", [
         Column("表格", "text", 22), Column("人员", "text", 20), Column("股室", "text", 12),
         Column("未交期间", "text", 50)], missing), grade_header=None)

@@ -13,7 +13,7 @@ from workbook_engine.forms import layout
 from workbook_engine.forms.outbox import weekly_summary
 from workbook_engine.periods import Month, Week
 from workbook_engine.policy import Policy
-from workbook_engine.roster import Roster
+from workbook_engine.roster import Person, Roster
 
 NOT_IN, WAIT_INITIAL, WAIT_FINAL, DONE = "未交", "待初评", "待评定", "已完成"
 
@@ -35,12 +35,21 @@ def _rejected_by_person(conn, periods: list[str]) -> Counter:
     return counts
 
 
-def week_status(conn, roster: Roster, week: Week) -> StatusTable:
+@dataclass(frozen=True)
+class WeekState:
+    """Where one assessed person's weekly form is, and whose turn it is (None: nobody's)."""
+
+    person: Person
+    form: dict | None
+    state: str
+    reviewer: Person | None
+
+
+def week_states(conn, roster: Roster, week: Week) -> list[WeekState]:
+    """Every assessed person's form state in the week: the one computation status and
+    `mail remind` share."""
     forms = store.weekly_forms_of(conn, str(week))
-    rejected = _rejected_by_person(conn, [str(week)])
-    table = StatusTable(f"{week.label} 周考评表收取情况",
-                        ("工号", "姓名", "股室", "状态", "初评", "评定", "文件", "被退回"))
-    states: Counter = Counter()
+    states = []
     for person in roster.assessed():
         form = forms.get(person.staff_id)
         if form is None:
@@ -51,9 +60,20 @@ def week_status(conn, roster: Roster, week: Week) -> StatusTable:
             state = WAIT_FINAL
         else:
             state = DONE
-        states[state] += 1
         reviewer = {WAIT_INITIAL: roster.initial_rater(person),
                     WAIT_FINAL: roster.final_rater(person)}.get(state)
+        states.append(WeekState(person, form, state, reviewer))
+    return states
+
+
+def week_status(conn, roster: Roster, week: Week) -> StatusTable:
+    rejected = _rejected_by_person(conn, [str(week)])
+    table = StatusTable(f"{week.label} 周考评表收取情况",
+                        ("工号", "姓名", "股室", "状态", "初评", "评定", "文件", "被退回"))
+    states: Counter = Counter()
+    for entry in week_states(conn, roster, week):
+        person, form, state, reviewer = entry.person, entry.form, entry.state, entry.reviewer
+        states[state] += 1
         shown = f"{state}（{reviewer.name}）" if reviewer is not None else state
         returned = rejected.get(f"{person.name}（{person.staff_id}）", 0)
         table.rows.append((person.staff_id, person.name, person.section, shown,
@@ -64,11 +84,17 @@ def week_status(conn, roster: Roster, week: Week) -> StatusTable:
     return table
 
 
+def month_editions(conn, roster: Roster, month: Month) -> list[tuple[Person, dict | None]]:
+    """Each final rater with their leader edition of the month (None: not handed in)."""
+    editions = store.monthly_forms_of(conn, str(month))
+    return [(rater, editions.get((layout.LEADER_EDITION, rater.staff_id)))
+            for rater in roster.final_raters()]
+
+
 def month_status(conn, roster: Roster, policy: Policy, month: Month) -> list[StatusTable]:
     editions = store.monthly_forms_of(conn, str(month))
     raters = StatusTable(f"{month.label} 月考评表收取情况", ("评分表", "评分人", "状态", "文件"))
-    for rater in roster.final_raters():
-        got = editions.get((layout.LEADER_EDITION, rater.staff_id))
+    for rater, got in month_editions(conn, roster, month):
         raters.rows.append(("领导评分", f"{rater.name}（{rater.staff_id}）",
                             "已交" if got else "未交", got["file"] if got else ""))
     office = editions.get((layout.OFFICE_EDITION, ""))
