@@ -116,3 +116,38 @@ def test_returns_answer_staff_but_not_strangers_or_robots(office, dovecot):
     assert "mailer-daemon@bureau.test（自动发信地址），不回复" in out
     (_, raw, _), = dovecot.messages("zhouyi@bureau.test")
     assert "邮件中没有 Excel 附件" in parsed(raw).get_body(("plain",)).get_content()
+
+
+def test_first_fetch_takes_unread_mail_only_then_everything_new(office, dovecot):
+    """Old mail read before the first run stays out; afterwards every new message comes in,
+    also one the clerk has already read in the web mail."""
+    from email.message import EmailMessage
+
+    from mailoffice import OFFICE
+
+    workspace, _ = office
+
+    def deliver(subject: str) -> None:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "周一 <zhouyi@bureau.test>", OFFICE, subject
+        message.set_content("正文")
+        dovecot.deliver(OFFICE, message.as_bytes())
+
+    def read_all_in_web_mail() -> None:
+        client = dovecot.login(OFFICE)
+        client.select_folder("INBOX")
+        client.add_flags(client.search(["ALL"]), [b"\\Seen"])
+        client.logout()
+
+    deliver("去年的旧邮件")
+    read_all_in_web_mail()
+    deliver("未读的新邮件")
+    assert "新存入 inbox/ 1 封" in run(workspace, "mail", "fetch")
+    deliver("又一封，已在网页上读过")
+    read_all_in_web_mail()
+    out = run(workspace, "mail", "fetch")
+    assert "新存入 inbox/ 1 封" in out and "以前已收取 1 封" in out
+    assert "新存入 inbox/ 0 封" in run(workspace, "mail", "fetch")
+    with workspace.connect() as conn:
+        names = [row[0] for row in conn.execute("SELECT file_name FROM mail_fetched ORDER BY uid")]
+    assert [name.rsplit("_", 1)[1] for name in names] == ["2.eml", "3.eml"]

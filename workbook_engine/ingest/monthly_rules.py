@@ -239,6 +239,8 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
     month = check_month(_month_text(raw), policy, out, sheet=raw.table_sheet)
     same_period(raw.meta.get("period", ""), _shown_month(raw), parse_month, "考核月份", out,
                 sheet=raw.table_sheet, row=raw.table_row - 2 if raw.table_row > 2 else None)
+    if month is not None:
+        roster = roster.for_period(month)  # the people and raters of its own month
     columns = _item_columns(headers, items, out, table_where)
     ids = [clean_text(row[0]) for row in raw.table[1:] if clean_text(row[0])]
     rater = None

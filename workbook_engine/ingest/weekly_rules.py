@@ -81,10 +81,12 @@ def _identity(raw: RawForm, roster: Roster, policy: Policy, out: Collector):
             "请不要修改预填的灰色单元格",
             **_where(out, "staff_id"),
         )
-    person = check_person(staff_id, roster, out, **_where(out, "staff_id"))
     week = check_week(period, policy, out, **_where(out, "period"))
     same_period(raw.meta.get("period", ""), fields.get("period"), parse_week, "考评周", out,
                 **_where(out, "period"))
+    if week is not None:
+        roster = roster.for_period(week)  # validated against the bureau of its own week
+    person = check_person(staff_id, roster, out, **_where(out, "staff_id"))
     shown_name = clean_name(fields.get("staff_name"))
     if person is not None and shown_name and shown_name != clean_name(person.name):
         out.error(
@@ -168,6 +170,7 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
             "表格已接收；本周如有补充，可在周末后重新发送（以最后保存的一份为准）",
             **_where(out, "period"),
         )
+    roster = roster.for_period(week)
     chief = roster.initial_rater(person) if roster.needs_initial_rating(person) else None
     final = roster.final_rater(person)
     values = {

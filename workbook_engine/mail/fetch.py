@@ -1,6 +1,7 @@
 """`mail fetch`: the folder's new messages into inbox/ as .eml, each exactly once.
 
-For each message whose (UIDVALIDITY, UID) is not recorded yet:
+New messages are those after the last UID recorded for the folder (UIDs only grow); the
+first run takes the unread ones, so that years of old mail are not pulled in. For each:
 
     1. its file name depends only on the mailbox and the UID:
        inbox/邮件_3f2a1c_1796136505_17.eml
@@ -64,7 +65,7 @@ def fetch_new(workspace: Workspace, conn, server: Server, password: str | None,
         with ImapSession(server, password) as session:
             uidvalidity = session.uidvalidity
             known = store.fetched_uids(conn, account, server.folder, uidvalidity)
-            pending = [uid for uid in session.all_uids() if uid not in known]
+            pending = session.new_uids(known)
             report.known = len(known)
             ids = session.message_ids(pending)
             saved_ids = store.fetched_message_ids(conn)

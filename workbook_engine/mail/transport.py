@@ -238,9 +238,15 @@ class ImapSession:
                                 f"（服务器回复：{_text(error)}）") from error
         self.uidvalidity = int(info.get(b"UIDVALIDITY", 0))
 
-    def all_uids(self) -> list[int]:
+    def new_uids(self, known: set[int]) -> list[int]:
+        """UIDs after the last one recorded; on the first run, the unread messages only (the
+        mailbox's history is not the assessment's business)."""
         with step(self.server, "读取邮件列表"):
-            return sorted(int(uid) for uid in self.client.search(["ALL"]))
+            if not known:
+                return sorted(int(uid) for uid in self.client.search(["UNSEEN"]))
+            last = max(known)
+            found = self.client.search(["UID", f"{last + 1}:*"])
+        return sorted(int(uid) for uid in found if int(uid) > last and int(uid) not in known)
 
     def message_ids(self, uids: list[int]) -> dict[int, str]:
         """uid → Message-ID (empty when the message has none)."""
