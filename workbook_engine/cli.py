@@ -365,15 +365,35 @@ def _report_done(output, frozen: bool, pdf: bool) -> None:
 
 @main.group()
 def report() -> None:
-    """生成月度、季度、年度汇总报表（写入 reports/）。"""
+    """生成周汇总和月度、季度、年度汇总报表（写入 reports/）。"""
 
 
 def _make_report(ctx, scope: str, period: str, pdf: bool, pool=None) -> None:
-    from workbook_engine.reports.write import write_report
+    from workbook_engine.reports.drafts import write_draft
+    from workbook_engine.reports.write import SCOPES, write_report
 
     workspace = _workspace(ctx)
     output, frozen = write_report(workspace, scope, period, pool)
+    draft = write_draft(workspace, scope, SCOPES[scope].parse(period))
     _report_done(output, frozen, pdf)
+    click.echo(f"文字稿（Word，供修改后签发）：{draft}")
+    if pdf:
+        _pdf(draft)
+
+
+@report.command("week")
+@click.argument("period", metavar="周")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF（用于周工作例会）")
+@click.pass_context
+@handle_errors
+def report_week(ctx: click.Context, period: str, pdf: bool) -> None:
+    """周汇总：每人本周工作、下周计划、初评和评定等次及意见，如 2026-W10 或 上周。"""
+    from workbook_engine.reports.weekly import write_week_report
+
+    week = parse_week(period)
+    workspace = _workspace(ctx)
+    workspace.check_period(week)
+    _report_done(write_week_report(workspace, week), False, pdf)
 
 
 @report.command("month")

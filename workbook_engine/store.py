@@ -595,3 +595,12 @@ def returnable_files(conn: sqlite3.Connection) -> list[dict]:
         " FROM files WHERE outcome IN ('rejected', 'mail') ORDER BY id")
     keys = ("id", "original_path", "stored_path", "sender", "reasons", "received_at", "outcome")
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def monthly_remarks(conn: sqlite3.Connection, month: str) -> dict[tuple[str, str], str]:
+    """备注 of the current monthly editions of a month: (edition, 工号) → text, when filled."""
+    rows = conn.execute(
+        "SELECT r.edition, r.staff_id, r.remark FROM monthly_rows r"
+        " JOIN submissions s ON s.id = r.submission_id"
+        " WHERE s.state = 'current' AND r.month = ? AND r.remark != ''", (month,))
+    return {(edition, staff_id): remark for edition, staff_id, remark in rows}
