@@ -82,7 +82,7 @@ _WEEKLY_IDENTITY = ("staff_id", "staff_name", "section", "period")
 
 def fuzz_workspace(root: Path) -> Workspace:
     """A 2026 workspace with the hand-made roster of tests/conftest.py."""
-    from conftest import write_roster
+    from helpers import write_roster
 
     init_workspace(root, 2026)
     workspace = Workspace(root.resolve())

@@ -7,8 +7,8 @@ import subprocess
 
 import openpyxl
 from click.testing import CliRunner
-from conftest import convert_to_pdf, write_roster
 from fill import fill_weekly
+from helpers import convert_to_pdf, write_roster
 
 from workbook_engine.cli import main
 from workbook_engine.workspace import Workspace, init_workspace

@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook_engine import store
+from workbook_engine.filenames import safe_file_name
 from workbook_engine.ingest.classify import Classified, classify, file_sha256
 from workbook_engine.ingest.mail import mail_complete, read_eml
 from workbook_engine.ingest.names import fit, readable
 from workbook_engine.ingest.returns import write_returns
 from workbook_engine.ingest.validate import FormRecord
 from workbook_engine.ingest.workers import ReaderPool
-from workbook_engine.issues import WARNING, InputError, Issue, has_errors
+from workbook_engine.issues import WARNING, Issue, has_errors
 from workbook_engine.periods import parse_month, parse_week
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
@@ -46,6 +47,13 @@ LABELS = {
     WAITING: "等待（可能仍在复制中，下次运行时处理）",
 }
 INCOMPLETE_CODES = ("file.corrupt", "file.empty")  # what a file still being copied looks like
+
+
+def count_line(counts: Counter) -> str:
+    """`已接收 3 份，退回 1 份`: the outcomes of a run (or of a year of runs) in one line."""
+    return "，".join(f"{LABELS[key]} {counts[key]} 份" for key in LABELS if counts[key])
+
+
 REASON_SUFFIX = ".原因.txt"
 BATCH = 256  # files recorded per store transaction
 MAIL_FOLDER = "邮件"
@@ -134,7 +142,7 @@ def _make_durable(paths: list[Path]) -> None:
 
 def place(folder: Path, name: str, sha256: str) -> Path:
     """A target path that depends only on name and content: the same file lands on itself."""
-    name = fit(readable(name))
+    name = fit(safe_file_name(readable(name)))
     target = folder / name
     if not target.exists() or file_sha256(target) == sha256:
         return target
@@ -149,8 +157,7 @@ def _period_folder(record: FormRecord) -> str:
 def _frozen(conn, record: FormRecord) -> bool:
     month = parse_week(record.period).month if record.form_kind == "weekly" \
         else parse_month(record.period)
-    scopes = (("month", str(month)), ("quarter", str(month.quarter)), ("year", str(month.year)))
-    return any(store.signed_off(conn, scope, period) for scope, period in scopes)
+    return store.month_frozen(conn, month)
 
 
 def changes(old: dict, new: dict) -> dict:
@@ -291,10 +298,7 @@ class Ingest:
             self.conn, sha256=found.sha256, original_name=readable(path.name), original_path=rel,
             stored_path=self._relative(target), size=found.size, sender=mail.sender,
             container_id=None, received_at=_now(), outcome=outcome, reasons=reasons)
-        self.conn.execute(
-            "UPDATE files SET container_id = ? WHERE container_id IS NULL"
-            " AND original_path LIKE ? ESCAPE '\\'",
-            (mail_id, rel.replace("%", "\\%").replace("_", "\\_") + "/%"))
+        store.adopt_attachments(self.conn, mail_id, rel)
         self.leaving.extend(staged_files)
         self.report.outcomes.append(Outcome(rel, outcome, stored_path=self._relative(target),
                                             sender=mail.sender, issues=issues))
@@ -417,7 +421,7 @@ def _write_due_returns(workspace: Workspace, conn) -> Path | None:
 
 
 def _reasons(found: Classified) -> str:
-    return json.dumps({"person": found.person, "period": found.period,
+    return json.dumps({"staff_id": found.staff_id, "person": found.person, "period": found.period,
                        "issues": [i.to_dict() for i in found.issues]}, ensure_ascii=False)
 
 
@@ -478,10 +482,8 @@ def inbox_files(inbox: Path) -> list[Path]:
 
 def ingest(workspace: Workspace, progress: Progress = lambda xs: xs) -> IngestReport:
     """Process every inbox file once; write the returns list when anything was rejected."""
-    policy = workspace.policy()
-    roster, roster_issues = workspace.roster()
-    if has_errors(roster_issues):
-        raise InputError(roster_issues)
+    inputs = workspace.inputs()
+    policy, roster = inputs.policy, inputs.roster
     with workspace.lock("导入（ingest）"):
         conn = workspace.connect()
         try:

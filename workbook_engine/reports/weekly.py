@@ -20,7 +20,6 @@ from workbook_engine.reports.book import Column, ReportBook, Table
 from workbook_engine.reports.fingerprint import fingerprint
 from workbook_engine.reports.monthly import ReportOutput
 from workbook_engine.reports.status import DONE, NOT_IN, WeekState, week_states
-from workbook_engine.scoring.compute import load_inputs
 from workbook_engine.text import clean_text
 from workbook_engine.workspace import Workspace
 
@@ -62,15 +61,17 @@ def _row(workspace: Workspace, state: WeekState) -> list:
             _typed(fields.get("leader_comment")), _log_days(raw.table), label]
 
 
-def week_rows(workspace: Workspace, conn, roster, week: Week) -> list[list]:
-    """One row per assessed person; an empty text is a blank cell."""
+def week_rows(workspace: Workspace, conn, roster, week: Week,
+              only: set[str] | None = None) -> list[list]:
+    """One row per assessed person (or per person of `only`); an empty text is a blank cell."""
     return [[None if value == "" else value for value in _row(workspace, state)]
-            for state in week_states(conn, roster, week)]
+            for state in week_states(conn, roster, week)
+            if only is None or state.person.staff_id in only]
 
 
 def write_week_report(workspace: Workspace, week: Week) -> ReportOutput:
     """Write reports/<week>_周汇总.xlsx from the stored and archived weekly forms."""
-    inputs = load_inputs(workspace)
+    inputs = workspace.inputs()
     with workspace.connect() as conn, store.Snapshot(conn):
         rows = week_rows(workspace, conn, inputs.roster, week)
         print_ = fingerprint(conn, [str(week.month)], [workspace.roster_path])
