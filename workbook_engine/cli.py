@@ -263,7 +263,7 @@ def forms_monthly(ctx: click.Context, month: str) -> None:
 @handle_errors
 def ingest(ctx: click.Context, as_json: bool) -> None:
     """读取 inbox/ 中的回传表格和邮件：接收、去重、替换旧版或退回。"""
-    from workbook_engine.ingest.inbox import MAIL, REJECTED, count_line
+    from workbook_engine.ingest.inbox import LABELS, count_line
     from workbook_engine.ingest.inbox import ingest as run_ingest
 
     workspace = _workspace(ctx)
