@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import soffice, write_roster
+from helpers import soffice, write_roster
 
 from workbook_engine.cli import main
 from workbook_engine.workspace import Workspace, init_workspace

@@ -373,7 +373,7 @@ def test_a_formula_that_is_not_plain_arithmetic_is_refused_naming_the_cell(ws):
 @pytest.fixture
 def zeros(tmp_path):
     """A bureau where 褚五 has the 工号 0012."""
-    from conftest import PEOPLE, SECTIONS, write_roster
+    from helpers import PEOPLE, SECTIONS, write_roster
 
     from workbook_engine.workspace import Workspace, init_workspace
 
@@ -492,7 +492,7 @@ def test_files_without_an_extension_are_recognised_by_their_bytes(ws, tmp_path):
 
 
 def test_a_rejected_file_copied_back_after_the_roster_was_fixed_is_checked_again(ws, tmp_path):
-    from conftest import PEOPLE, SECTIONS, write_roster
+    from helpers import PEOPLE, SECTIONS, write_roster
 
     form = zhou_yi(ws, tmp_path / "z.xlsx")
     people = [row for row in PEOPLE if row[0] != 1002]
