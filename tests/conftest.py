@@ -75,8 +75,16 @@ SECTIONS = [("办公室", 1001, "L1"), ("规划股", 2001, "L1"), ("建管股", 
 PEOPLE_HEADER = ["工号", "姓名", "股室", "职务类别", "参加工作时间", "在岗状态", "参加考核", "参加排名"]
 
 
-def write_roster(path: Path, people=PEOPLE, sections=SECTIONS) -> None:
-    """Write 花名册.xlsx with openpyxl, the way another program fills the contract."""
+PERSON_CHANGE_HEADER = ["日期", "工号", "姓名", "变动", "原股室", "新股室", "原职务类别",
+                        "新职务类别", "说明"]
+DUTY_CHANGE_HEADER = ["日期", "股室", "原股室长工号", "新股室长工号", "原分管领导工号",
+                      "新分管领导工号"]
+
+
+def write_roster(path: Path, people=PEOPLE, sections=SECTIONS, person_changes=None,
+                 duty_changes=None) -> None:
+    """Write 花名册.xlsx with openpyxl, the way another program fills the contract;
+    change rows (lists in header order) go to 人员变动/分工变动 when given."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "人员"
@@ -87,6 +95,13 @@ def write_roster(path: Path, people=PEOPLE, sections=SECTIONS) -> None:
     chiefs.append(["股室", "股室长工号", "分管领导工号"])
     for row in sections:
         chiefs.append(list(row))
+    for title, header, rows in (("人员变动", PERSON_CHANGE_HEADER, person_changes),
+                                ("分工变动", DUTY_CHANGE_HEADER, duty_changes)):
+        if rows is not None:
+            sheet = workbook.create_sheet(title)
+            sheet.append(header)
+            for row in rows:
+                sheet.append(list(row))
     workbook.save(path)
 
 
@@ -94,6 +109,32 @@ def write_roster(path: Path, people=PEOPLE, sections=SECTIONS) -> None:
 def bureau(workspace: Workspace) -> Workspace:
     """The workspace with the small hand-checked roster above in place of the sample."""
     write_roster(workspace.roster_path)
+    return workspace
+
+
+# The same bureau at the end of a year with changes (SPEC §4.1 「The roster over time」):
+# 何新 (4001) joined 规划股 on 1 May; 周一 (1002) left on 1 July; 褚五 (3002) moved from
+# 建管股 to 规划股 on 1 June; 建管股's leader in charge changed from 孙副 to 钱副 on 1 July.
+CHANGED_PEOPLE = [
+    *(row for row in PEOPLE if row[0] not in (1002, 3002)),
+    (1002, "周一", "办公室", "一般干部职工", "2016-07-01", "离岗", "是", "是"),
+    (3002, "褚五", "规划股", "一般干部职工", "2019-07-01", "在岗", "是", "是"),
+    (4001, "何新", "规划股", "一般干部职工", "2024-07-01", "在岗", "是", "是"),
+]
+CHANGED_SECTIONS = [("办公室", 1001, "L1"), ("规划股", 2001, "L1"), ("建管股", 3001, "L1")]
+PERSON_CHANGES = [
+    ("2026-07-01", 1002, "周一", "调出", None, None, None, None, "调县自然资源局"),  # row 2
+    ("2026-05-01", 4001, "何新", "调入", None, None, None, None, "新招录"),  # row 3
+    ("2026-06-01", 3002, "褚五", "调岗", "建管股", "规划股", None, None, None),  # row 4
+]
+DUTY_CHANGES = [("2026-07-01", "建管股", None, None, "L2", "L1")]  # row 2
+
+
+@pytest.fixture
+def changing_bureau(workspace: Workspace) -> Workspace:
+    """The workspace with the bureau above and its change sheets."""
+    write_roster(workspace.roster_path, CHANGED_PEOPLE, CHANGED_SECTIONS, PERSON_CHANGES,
+                 DUTY_CHANGES)
     return workspace
 
 

@@ -141,7 +141,7 @@ def test_weeks_the_holiday_calendar_does_not_cover_are_flagged(tmp_path):
     assert invoke("init", "--year", "2027", str(root)).exit_code == 0
     result = invoke("-w", str(root), "forms", "weekly", "--week", "2027-W02")
     assert result.exit_code == 0
-    assert "节假日日历尚未收录" in result.output
+    assert "2027 年的放假安排尚未填写" in result.output and "节假日安排.xlsx" in result.output
 
 
 def test_an_internal_error_is_logged_not_shown(workspace, monkeypatch):

@@ -494,7 +494,7 @@ def test_roster_template_layout(tmp_path):
     path = tmp_path / "花名册.xlsx"
     write_roster_template(path, sample=False)
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames == ["人员", "股室", "填写说明"]
+    assert workbook.sheetnames == ["人员", "股室", "人员变动", "分工变动", "填写说明"]
     people, sections = workbook["人员"], workbook["股室"]
     assert [c.value for c in people[1]] == list(PEOPLE_HEADERS)
     assert [c.value for c in sections[1]] == list(SECTION_HEADERS)

@@ -107,11 +107,27 @@ def _internal_error(exc: BaseException) -> None:
     sys.exit(3)
 
 
-def _workspace(ctx: click.Context) -> Workspace:
+def _workspace(ctx: click.Context, calendar: bool = True) -> Workspace:
+    """The command's workspace; with `calendar`, its holiday schedule (节假日安排.xlsx) is
+    read and used for working days (its errors stop the command, like the roster's)."""
     root = ctx.obj["root"] or Path.cwd()
     workspace = open_workspace(root)
     ctx.obj["root"] = workspace.root
+    if calendar:
+        issues = workspace.use_holidays()
+        if has_errors(issues):
+            raise InputError(issues)
     return workspace
+
+
+def _calendar_notice(workspace: Workspace, err: bool = True) -> None:
+    """One line when neither the office's schedule nor the package knows the year."""
+    from workbook_engine.holidays import missing_notice
+    from workbook_engine.periods import calendar_covers
+
+    year = workspace.policy().year
+    if not calendar_covers(year):
+        click.echo(missing_notice(year), err=err)
 
 
 def _progress(items, label: str, threshold: int = PROGRESS_THRESHOLD):
@@ -144,15 +160,28 @@ def main(ctx: click.Context, workspace: Path | None) -> None:
 
 @main.command()
 @click.argument("directory", metavar="文件夹", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--year", type=int, default=lambda: dt.date.today().year, show_default="今年", help="考核年度"
-)
+@click.option("--year", type=int, default=None, show_default="今年；有 --from 时为旧年度的下一年",
+              help="考核年度")
 @click.option("--unit", default=DEFAULT_UNIT, show_default=True, help="单位名称（用于表头）")
 @click.option("--no-sample", is_flag=True, help="花名册不写示例人员")
+@click.option("--from", "old_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="上一年度的工作区：带入年末花名册、考核参数和历年结果")
 @handle_errors
-def init(directory: Path, year: int, unit: str, no_sample: bool) -> None:
+def init(directory: Path, year: int | None, unit: str, no_sample: bool,
+         old_dir: Path | None) -> None:
     """创建考核工作区（已有的文件不会被覆盖）。"""
-    result = init_workspace(directory, year, unit, sample=not no_sample)
+    if old_dir is not None:
+        from workbook_engine.next_year import init_next_year
+
+        result, warnings = init_next_year(directory, old_dir, year)
+        year = open_workspace(result.root).policy().year
+        for warning in warnings:
+            click.echo(str(warning))
+        click.echo(f"已从 {Path(old_dir).resolve()} 带入年末花名册（变动表已清空，离岗人员保留）、"
+                   f"考核参数（年度改为 {year}）和历年结果（历年结果.xlsx）。")
+    else:
+        year = year or dt.date.today().year
+        result = init_workspace(directory, year, unit, sample=not no_sample)
     click.echo(f"工作区：{result.root}")
     for name in result.created:
         click.echo(f"  新建  {name}")
@@ -161,6 +190,11 @@ def init(directory: Path, year: int, unit: str, no_sample: bool) -> None:
     click.echo(
         "下一步：在 花名册.xlsx 中填写人员和股室，然后运行 workbook-engine forms weekly --week 本周"
     )
+    workspace = open_workspace(result.root)
+    issues = workspace.use_holidays()
+    if issues:
+        click.echo(format_issues(issues))
+    _calendar_notice(workspace, err=False)
 
 
 @main.group()
@@ -189,9 +223,7 @@ def forms_weekly(ctx: click.Context, week: str) -> None:
         workspace, period, progress=lambda xs: _progress(xs, "生成周考评表")
     )
     _print_forms_result(result, f"周考评表（{period.label}）")
-    if not period.calendar_covered:
-        click.echo("提示：节假日日历尚未收录这一周所在年份的放假安排，工作日志暂按周一至周五列出；"
-                   "请升级 chinese-calendar 后重新生成。", err=True)
+    _calendar_notice(workspace)
 
 
 @forms.command("monthly")
@@ -273,6 +305,7 @@ def status(ctx: click.Context, week: str | None, month: str | None, as_xlsx: boo
     if week and month:
         raise click.UsageError("--week 和 --month 只能选一个")
     workspace = _workspace(ctx)
+    _calendar_notice(workspace)
     policy = workspace.policy()
     roster, issues = workspace.roster()
     if has_errors(issues):
@@ -457,6 +490,8 @@ def rebuild(ctx: click.Context, replace: bool) -> None:
     workspace = _workspace(ctx)
     result = run_rebuild(workspace, replace=replace)
     click.echo(f"已从 archive/ 的 {result.files} 个文件重建数据库。")
+    if result.signoffs_restored:
+        click.echo(f"已按 archive/签批记录.jsonl 恢复 {result.signoffs_restored} 项签批。")
     if result.identical:
         click.echo("与当前数据库一致：计分所依据的表格完全相同。")
     else:
@@ -467,6 +502,8 @@ def rebuild(ctx: click.Context, replace: bool) -> None:
             click.echo(f"  只在重建结果中：{key}（可能是已签批期间的待修订表格）")
         for key in result.changed:
             click.echo(f"  内容不同：{key}")
+        for text in result.signoffs_differ:
+            click.echo(f"  {text}")
     if result.replaced_backup:
         click.echo(f"已替换当前数据库；原数据库备份在 {result.replaced_backup}")
     else:
@@ -481,7 +518,7 @@ def backup(ctx: click.Context, destination: Path) -> None:
     """把数据库完整备份到指定文件或文件夹（运行中也可以备份）。"""
     from workbook_engine.maintenance import backup as run_backup
 
-    workspace = _workspace(ctx)
+    workspace = _workspace(ctx, calendar=False)
     target = run_backup(workspace, destination)
     click.echo(f"已备份数据库到：{target}")
 

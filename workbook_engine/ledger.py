@@ -184,6 +184,8 @@ class _DocumentReader:
         staff_id, sections = _target(row, self.roster, scope)
         if not row.ok:
             return None
+        if scope == INDIVIDUAL and not _in_post_then(row, self.roster, staff_id, day, TARGET):
+            return None
         self._check_repeat(row, doc_no, scope, [staff_id] if scope == INDIVIDUAL else sections)
         return {
             "source_row": row.number, "date": day, "kind": kind, "issuer": issuer,
@@ -225,6 +227,8 @@ class _ActivityReader:
         organizer = _choice(row, ORGANIZER, self.policy.issuers, hint)
         person = _person(row, self.roster)
         if not row.ok or person is None:
+            return None
+        if not _in_post_then(row, self.roster, person.staff_id, day, _person_column(row)):
             return None
         key = (day, clean_name(name), person.staff_id)
         if key in self.seen:
@@ -394,6 +398,18 @@ def _person(row: _Row, roster: Roster) -> Person | None:
         row.error("person_mismatch", NAME, message)
         return None
     return person
+
+
+def _in_post_then(row: _Row, roster: Roster, staff_id: str, day: dt.date, header: str) -> bool:
+    """A row about someone not in post on its date is a data problem and counts for nobody."""
+    then = roster.on(day).person(staff_id)
+    if then is not None and then.in_post:
+        return True
+    name = then.name if then else staff_id
+    message = (f"「{name}」（{staff_id}）在 {day.isoformat()} 不在岗（花名册为离岗，或见「人员变动」表），"
+               "本行不计分；请核对日期或对象")
+    row.warn("not_in_post", header, message)
+    return False
 
 
 def _person_column(row: _Row) -> str:

@@ -6,8 +6,10 @@
     backup  → a consistent copy of the store (SQLite online backup API).
 
 The archive is the record of truth: everything the scores are made from can be made again
-from it. Sign-offs are not in the archive; a rebuilt store has none (forms that waited as
-amendments become current) and says so in its differences.
+from it. The sign-off log is archived too (archive/签批记录.jsonl): the files that had arrived
+before each sign-off or reopen are ingested, the sign-off is applied, then the next files —
+so forms that waited as amendments wait again, and the frozen months keep their bureau.
+Each form is validated against the bureau of its own period, as on the day it arrived.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbook_engine import store
+from workbook_engine import signoff_log, store
+from workbook_engine.ingest.classify import file_sha256
 from workbook_engine.ingest.inbox import MAIL_FOLDER, ingest
 from workbook_engine.workspace import ENGINE_DIR, Workspace
 
@@ -33,10 +36,13 @@ class RebuildResult:
     only_rebuilt: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     replaced_backup: Path | None = None
+    signoffs_restored: int = 0
+    signoffs_differ: list[str] = field(default_factory=list)
 
     @property
     def identical(self) -> bool:
-        return not (self.only_current or self.only_rebuilt or self.changed)
+        return not (self.only_current or self.only_rebuilt or self.changed
+                    or self.signoffs_differ)
 
 
 def _archived_forms(archive: Path) -> list[Path]:
@@ -44,6 +50,7 @@ def _archived_forms(archive: Path) -> list[Path]:
     oldest saved first, so later versions supersede earlier ones as they did."""
     files = [p for p in archive.rglob("*") if p.is_file()
              and p.relative_to(archive).parts[0] != MAIL_FOLDER
+             and p != signoff_log.log_path(archive)
              and not p.name.startswith(".tmp-")]
     return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.as_posix()))
 
@@ -62,7 +69,8 @@ def _scratch_workspace(workspace: Workspace, folder: Path) -> Workspace:
         shutil.rmtree(folder)
     for sub in ("inbox", "outbox", "archive", "rejected", "reports", ENGINE_DIR):
         (folder / sub).mkdir(parents=True)
-    for path in (workspace.policy_path, workspace.roster_path, workspace.ledger_path):
+    for path in (workspace.policy_path, workspace.roster_path, workspace.ledger_path,
+                 workspace.holidays_path):
         if path.is_file():
             shutil.copy2(path, folder / path.name)
     return Workspace(folder)
@@ -73,23 +81,64 @@ def rebuild(workspace: Workspace, replace: bool = False) -> RebuildResult:
     with workspace.lock("导入或重建"):
         scratch = _scratch_workspace(workspace, workspace.engine_dir / REBUILD_FOLDER)
         files = _archived_forms(workspace.archive)
-        for number, path in enumerate(files):
-            # one folder per file keeps its name and fixes the order (ingest goes by path)
-            _link_or_copy(path, scratch.inbox / f"{number:07d}" / path.name)
-        ingest(scratch)
+        events = signoff_log.read(workspace.archive)
+        number = 0
+        for batch, event in _batches(files, events):
+            for path in batch:
+                # one folder per file keeps its name and fixes the order (ingest goes by path)
+                _link_or_copy(path, scratch.inbox / f"{number:07d}" / path.name)
+                number += 1
+            if batch:
+                ingest(scratch)
+            if event is not None:
+                _apply_event(scratch, event)
         with scratch.connect() as conn:
             rebuilt = store.current_forms(conn)
+            rebuilt_signoffs = _signoff_keys(conn)
         with workspace.connect() as conn:
             current = store.current_forms(conn)
+            current_signoffs = _signoff_keys(conn)
         result = RebuildResult(
             files=len(files), rebuilt_store=scratch.store_path,
             only_current=sorted(set(current) - set(rebuilt)),
             only_rebuilt=sorted(set(rebuilt) - set(current)),
             changed=sorted(k for k in set(current) & set(rebuilt) if current[k] != rebuilt[k]),
+            signoffs_restored=sum(1 for e in events if e["action"] == "signoff"),
+            signoffs_differ=[] if rebuilt_signoffs == current_signoffs else
+            [f"签批记录：当前 {len(current_signoffs)} 条，重建 {len(rebuilt_signoffs)} 条"],
         )
         if replace:
             result.replaced_backup = _replace_store(workspace, scratch)
     return result
+
+
+def _batches(files: list[Path], events: list[dict]):
+    """(files, event) pairs: the files processed before each logged sign-off or reopen, then
+    the event; last the files after every event (with None)."""
+    position = {digest: n for n, event in enumerate(events) for digest in event["files"]}
+    batches: list[list[Path]] = [[] for _ in range(len(events) + 1)]
+    for path in files:
+        batches[position.get(file_sha256(path), len(events))].append(path)
+    return list(zip(batches, [*events, None], strict=True))
+
+
+def _apply_event(scratch: Workspace, event: dict) -> None:
+    from workbook_engine.reports.signoff import apply_reopen
+
+    with scratch.connect() as conn, store.Transaction(conn):
+        if event["action"] == "reopen":
+            apply_reopen(conn, event["scope"], event["period"], event["by_name"],
+                         event["reason"], event["at"])
+            return
+        store.append_signoff(conn, at=event["at"], scope=event["scope"],
+                             period=event["period"], action="signoff", by_name=event["by_name"],
+                             fingerprint=event["fingerprint"], reason=event["reason"],
+                             report_path=event["report_path"], state=event["state"],
+                             files_upto=store.last_file_id(conn))
+
+
+def _signoff_keys(conn) -> list[tuple[str, str, str]]:
+    return [(e["scope"], e["period"], e["action"]) for e in store.signoff_log(conn)]
 
 
 def _replace_store(workspace: Workspace, scratch: Workspace) -> Path:

@@ -40,9 +40,27 @@ class PeriodError(ValueError):
 # --------------------------------------------------------------------------- working days
 
 
+# The office's holiday schedule (节假日安排.xlsx, SPEC §4.5): year → {day: working?}. The rows
+# of a year replace the packaged calendar for that year. Set by `use_schedule` when a
+# command opens its workspace (one workspace per process).
+_SCHEDULE: dict[int, dict[dt.date, bool]] = {}
+
+
+def use_schedule(days: dict[dt.date, bool]) -> None:
+    """Use these entered days for their years from now on (replacing any earlier schedule)."""
+    _SCHEDULE.clear()
+    for day, working in days.items():
+        _SCHEDULE.setdefault(day.year, {})[day] = working
+    _is_working_day.cache_clear()
+
+
+def package_covers(year: int) -> bool:
+    """True when the packaged holiday calendar (chinese_calendar) knows the year."""
+    return _package_covers(year)
+
+
 @functools.cache
-def calendar_covers(year: int) -> bool:
-    """True when the official holiday calendar (chinese_calendar) knows the year."""
+def _package_covers(year: int) -> bool:
     try:
         chinese_calendar.is_workday(dt.date(year, 6, 1))
     except NotImplementedError:
@@ -50,9 +68,17 @@ def calendar_covers(year: int) -> bool:
     return True
 
 
+def calendar_covers(year: int) -> bool:
+    """True when the office's schedule or the packaged calendar knows the year."""
+    return year in _SCHEDULE or _package_covers(year)
+
+
 @functools.cache
 def _is_working_day(day: dt.date) -> bool:
-    if calendar_covers(day.year):
+    entered = _SCHEDULE.get(day.year)
+    if entered is not None:
+        return entered.get(day, day.weekday() < 5)
+    if _package_covers(day.year):
         return chinese_calendar.is_workday(day)
     return day.weekday() < 5
 

@@ -54,7 +54,13 @@ _ANNUAL_KEYS = (
     "coefficient_divisor",
     "issuer_points",
     "leave_entitlement",
+    "leavers_ranked",
+    "leavers_candidates",
+    "leavers_in_bonus_pool",
 )
+# People not in post on 31 December (SPEC §5): listed with their figures; these optional
+# keys (default false) let them be ranked, be candidates, share the bonus pool.
+LEAVER_KEYS = ("leavers_ranked", "leavers_candidates", "leavers_in_bonus_pool")
 _ENTITLEMENT_KEYS = ("min_years", "days")
 _ROUNDING_KEYS = ("score_places", "coefficient_places")
 _INGEST_KEYS = (
@@ -139,6 +145,9 @@ class Policy:
     coefficient_divisor: Decimal
     limits: IngestLimits
     mail: MailDeadlines | None = None  # [mail] is optional: only `mail send` needs it
+    leavers_ranked: bool = False
+    leavers_candidates: bool = False
+    leavers_in_bonus_pool: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.issuer_points, MappingProxyType):
@@ -459,6 +468,18 @@ class _Reader:
             return None
         return value.strip()
 
+    def flag(self, table: dict, prefix: str, key: str, default: bool) -> bool:
+        """An optional true/false setting."""
+        if key not in table:
+            return default
+        value = table[key]
+        if not isinstance(value, bool):
+            path = _join(prefix, key)
+            message = f"「{path}」应为 true 或 false，不加引号（现为{_describe(value)}）"
+            self.report(path, "wrong_type", message)
+            return default
+        return value
+
     def number(self, table: dict, prefix: str, key: str, integer: bool = False) -> Decimal | None:
         path = _join(prefix, key)
         value = self.get(table, prefix, key)
@@ -589,6 +610,8 @@ def _read_annual(reader: _Reader, data: dict) -> dict:
     values["coefficient_divisor"] = reader.positive(annual, "annual", "coefficient_divisor")
     values["issuer_points"] = _read_issuer_points(reader, annual)
     values["leave_entitlement"] = _read_entitlement(reader, annual)
+    for key in LEAVER_KEYS:
+        values[key] = reader.flag(annual, "annual", key, default=False)
     return values
 
 

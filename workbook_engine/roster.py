@@ -16,6 +16,7 @@ The office keeps the roster in Excel (SPEC §4.1). `load_roster` reads it into a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,15 @@ from os import PathLike
 from pathlib import Path
 from types import MappingProxyType
 
-from workbook_engine.issues import ERROR, WARNING, Issue
+from workbook_engine.bureau_state import (
+    DUTY_CHANGE_HEADERS,
+    DUTY_CHANGES_SHEET,
+    PERSON_CHANGE_HEADERS,
+    PERSON_CHANGES_SHEET,
+    History,
+    check_changes,
+)
+from workbook_engine.issues import ERROR, WARNING, Issue, has_errors
 from workbook_engine.office_templates import (
     TEMPLATE_ROWS,
     TemplateColumn,
@@ -33,6 +42,13 @@ from workbook_engine.office_templates import (
     list_validation,
     new_template,
     unique_validation,
+)
+from workbook_engine.roster_changes import (
+    CHANGE_INSTRUCTIONS,
+    duty_change_columns,
+    person_change_columns,
+    read_duty_changes,
+    read_person_changes,
 )
 from workbook_engine.sheets import (  # noqa: F401 - re-exported for callers
     Table,
@@ -63,6 +79,7 @@ PEOPLE_HEADERS = (
     "参加排名",
 )
 SECTION_HEADERS = ("股室", "股室长工号", "分管领导工号")
+EMAIL = "邮箱"  # optional column of 人员 (SPEC §4.1, read by mail/addresses.py)
 ROSTER_FILE = "花名册.xlsx"
 
 ID, NAME, SECTION, CATEGORY, START_DATE, POST, ASSESSED, RANKED = PEOPLE_HEADERS
@@ -107,6 +124,11 @@ class Roster:
     sections: Mapping[str, Section]
     director_id: str | None
     file: str = ROSTER_FILE
+    # the changes of the year (bureau_state.History); None for a roster without changes
+    history: object = field(default=None, repr=False, compare=False)
+    # 工号 → (初评人工号, 评定人工号) fixed for a period (a person's last day in post in it)
+    raters: Mapping[str, tuple[str | None, str | None]] | None = field(
+        default=None, repr=False, compare=False)
     _order: Mapping[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -122,6 +144,41 @@ class Roster:
     def person(self, staff_id: object) -> Person | None:
         return self.people.get(clean_staff_id(staff_id))
 
+    # The bureau over time (SPEC §4.1): every dated use asks one of these.
+
+    def on(self, day: dt.date) -> Roster:
+        """The bureau as it was on `day` (the roster itself when nothing changed)."""
+        return self.history.state_on(day) if self.history else self
+
+    def for_days(self, days: Sequence[dt.date]) -> Roster:
+        """Everyone in post on any of `days`, with their 股室 and reviewers of the last one."""
+        return self.history.state_for_days(days) if self.history else self
+
+    def for_period(self, period) -> Roster:
+        """The state of a week (its Thursday) or of a month, quarter or year (its working
+        days; all its days when it has none)."""
+        if hasattr(period, "thursday"):
+            return self.on(period.thursday)
+        return self.for_days(period.working_days() or period.days())
+
+    def weeks_in_post(self, staff_id: str, weeks: Sequence) -> list:
+        """The weeks (of `weeks`) whose Thursday finds the person in post and assessed."""
+        if not self.history:
+            return list(weeks)
+        found = []
+        for week in weeks:
+            person = self.on(week.thursday).person(staff_id)
+            if person is not None and person.in_post and person.assessed:
+                found.append(week)
+        return found
+
+    def at_year_end(self, year: int) -> Roster:
+        return self.on(dt.date(year, 12, 31))
+
+    @property
+    def changes(self) -> list:
+        return list(self.history.changes) if self.history else []
+
     def find_by_name(self, name: object) -> list[Person]:
         wanted = clean_name(name)
         return [p for p in self.people.values() if wanted and p.name == wanted]
@@ -130,11 +187,15 @@ class Roster:
         """The 股室长 who gives the weekly 初评; only 一般干部职工 have one."""
         if p.category != GENERAL_STAFF:
             return None
+        if self.raters is not None and p.staff_id in self.raters:
+            return self.person(self.raters[p.staff_id][0])
         section = self.sections.get(p.section)
         return self.person(section.chief_id) if section and section.chief_id else None
 
     def final_rater(self, p: Person) -> Person | None:
         """Who gives the 评定 and rates the monthly leader items."""
+        if self.raters is not None and p.staff_id in self.raters:
+            return self.person(self.raters[p.staff_id][1])
         if p.category in (GENERAL_STAFF, SECTION_CHIEF):
             section = self.sections.get(p.section)
             return self.person(section.leader_id) if section and section.leader_id else None
@@ -172,8 +233,9 @@ def _staff_id(person: Person | None) -> str | None:
 # ---------------------------------------------------------------------------------------
 
 
-def load_roster(path: str | PathLike) -> tuple[Roster, list[Issue]]:
-    """Read 花名册.xlsx; every problem comes back as an issue, all at once, sorted by place."""
+def load_roster(path: str | PathLike, year: int | None = None) -> tuple[Roster, list[Issue]]:
+    """Read 花名册.xlsx with its change sheets (dates checked against `year` when given);
+    every problem comes back as an issue, all at once, sorted by place."""
     file = Path(path).name
     workbook, issues = open_workbook(path, "roster")
     if workbook is None:
@@ -185,7 +247,8 @@ def load_roster(path: str | PathLike) -> tuple[Roster, list[Issue]]:
         section_table, section_issues = read_table(
             workbook, file, SECTIONS_SHEET, SECTION_HEADERS, "roster"
         )
-    issues = people_issues + section_issues
+        change_tables, change_issues = _change_tables(workbook, file)
+    issues = people_issues + section_issues + change_issues
     if people_table is None or section_table is None:
         return Roster.empty(file), _sorted(issues)
     sections, found = _read_sections(section_table)
@@ -202,13 +265,47 @@ def load_roster(path: str | PathLike) -> tuple[Roster, list[Issue]]:
     roster = Roster(people, sections, director_id, file)
     issues += _check_sections(roster)
     issues += _check_people(roster)
+    roster, found = _with_history(roster, change_tables, year)
+    issues += found
     return roster, _sorted(issues)
 
 
+def _change_tables(workbook, file: str) -> tuple[list, list[Issue]]:
+    """The optional 人员变动 and 分工变动 tables (None for a sheet that is not there)."""
+    tables, issues = [], []
+    present = {clean_name(name) for name in workbook.sheet_names}
+    for sheet, headers in ((PERSON_CHANGES_SHEET, PERSON_CHANGE_HEADERS),
+                           (DUTY_CHANGES_SHEET, DUTY_CHANGE_HEADERS)):
+        table, found = (read_table(workbook, file, sheet, headers, "roster")
+                        if sheet in present else (None, []))
+        tables.append(table)
+        issues += found
+    return tables, issues
+
+
+def _with_history(roster: Roster, tables: list, year: int | None) -> tuple[Roster, list[Issue]]:
+    """The roster carrying the changes that can be read; all change problems as issues."""
+    person_table, duty_table = tables
+    changes, issues = [], []
+    for table, read in ((person_table, read_person_changes), (duty_table, read_duty_changes)):
+        if table is not None:
+            found_changes, found = read(table, roster, year)
+            changes += found_changes
+            issues += found
+    if not changes:
+        return roster, issues
+    issues += check_changes(roster, changes, roster.file)
+    if has_errors(issues):
+        return roster, issues
+    history = History(roster, changes)
+    return dataclasses.replace(roster, history=history), issues
+
+
 def _sorted(issues: list[Issue]) -> list[Issue]:
-    """File-level issues first, then the 人员 sheet, then 股室, each by row (stable)."""
-    rank = {"": 0, PEOPLE_SHEET: 1, SECTIONS_SHEET: 2}
-    return sorted(issues, key=lambda i: (rank.get(i.sheet, 3), i.row or 0))
+    """File-level issues first, then 人员, 股室, 人员变动, 分工变动, each by row (stable)."""
+    rank = {"": 0, PEOPLE_SHEET: 1, SECTIONS_SHEET: 2, PERSON_CHANGES_SHEET: 3,
+            DUTY_CHANGES_SHEET: 4}
+    return sorted(issues, key=lambda i: (rank.get(i.sheet, 5), i.row or 0))
 
 
 class _Row:
@@ -360,11 +457,18 @@ def _check_sections(roster: Roster) -> list[Issue]:
         if section.row is None:
             continue
         issues += _check_rater(roster, section, CHIEF_ID, section.chief_id, SECTION_CHIEF)
-        issues += _check_rater(roster, section, LEADER_ID, section.leader_id, LEADER)
+        leader_category = (DIRECTOR if section.name == LEADERSHIP_SECTION and
+                           _category_of(roster, section.leader_id) == DIRECTOR else LEADER)
+        issues += _check_rater(roster, section, LEADER_ID, section.leader_id, leader_category)
         if section.leader_id is None and section.name != LEADERSHIP_SECTION:
             message = f"股室「{section.name}」未填写分管领导工号，无法确定评定人"
             issues.append(_section_issue(roster, section, "roster.no_leader", LEADER_ID, message))
     return issues
+
+
+def _category_of(roster: Roster, staff_id: str | None) -> str | None:
+    person = roster.person(staff_id) if staff_id else None
+    return person.category if person else None
 
 
 def _check_rater(
@@ -456,16 +560,26 @@ def _person_issue(
 
 
 def write_roster_template(path: str | PathLike, sample: bool = True,
-                          people: Sequence | None = None, sections: Sequence | None = None) -> None:
+                          people: Sequence | None = None, sections: Sequence | None = None,
+                          person_changes: Sequence = (), duty_changes: Sequence = (),
+                          emails: Mapping[str, str] | None = None) -> None:
     """Write 花名册.xlsx for the office to fill in; with `sample`, a small example bureau;
-    `people`/`sections` rows (in header order) replace the sample (the demo bureau)."""
+    `people`/`sections` rows (in header order) replace the sample (the demo bureau),
+    `person_changes`/`duty_changes` fill the change sheets, and `emails` (工号 → address)
+    adds the optional 邮箱 column."""
     workbook = new_template(path)
     people_rows = people if people is not None else (_SAMPLE_PEOPLE if sample else ())
     section_rows = sections if sections is not None else (
         _SAMPLE_SECTIONS if sample else ((LEADERSHIP_SECTION, None, None),))
-    add_table_sheet(workbook, PEOPLE_SHEET, _people_columns(), people_rows)
+    columns = _people_columns()
+    if emails:
+        columns.append(TemplateColumn(EMAIL, 26, "text", "可不填；填写后可用 mail send 把表格发到此邮箱。"))
+        people_rows = [(*row, emails.get(str(row[0]), "")) for row in people_rows]
+    add_table_sheet(workbook, PEOPLE_SHEET, columns, people_rows)
     add_table_sheet(workbook, SECTIONS_SHEET, _section_columns(), section_rows)
-    add_instructions_sheet(workbook, "花名册填写说明", _ROSTER_INSTRUCTIONS)
+    add_table_sheet(workbook, PERSON_CHANGES_SHEET, person_change_columns(), person_changes)
+    add_table_sheet(workbook, DUTY_CHANGES_SHEET, duty_change_columns(), duty_changes)
+    add_instructions_sheet(workbook, "花名册填写说明", _ROSTER_INSTRUCTIONS + CHANGE_INSTRUCTIONS)
     workbook.close()
 
 

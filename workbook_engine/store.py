@@ -119,6 +119,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX mail_fetched_message_id ON mail_fetched(message_id);
     """,
+    # 3: what a sign-off froze: the bureau of each signed month (so later roster edits do not
+    #    change it) and the files archived up to then (so `rebuild` can replay sign-offs).
+    """
+    ALTER TABLE signoffs ADD COLUMN state TEXT NOT NULL DEFAULT '';
+    ALTER TABLE signoffs ADD COLUMN files_upto INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -419,23 +425,53 @@ def current_hashes(conn: sqlite3.Connection, months: list[str]) -> list[tuple[st
 
 def append_signoff(conn: sqlite3.Connection, *, at: str, scope: str, period: str, action: str,
                    by_name: str, fingerprint: str = "", reason: str = "",
-                   report_path: str = "") -> None:
+                   report_path: str = "", state: str = "", files_upto: int = 0) -> None:
     conn.execute(
         "INSERT INTO signoffs (at, scope, period, action, by_name, fingerprint, reason,"
-        " report_path) VALUES (?,?,?,?,?,?,?,?)",
-        (at, scope, period, action, by_name, fingerprint, reason, report_path))
+        " report_path, state, files_upto) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (at, scope, period, action, by_name, fingerprint, reason, report_path, state,
+         files_upto))
+
+
+_SIGNOFF_KEYS = ("at", "scope", "period", "action", "by_name", "fingerprint", "reason",
+                 "report_path", "state", "files_upto")
 
 
 def signoff_log(conn: sqlite3.Connection, scope: str | None = None,
                 period: str | None = None) -> list[dict]:
-    query = "SELECT at, scope, period, action, by_name, fingerprint, reason, report_path" \
-            " FROM signoffs"
+    query = f"SELECT {', '.join(_SIGNOFF_KEYS)} FROM signoffs"
     args: list[str] = []
     if scope is not None:
         query += " WHERE scope = ? AND period = ?"
         args = [scope, period or ""]
-    keys = ("at", "scope", "period", "action", "by_name", "fingerprint", "reason", "report_path")
-    return [dict(zip(keys, row)) for row in conn.execute(query + " ORDER BY id", args)]
+    return [dict(zip(_SIGNOFF_KEYS, row)) for row in conn.execute(query + " ORDER BY id", args)]
+
+
+def last_file_id(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT COALESCE(MAX(id), 0) FROM files").fetchone()[0]
+
+
+def file_hashes_between(conn: sqlite3.Connection, after: int, upto: int) -> list[str]:
+    """sha256 of the files processed after file `after` up to file `upto`, in order."""
+    rows = conn.execute("SELECT DISTINCT sha256 FROM files WHERE id > ? AND id <= ? ORDER BY id",
+                        (after, upto))
+    return [row[0] for row in rows]
+
+
+def frozen_states(conn: sqlite3.Connection, months: list[str]) -> dict[str, str]:
+    """month → the bureau (JSON) kept when a period holding it was signed off, for the months
+    of `months` that a month, quarter or year sign-off still freezes."""
+    last: dict[tuple[str, str], tuple[str, str]] = {}
+    for scope, period, action, state in conn.execute(
+            "SELECT scope, period, action, state FROM signoffs ORDER BY id"):
+        last[(scope, period)] = (action, state)
+    found: dict[str, str] = {}
+    for action, state in last.values():
+        if action == "signoff" and state:
+            for month, text in json.loads(state).items():
+                if month in months:
+                    found.setdefault(month, text)
+    return found
 
 
 def pending_in(conn: sqlite3.Connection, periods: list[str]) -> list[int]:

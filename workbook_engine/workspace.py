@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbook_engine import store
-from workbook_engine.issues import InputError, Issue
+from workbook_engine import holidays, periods, store
+from workbook_engine.issues import InputError, Issue, has_errors
 from workbook_engine.ledger_template import write_ledger_template
 from workbook_engine.lock import workspace_lock
 from workbook_engine.policy import Policy, load_policy, parse_policy, seed_policy_text
@@ -22,6 +22,7 @@ from workbook_engine.roster import Roster, load_roster, write_roster_template
 
 ROSTER_FILE = "花名册.xlsx"
 LEDGER_FILE = "加减分台账.xlsx"
+HOLIDAY_FILE = holidays.HOLIDAY_FILE
 POLICY_FILE = "policy.toml"
 FOLDERS = ("inbox", "outbox", "archive", "rejected", "reports")
 ENGINE_DIR = ".engine"
@@ -48,6 +49,10 @@ class Workspace:
     @property
     def ledger_path(self) -> Path:
         return self.root / LEDGER_FILE
+
+    @property
+    def holidays_path(self) -> Path:
+        return self.root / HOLIDAY_FILE
 
     @property
     def policy_path(self) -> Path:
@@ -93,11 +98,20 @@ class Workspace:
         """The workspace's policy; InputError with every problem when it is wrong."""
         return load_policy(self.policy_path)
 
-    def roster(self) -> tuple[Roster, list[Issue]]:
-        return load_roster(self.roster_path)
+    def roster(self, year: int | None = None) -> tuple[Roster, list[Issue]]:
+        """The roster with its changes of the year (the policy's year unless given)."""
+        return load_roster(self.roster_path, year if year is not None else self.policy().year)
 
     def connect(self) -> sqlite3.Connection:
         return store.connect(self.store_path)
+
+    def use_holidays(self) -> list[Issue]:
+        """Read 节假日安排.xlsx and make its days the working-day calendar of this process;
+        its problems come back (nothing is used while it has errors)."""
+        schedule, issues = holidays.load_schedule(self.holidays_path, self.policy().year)
+        if not has_errors(issues):
+            periods.use_schedule(dict(schedule.days))
+        return issues
 
     def check_period(self, period) -> None:
         """WorkspaceError when a week, month, quarter or year lies outside this workspace's
@@ -148,9 +162,11 @@ def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
 
 
 def init_workspace(
-    root: Path | str, year: int, unit_name: str = DEFAULT_UNIT, sample: bool = True
+    root: Path | str, year: int, unit_name: str = DEFAULT_UNIT, sample: bool = True,
+    prepared: dict[str, Callable[[Path], None]] | None = None,
 ) -> InitResult:
-    """Create the workspace; an existing file of the office's is never overwritten."""
+    """Create the workspace; an existing file of the office's is never overwritten.
+    `prepared` makers replace the seed ones by file name (next year: `init --from`)."""
     path = Path(root).expanduser().resolve()
     if path.exists() and not path.is_dir():
         raise WorkspaceError(f"「{path}」已存在，但不是文件夹")
@@ -165,6 +181,8 @@ def init_workspace(
         POLICY_FILE: lambda p: p.write_text(policy_text, encoding="utf-8"),
         ROSTER_FILE: lambda p: write_roster_template(p, sample=sample),
         LEDGER_FILE: lambda p: write_ledger_template(p, tuple(policy.issuer_points), sample=False),
+        HOLIDAY_FILE: lambda p: holidays.write_schedule_template(p, year),
+        **(prepared or {}),
     }
     for name, make in makers.items():
         target = path / name

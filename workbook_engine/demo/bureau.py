@@ -1,8 +1,11 @@
 """The simulated bureau: people, sections and a year's ledger, all from one seeded RNG.
 
     Bureau(seed=2026, people=60) → a 局长, 4 分管领导, 8 股室 each with a 股室长, the rest
-    一般干部职工; realistic names (two people share one); one 离岗, one mid-year joiner,
-    one not ranked; each person has a "level" that drives their scores.
+    一般干部职工; realistic names (two people share one); one 离岗, one not ranked; each
+    person has a "level" that drives their scores. The year changes the bureau (人员变动,
+    分工变动): a joiner on 1 May, a transfer between 股室 on 1 June, a new 分管领导 for 办公室
+    on 1 July, a leaver on 1 August, and on 1 October a 股室长 retires and a member of the
+    股室 is promoted in their place.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ class Bureau:
     year: int
     members: list[Member] = field(default_factory=list)
     sections: list[tuple[str, str, str]] = field(default_factory=list)  # 股室, 股室长, 分管领导
+    person_changes: list[tuple] = field(default_factory=list)  # 人员变动 rows
+    duty_changes: list[tuple] = field(default_factory=list)  # 分工变动 rows
 
     def assessed(self) -> list[Member]:
         return [m for m in self.members if m.in_post and m.assessed]
@@ -90,11 +95,44 @@ def make_bureau(year: int, people: int, seed: int) -> Bureau:
             add("一般干部职工", section, 2000 + index * 100 + 2 + k)
     staff = [m for m in bureau.members if m.category == "一般干部职工"]
     staff[0].in_post = False
-    staff[1].joins = 5
-    staff[1].start = dt.date(year, 4, 20)
     staff[2].ranked = False
     staff[3].level = 74.0  # a weak performer: 基本称职 months and one 不称职 month
+    _changes(bureau, staff, leaders)
     return bureau
+
+
+def _changes(bureau: Bureau, staff: list[Member], leaders: list[Member]) -> None:
+    """The year's changes; `members` and `sections` end as the roster at the year's end."""
+    year = bureau.year
+    joiner, leaver, mover, promoted = staff[1], staff[4], staff[5], staff[6]
+    joiner.joins, joiner.start = 5, dt.date(year, 4, 20)
+    leaver.in_post = False
+    old_section = mover.section
+    mover.section = SECTIONS[(SECTIONS.index(old_section) + 1) % len(SECTIONS)]
+    index = next(i for i, s in enumerate(bureau.sections) if s[0] == promoted.section)
+    name, chief_id, leader_id = bureau.sections[index]
+    chief = next(m for m in bureau.members if m.staff_id == chief_id)
+    chief.in_post = False
+    promoted.category = "股室长"
+    bureau.sections[index] = (name, promoted.staff_id, leader_id)
+    office, office_chief, office_leader = bureau.sections[0]
+    bureau.sections[0] = (office, office_chief, leaders[1].staff_id)
+    bureau.person_changes = [
+        (dt.date(year, 5, 1), joiner.staff_id, joiner.name, "调入", None, None, None, None,
+         "公开招录"),
+        (dt.date(year, 6, 1), mover.staff_id, mover.name, "调岗", old_section, mover.section,
+         None, None, "局党组会议决定"),
+        (dt.date(year, 8, 1), leaver.staff_id, leaver.name, "调出", None, None, None, None,
+         "调县自然资源局"),
+        (dt.date(year, 10, 1), chief.staff_id, chief.name, "离岗", None, None, None, None,
+         "退休"),
+        (dt.date(year, 10, 1), promoted.staff_id, promoted.name, "职务变动", None, None,
+         "一般干部职工", "股室长", "任" + name + "股长"),
+    ]
+    bureau.duty_changes = [
+        (dt.date(year, 7, 1), office, None, None, office_leader, leaders[1].staff_id),
+        (dt.date(year, 10, 1), name, chief_id, promoted.staff_id, None, None),
+    ]
 
 
 def ledger_rows(bureau: Bureau, seed: int, entitlement) -> tuple[list, list, list]:
@@ -116,7 +154,8 @@ def ledger_rows(bureau: Bureau, seed: int, entitlement) -> tuple[list, list, lis
             who = rng.choice(assessed)
             praise.append((day, "表扬", issuer, doc, "个人", who.staff_id,
                            rng.choice(PRAISE_REASONS)))
-    star = assessed[5]
+    changed = {row[1] for row in bureau.person_changes}
+    star = [m for m in assessed if m.staff_id not in changed][5]  # in post all year
     for number, issuer in enumerate(("省委省政府", "州委州政府", "省级部门"), start=40):
         praise.append((dt.date(year, 3 + number - 40, 15), "表扬", issuer,
                        f"{DOC_PREFIX[issuer]}〔{year}〕{number}号", "个人", star.name,
@@ -133,8 +172,9 @@ def ledger_rows(bureau: Bureau, seed: int, entitlement) -> tuple[list, list, lis
         day = dt.date(year, rng.randint(3, 11), rng.randint(1, 28))
         for member in rng.sample(assessed, 6):
             activities.append((day, name, organizer, member.staff_id, member.name))
+    in_year = [m for m in bureau.members if m.assessed and (m.in_post or m.staff_id in changed)]
     leave = []
-    for index, member in enumerate(assessed[:-2]):  # two missing from 休假: a data problem
+    for index, member in enumerate(in_year[:-2]):  # two missing from 休假: a data problem
         days = entitlement(member.start)
         taken = max(0, days - rng.choice((0, 0, 0, 1, 2, 3, 5)))
         private = rng.choice((0, 0, 0, 0, 1, 2, 3, 6))

@@ -75,7 +75,9 @@ def _write_office_files(workspace: Workspace, bureau: Bureau, seed: int) -> None
                "是" if m.assessed else "否", "是" if m.ranked else "否") for m in bureau.members]
     sections = [(name, chief, leader) for name, chief, leader in bureau.sections]
     workspace.roster_path.unlink()
-    write_roster_template(workspace.roster_path, people=people, sections=sections)
+    write_roster_template(workspace.roster_path, people=people, sections=sections,
+                          person_changes=bureau.person_changes,
+                          duty_changes=bureau.duty_changes)
     workspace.ledger_path.unlink()
     write_ledger_template(workspace.ledger_path, policy.issuers,
                           rows=ledger_rows(bureau, seed, entitlement))
@@ -187,6 +189,22 @@ class Simulation:
             write_quarter_report(self.workspace, month.quarter)
 
 
+def _change_texts(bureau: Bureau) -> list[str]:
+    names = {m.staff_id: m.name for m in bureau.members}
+    texts = []
+    for day, staff_id, name, kind, old, new, old_cat, new_cat, _note in bureau.person_changes:
+        what = {"调岗": f"从{old}调岗到{new}", "职务变动": f"由{old_cat}任{new_cat}"}.get(kind, kind)
+        texts.append(f"{day.month}月{day.day}日 {name}（{staff_id}）{what}")
+    for day, section, old_chief, new_chief, old_leader, new_leader in bureau.duty_changes:
+        if new_chief:
+            texts.append(f"{day.month}月{day.day}日 {section}股室长由{names[old_chief]}"
+                         f"改为{names[new_chief]}")
+        if new_leader:
+            texts.append(f"{day.month}月{day.day}日 {section}分管领导由{names[old_leader]}"
+                         f"改为{names[new_leader]}")
+    return texts
+
+
 def _correct_weekly(source: Path, target: Path) -> None:
     """Change the 评定 grade in a returned weekly form, as the leader's correction would."""
     workbook = openpyxl.load_workbook(source)
@@ -211,6 +229,8 @@ def run_demo(root: Path, people: int = 60, seed: int = 2026, year: int = 2026,
     bureau = make_bureau(year, people, seed)
     _write_office_files(workspace, bureau, seed)
     simulation = Simulation(workspace, bureau, seed)
+    simulation.notes.append("年度中的变动（花名册「人员变动」「分工变动」）：" + "；".join(
+        _change_texts(bureau)))
     for month in progress(list(Year(year).months())):
         simulation.month(month)
     output = write_year_report(workspace, Year(year), pool=POOL)

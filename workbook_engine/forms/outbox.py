@@ -75,7 +75,7 @@ def weekly_identity(roster: Roster, person: Person) -> WeeklyIdentity:
 def weekly_plan(workspace: Workspace, week: Week) -> list[tuple[Path, WeeklyForm, Person]]:
     """Target path, form and person of every weekly form of the week (nothing written)."""
     policy = workspace.policy()
-    roster = _checked_roster(workspace)
+    roster = _checked_roster(workspace).for_period(week)  # the bureau on the week's Thursday
     folder = workspace.outbox / str(week)
     days = tuple(week.working_days())
     plan = []
@@ -143,14 +143,15 @@ def _columns(items: tuple[ScoreItem, ...]) -> tuple[ScoreColumn, ...]:
 def monthly_plan(workspace: Workspace, month: Month) -> list[tuple[Path, MonthlyForm]]:
     """Target path and form of every monthly edition of the month (nothing written)."""
     policy = workspace.policy()
-    roster = _checked_roster(workspace)
+    roster = _checked_roster(workspace).for_period(month)  # in post on any working day
     weeks = [str(week) for week in month.weeks()]
     with workspace.connect() as conn:
         stored = store.weekly_grades(conn, weeks)
     folder = workspace.outbox / str(month)
 
     def row(person: Person) -> MonthlyRow:
-        summary = weekly_summary([stored.get((person.staff_id, w)) for w in weeks],
+        in_post = [str(w) for w in roster.weeks_in_post(person.staff_id, month.weeks())]
+        summary = weekly_summary([stored.get((person.staff_id, w)) for w in in_post],
                                  policy.grade_names)
         return MonthlyRow(person.staff_id, person.name, person.section, summary)
 

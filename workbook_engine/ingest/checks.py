@@ -120,7 +120,7 @@ def check_person(
         out.error("person.unknown", f"{role}工号「{shown(staff_id)}」不在花名册中", **where)
         return None
     if not person.in_post:
-        out.error("person.not_in_post", f"{person.name}（{staff_id}）在花名册中为离岗", **where)
+        out.error("person.not_in_post", f"{person.name}（{staff_id}）在本表所属期间不在岗（花名册为离岗，或见「人员变动」表）", **where)
         return None
     if assessed and not person.assessed:
         out.error(

@@ -226,6 +226,8 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
     items = policy.leader_items if edition == layout.LEADER_EDITION else policy.office_items
     table_where = {"sheet": raw.table_sheet, "row": raw.table_row}
     month = check_month(_month_text(raw), policy, out, sheet=raw.table_sheet)
+    if month is not None:
+        roster = roster.for_period(month)  # the people and raters of its own month
     columns = _item_columns(headers, items, out, table_where)
     ids = [clean_text(row[0]) for row in raw.table[1:] if clean_text(row[0])]
     rater = None

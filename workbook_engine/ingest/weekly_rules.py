@@ -63,8 +63,10 @@ def _identity(raw: RawForm, roster: Roster, policy: Policy, out: Collector):
             "请不要修改预填的灰色单元格",
             **_where(out, "staff_id"),
         )
-    person = check_person(staff_id, roster, out, **_where(out, "staff_id"))
     week = check_week(period, policy, out, **_where(out, "period"))
+    if week is not None:
+        roster = roster.for_period(week)  # validated against the bureau of its own week
+    person = check_person(staff_id, roster, out, **_where(out, "staff_id"))
     shown_name = clean_name(fields.get("staff_name"))
     if person is not None and shown_name and shown_name != clean_name(person.name):
         out.error(
@@ -135,6 +137,7 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
     person, week = _identity(raw, roster, policy, out)
     if person is None or week is None:
         return None, out.issues
+    roster = roster.for_period(week)
     chief = roster.initial_rater(person) if roster.needs_initial_rating(person) else None
     final = roster.final_rater(person)
     values = {

@@ -14,8 +14,10 @@ from workbook_engine.ledger_records import load_records
 from workbook_engine.periods import Year
 from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, Table
 from workbook_engine.reports.fingerprint import fingerprint
+from workbook_engine.reports.history import history_table
 from workbook_engine.reports.monthly import ReportOutput
 from workbook_engine.reports.talks import TALK_COLUMNS, talk_rows
+from workbook_engine.results_history import HISTORY_FILE, load_history
 from workbook_engine.scoring.compute import YearResult, compute_year, load_inputs
 from workbook_engine.scoring.frames import records
 from workbook_engine.scoring.monthly import SCORED
@@ -59,8 +61,12 @@ def _detail_rows(result: YearResult, names: dict[str, str]) -> list[list]:
 
 
 def _monthly_rows(result: YearResult) -> list[list]:
-    table: dict[str, list] = {}
+    """One row per person in the year summary's order, under their 股室 at the year's end
+    (a month outside their time in post shows 未在岗)."""
     column = {str(m): 3 + n for n, m in enumerate(result.year.months())}
+    table: dict[str, list] = {
+        r["staff_id"]: [r["staff_id"], r["name"], r["section"]] + [""] * len(column)
+        for r in records(result.annual)}
     for line in result.monthly_lines:
         row = table.get(line["staff_id"])
         if row is None:
@@ -151,23 +157,29 @@ def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = N
     with workspace.connect() as conn, store.Snapshot(conn):  # one consistent state
         result = compute_year(workspace, year, pool, conn, inputs)
         months = [str(m) for m in year.months()]
+        history_path = workspace.root / HISTORY_FILE
         print_ = fingerprint(conn, months, [workspace.policy_path, workspace.roster_path,
-                                            workspace.ledger_path])
+                                            workspace.ledger_path]
+                             + ([history_path] if history_path.is_file() else []))
+    history, history_issues = load_history(history_path)
     talk_records, record_issues = load_records(workspace.ledger_path, inputs.roster,
                                                inputs.policy)
-    problems = result.ledger_issues + record_issues + result.problems
+    problems = result.ledger_issues + record_issues + result.problems + history_issues
     monthly = result.monthly
     talks = talk_rows(monthly[monthly["grade"] == inputs.policy.lowest_grade], talk_records)
+    earlier = history_table(history, list(result.annual["staff_id"]), year.label)
     path = target or year_report_path(workspace, year)
     book = ReportBook(path, f"{year.label}干部职工量化考核汇总", inputs.policy.unit_name, print_)
-    _write_sheets(book, result, problems, pool, signoff, inputs.policy.grade_names, talks)
+    _write_sheets(book, result, problems, pool, signoff, inputs.policy.grade_names, talks,
+                  earlier)
     del result  # the year's monthly lines are not needed while the workbook is assembled
     book.close()
     return ReportOutput(path, print_, problems)
 
 
 def _write_sheets(book: ReportBook, result: YearResult, problems: list, pool: Decimal | None,
-                  signoff: SignOff, grade_names: tuple[str, ...], talks: list[list]) -> None:
+                  signoff: SignOff, grade_names: tuple[str, ...], talks: list[list],
+                  earlier: Table) -> None:
     year, annual = result.year, result.annual
     stats = [
         ("参加考核", f"{len(annual)} 人"),
@@ -195,4 +207,5 @@ def _write_sheets(book: ReportBook, result: YearResult, problems: list, pool: De
     _write_candidates(book, result)
     book.table(Table("诫勉谈话", f"{year.label}月度不称职及诫勉谈话情况", TALK_COLUMNS, talks))
     _write_charts(book, result, grade_names)
+    book.table(earlier, grade_header=None)  # 历年结果
     book.problems(problems)

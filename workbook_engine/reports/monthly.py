@@ -115,16 +115,17 @@ def _write_publicity(book: ReportBook, result: MonthResult, days: int) -> None:
 
 
 def _missing_rows(result: MonthResult, conn, inputs) -> list[list]:
-    weeks = [str(w) for w in result.month.weeks()]
+    roster = result.roster or inputs.roster  # the bureau of the month
     got = set(zip(result.weekly["staff_id"], result.weekly["week"], strict=True))
     rows = []
-    for person in inputs.roster.assessed():
+    for person in roster.assessed():
+        weeks = [str(w) for w in roster.weeks_in_post(person.staff_id, result.month.weeks())]
         missing = [w for w in weeks if (person.staff_id, w) not in got]
         if missing:
             rows.append(["周考评表", f"{person.name}（{person.staff_id}）", person.section,
                          "、".join(missing)])
     editions = store.monthly_forms_of(conn, str(result.month))
-    for rater in inputs.roster.final_raters():
+    for rater in roster.final_raters():
         if (layout.LEADER_EDITION, rater.staff_id) not in editions:
             rows.append(["月考评表（领导评分）", f"{rater.name}（{rater.staff_id}）", rater.section,
                          str(result.month)])

@@ -9,11 +9,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from decimal import Decimal
 
-from workbook_engine import store
-from workbook_engine.issues import ActionRefused, Issue
+from workbook_engine import signoff_log, store
+from workbook_engine.frozen import roster_to_json
+from workbook_engine.issues import ActionRefused, InputError, Issue, has_errors
 from workbook_engine.periods import parse_month
 from workbook_engine.reports.book import SignOff
 from workbook_engine.reports.monthly import ReportOutput
@@ -61,12 +63,28 @@ def sign_off(workspace: Workspace, scope: str, period_text: str, by: str,
             raise SignOffError(f"{period} 年度报表还有 {len(output.problems)} 项数据问题未解决"
                                "（见报表「数据问题」工作表）。核实后如确需签批，请加 --accept-problems")
         shutil.copyfile(target, spec.path(workspace, period))
-        with workspace.connect() as conn, store.Transaction(conn):
-            store.append_signoff(conn, at=dt.datetime.now().isoformat(timespec="seconds"),
-                                 scope=scope, period=str(period), action="signoff", by_name=by,
-                                 fingerprint=output.fingerprint,
-                                 report_path=target.relative_to(workspace.root).as_posix())
+        with workspace.connect() as conn:
+            with store.Transaction(conn):
+                store.append_signoff(conn, at=dt.datetime.now().isoformat(timespec="seconds"),
+                                     scope=scope, period=str(period), action="signoff",
+                                     by_name=by, fingerprint=output.fingerprint,
+                                     report_path=target.relative_to(workspace.root).as_posix(),
+                                     state=_frozen_state(workspace, conn, _months(scope, period)),
+                                     files_upto=store.last_file_id(conn))
+            signoff_log.export(conn, workspace.archive)
     return output, output.problems
+
+
+def _frozen_state(workspace: Workspace, conn, months: list[str]) -> str:
+    """The bureau of each month of the period, as it is signed (kept from an earlier sign-off
+    of a month already frozen)."""
+    roster, issues = workspace.roster()
+    if has_errors(issues):
+        raise InputError(issues)
+    kept = store.frozen_states(conn, months)
+    states = {month: kept.get(month) or roster_to_json(roster.for_period(parse_month(month)))
+              for month in months}
+    return json.dumps(states, ensure_ascii=False, sort_keys=True)
 
 
 def _scope_of(period_text: str) -> tuple[str, object]:
@@ -84,20 +102,33 @@ def reopen(workspace: Workspace, period_text: str, reason: str, by: str) -> int:
     if not reason.strip() or not by.strip():
         raise SignOffError("重新开启需要写明原因（--reason）和操作人（--by）")
     with workspace.lock("导入或签批"):
-        with workspace.connect() as conn, store.Transaction(conn):
-            if not store.signed_off(conn, scope, str(period)):
-                raise SignOffError(f"{period} 尚未签批，无需重新开启")
-            now = dt.datetime.now().isoformat(timespec="seconds")
-            store.append_signoff(conn, at=now, scope=scope, period=str(period), action="reopen",
-                                 by_name=by.strip(), reason=reason.strip())
-            promoted = 0
-            for submission_id in store.pending_in(conn, _months(scope, period)):
-                if not _still_frozen(conn, submission_id):
-                    store.promote_pending(conn, submission_id)
-                    promoted += 1
-            store.log_event(conn, now, "reopen", str(period),
-                            {"by": by.strip(), "reason": reason.strip(), "promoted": promoted})
+        with workspace.connect() as conn:
+            with store.Transaction(conn):
+                if not store.signed_off(conn, scope, str(period)):
+                    raise SignOffError(f"{period} 尚未签批，无需重新开启")
+                now = dt.datetime.now().isoformat(timespec="seconds")
+                promoted = apply_reopen(conn, scope, str(period), by.strip(), reason.strip(),
+                                        now)
+            signoff_log.export(conn, workspace.archive)
     return promoted
+
+
+def apply_reopen(conn, scope: str, period: str, by: str, reason: str, at: str) -> int:
+    """Log the reopen and make the waiting amendments current (inside a transaction)."""
+    store.append_signoff(conn, at=at, scope=scope, period=period, action="reopen",
+                         by_name=by, reason=reason, files_upto=store.last_file_id(conn))
+    promoted = 0
+    for submission_id in store.pending_in(conn, _months(scope, _parse(scope, period))):
+        if not _still_frozen(conn, submission_id):
+            store.promote_pending(conn, submission_id)
+            promoted += 1
+    store.log_event(conn, at, "reopen", period,
+                    {"by": by, "reason": reason, "promoted": promoted})
+    return promoted
+
+
+def _parse(scope: str, period: str):
+    return SCOPES[scope].parse(period)
 
 
 def _still_frozen(conn, submission_id: int) -> bool:

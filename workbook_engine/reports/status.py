@@ -47,7 +47,8 @@ class WeekState:
 
 def week_states(conn, roster: Roster, week: Week) -> list[WeekState]:
     """Every assessed person's form state in the week: the one computation status and
-    `mail remind` share."""
+    `mail remind` share; the bureau is the one of the week's Thursday."""
+    roster = roster.for_period(week)
     forms = store.weekly_forms_of(conn, str(week))
     states = []
     for person in roster.assessed():
@@ -85,13 +86,15 @@ def week_status(conn, roster: Roster, week: Week) -> StatusTable:
 
 
 def month_editions(conn, roster: Roster, month: Month) -> list[tuple[Person, dict | None]]:
-    """Each final rater with their leader edition of the month (None: not handed in)."""
+    """Each final rater of the month's bureau with their leader edition (None: not in)."""
+    roster = roster.for_period(month)
     editions = store.monthly_forms_of(conn, str(month))
     return [(rater, editions.get((layout.LEADER_EDITION, rater.staff_id)))
             for rater in roster.final_raters()]
 
 
 def month_status(conn, roster: Roster, policy: Policy, month: Month) -> list[StatusTable]:
+    roster = roster.for_period(month)  # everyone in post on a working day of the month
     editions = store.monthly_forms_of(conn, str(month))
     raters = StatusTable(f"{month.label} 月考评表收取情况", ("评分表", "评分人", "状态", "文件"))
     for rater, got in month_editions(conn, roster, month):
@@ -104,11 +107,13 @@ def month_status(conn, roster: Roster, policy: Policy, month: Month) -> list[Sta
     raters.summary = f"应交 {len(raters.rows)} 份，未交 {missing} 份"
     weeks = [str(w) for w in month.weeks()]
     grades = store.weekly_grades(conn, weeks)
+    weeks_of = {p.staff_id: [str(w) for w in roster.weeks_in_post(p.staff_id, month.weeks())]
+                for p in roster.assessed()}
     rejected = _rejected_by_person(conn, weeks + [str(month)])
     weekly = StatusTable(f"{month.label} 各周周考评情况", (*layout.MONTHLY_ID_HEADERS, layout.WEEKLY_SUMMARY_HEADER, "被退回"))
     for person in roster.assessed():
-        summary = weekly_summary([grades.get((person.staff_id, w)) for w in weeks],
-                                 policy.grade_names)
+        summary = weekly_summary([grades.get((person.staff_id, w))
+                                  for w in weeks_of[person.staff_id]], policy.grade_names)
         returned = rejected.get(f"{person.name}（{person.staff_id}）", 0)
         weekly.rows.append((person.staff_id, person.name, person.section, summary,
                             f"{returned} 次" if returned else ""))

@@ -4,6 +4,9 @@
     B = commendations + unused leave + activities;   D = criticisms + excess private leave
     A 92.50, B 35, D 5, cap 30 → 92.50 + 30 − 5 = 117.50
 People without a scored month get no annual score and no rank; they are a data problem.
+A person not in post on 31 December (left during the year) is listed with their figures but,
+unless the policy's annual.leavers_* keys say otherwise, not ranked, not a candidate and
+not in the bonus pool: 年末不在岗.
 """
 
 from __future__ import annotations
@@ -37,11 +40,16 @@ def _mean(values: list[Decimal], policy: Policy) -> Decimal:
     return policy.round_score(sum(values, ZERO) / len(values))
 
 
+LEFT = "年末不在岗"
+
+
 def annual_scores(monthly: pd.DataFrame | list[dict], points: pd.DataFrame, roster: Roster,
                   policy: Policy, pool: Decimal | None = None) -> tuple[pd.DataFrame, list[Issue]]:
-    """One line per assessed person: the SPEC §6 year columns, in roster order.
+    """One line per person assessed at some time of the year (`roster` is the year's state),
+    the SPEC §6 year columns, in roster order.
 
     `monthly` are the monthly lines of the year (a frame, or its records)."""
+    at_end = roster.at_year_end(policy.year)
     totals = _totals(points)
     by_person: dict[str, list[Decimal]] = {}
     for row in records(monthly) if isinstance(monthly, pd.DataFrame) else monthly:
@@ -65,11 +73,17 @@ def annual_scores(monthly: pd.DataFrame | list[dict], points: pd.DataFrame, rost
             problems.append(Issue(code="annual.no_months", severity=WARNING,
                                   message=f"{person.name}（{person.staff_id}）全年没有计分的月份，"
                                           "无年度得分"))
-        line["_ranked"] = person.ranked
+        end = at_end.person(person.staff_id)
+        line["_left"] = end is None or not end.in_post
+        line["_roster_ranked"] = person.ranked
+        line["_ranked"] = person.ranked and (policy.leavers_ranked or not line["_left"])
         lines.append(line)
     _rank(lines, policy)
     _bonus(lines, policy, pool)
-    frame = pd.DataFrame(lines, columns=[*COLUMNS, "_ranked"], dtype=object).drop(columns="_ranked")
+    frame = pd.DataFrame(lines, columns=[*COLUMNS, "_ranked", "_roster_ranked", "_left"],
+                         dtype=object)
+    frame["left"] = frame.pop("_left")
+    frame = frame.drop(columns=["_ranked", "_roster_ranked"])
     return frame, problems
 
 
@@ -80,13 +94,21 @@ def _rank(lines: list[dict], policy: Policy) -> None:
                                 ranking.candidates(scores, policy.candidate_ratio), strict=True):
         line["rank"], line["candidate"] = rank, pick
     for line in lines:
+        if line["_left"] and not policy.leavers_candidates and line["candidate"]:
+            line["candidate"] = f"{ranking.NO}（{LEFT}）"
         if line["rank"] is None:
-            line["candidate"] = "" if line["score"] is None else "不参加排名"
+            line["candidate"] = "" if line["score"] is None else (
+                LEFT if line["_left"] and person_ranked(line) else "不参加排名")
+
+
+def person_ranked(line: dict) -> bool:
+    """The roster's 参加排名 (before the year-end rule)."""
+    return line["_roster_ranked"]
 
 
 def _bonus(lines: list[dict], policy: Policy, pool: Decimal | None) -> None:
     for line in lines:
-        if line["score"] is None:
+        if line["score"] is None or (line["_left"] and not policy.leavers_in_bonus_pool):
             continue
         if line["grade"] == policy.lowest_grade:
             line["coefficient"] = Decimal("0").quantize(Decimal(1).scaleb(-policy.coefficient_places))

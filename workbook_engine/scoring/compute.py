@@ -6,6 +6,7 @@ functions in the sibling modules.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,14 +15,21 @@ from decimal import Decimal
 import pandas as pd
 
 from workbook_engine import store
+from workbook_engine.frozen import roster_from_json
 from workbook_engine.issues import WARNING, InputError, Issue, has_errors
 from workbook_engine.ledger import Ledger, load_ledger
-from workbook_engine.periods import Month, Quarter, Year, parse_week
+from workbook_engine.periods import Month, Quarter, Year, parse_month, parse_week
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 from workbook_engine.scoring.annual import annual_scores
 from workbook_engine.scoring.leave import leave_points
-from workbook_engine.scoring.monthly import lines_frame, monthly_lines, monthly_scores, talk_list
+from workbook_engine.scoring.monthly import (
+    lines_frame,
+    monthly_lines,
+    monthly_scores,
+    not_in_post_lines,
+    talk_list,
+)
 from workbook_engine.scoring.points import activity_points, document_points
 from workbook_engine.scoring.quarterly import quarterly_summary, section_averages
 from workbook_engine.workspace import Workspace
@@ -79,6 +87,7 @@ class MonthResult:
     talk: pd.DataFrame
     weekly: pd.DataFrame
     problems: list[Issue]
+    roster: Roster | None = None  # the bureau of the month (in post on any working day)
 
 
 def compute_month(workspace: Workspace, month: Month, conn=None) -> MonthResult:
@@ -87,9 +96,11 @@ def compute_month(workspace: Workspace, month: Month, conn=None) -> MonthResult:
         rows = store.monthly_rows_of(conn, [str(month)])
         weekly = _weekly_frame(conn, [str(month)])
         waiting = pending_problems(conn, [str(month)])
-    scores, problems = monthly_scores(rows, inputs.roster, inputs.policy, str(month))
+        frozen = store.frozen_states(conn, [str(month)])
+    roster = month_roster(inputs, str(month), frozen)
+    scores, problems = monthly_scores(rows, roster, inputs.policy, str(month))
     return MonthResult(month, scores, talk_list(scores, inputs.policy), weekly,
-                       inputs.problems + waiting + problems)
+                       inputs.problems + waiting + problems, roster)
 
 
 @dataclass
@@ -101,14 +112,43 @@ class QuarterResult:
     problems: list[Issue]
 
 
-def _all_months(conn, inputs: Inputs, months: list[str]) -> tuple[list[dict], list[Issue]]:
-    """Every month's lines; the stored rows are read one month at a time (a year of a large
-    bureau is never all in memory as rows)."""
+def month_roster(inputs: Inputs, month: str, frozen: dict[str, str]) -> Roster:
+    """The bureau of a month: as kept at its sign-off while it is signed off, else the
+    roster's state for the month."""
+    if month in frozen:
+        return roster_from_json(frozen[month], inputs.roster.history)
+    return inputs.roster.for_period(parse_month(month))
+
+
+def period_roster(inputs: Inputs, period, frozen: dict[str, str]) -> Roster:
+    """The bureau of a quarter or year; people of a signed month stay in it whatever the
+    roster says now (frozen means frozen)."""
+    roster = inputs.roster.for_period(period)
+    extra = {}
+    for text in frozen.values():
+        for person in roster_from_json(text).assessed():
+            now = roster.person(person.staff_id)
+            if (now is None or not (now.in_post and now.assessed)) and \
+                    person.staff_id not in extra:
+                extra[person.staff_id] = person
+    if not extra:
+        return roster
+    return dataclasses.replace(roster, people={**roster.people, **extra})
+
+
+def _all_months(conn, inputs: Inputs, months: list[str], period: Roster,
+                frozen: dict[str, str]) -> tuple[list[dict], list[Issue]]:
+    """Every month's lines, each month scored on the bureau of that month; a person of the
+    period not in post in a month gets a 未在岗 line for it (never 未交, never in a mean).
+    The stored rows are read one month at a time (a year of a large bureau is never all in
+    memory as rows)."""
     lines, problems = [], []
     for month in months:
-        found_lines, found = monthly_lines(store.monthly_rows_of(conn, [month]), inputs.roster,
+        roster = month_roster(inputs, month, frozen)
+        found_lines, found = monthly_lines(store.monthly_rows_of(conn, [month]), roster,
                                            inputs.policy, month)
         lines += found_lines
+        lines += not_in_post_lines(period, roster, month)
         problems += found
     return lines, problems
 
@@ -117,7 +157,9 @@ def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None) -> Quarte
     inputs = load_inputs(workspace)
     months = [str(m) for m in quarter.months()]
     with _connection(workspace, conn) as conn:
-        lines, problems = _all_months(conn, inputs, months)
+        frozen = store.frozen_states(conn, months)
+        roster = period_roster(inputs, quarter, frozen)
+        lines, problems = _all_months(conn, inputs, months, roster, frozen)
         weekly = _weekly_frame(conn, months)
         waiting = pending_problems(conn, months)
         weeks = [str(w) for m in quarter.months() for w in m.weeks()]
@@ -127,7 +169,7 @@ def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None) -> Quarte
             staff_id = person.rsplit("（", 1)[-1].rstrip("）") if "（" in person else person
             rejected[staff_id] += 1
     monthly = lines_frame(lines)
-    summary = quarterly_summary(monthly, weekly, rejected, inputs.roster, inputs.policy, quarter)
+    summary = quarterly_summary(monthly, weekly, rejected, roster, inputs.policy, quarter)
     return QuarterResult(quarter, summary, section_averages(summary, inputs.policy), monthly,
                          inputs.problems + waiting + problems)
 
@@ -149,17 +191,19 @@ def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
     inputs = inputs or load_inputs(workspace)
     months = [str(m) for m in year.months()]
     with _connection(workspace, conn) as conn:
-        lines, problems = _all_months(conn, inputs, months)
+        frozen = store.frozen_states(conn, months)
+        roster = period_roster(inputs, year, frozen)  # everyone in post some time in the year
+        lines, problems = _all_months(conn, inputs, months, roster, frozen)
         waiting = pending_problems(conn, months)
     ledger, ledger_issues = load_ledger(workspace.ledger_path, inputs.roster, inputs.policy)
     name = workspace.ledger_path.name
-    leave, leave_problems = leave_points(ledger.leave, inputs.roster, inputs.policy, name)
+    leave, leave_problems = leave_points(ledger.leave, roster, inputs.policy, name)
     points = pd.concat([
         document_points(ledger.documents, inputs.roster, name),
         activity_points(ledger.activities, inputs.policy.activity_points, name),
         leave,
     ], ignore_index=True)
-    annual, annual_problems = annual_scores(lines, points, inputs.roster, inputs.policy, pool)
+    annual, annual_problems = annual_scores(lines, points, roster, inputs.policy, pool)
     return YearResult(year, annual, points, lines_frame(lines), ledger,
                       inputs.problems + waiting + problems + leave_problems + annual_problems,
                       ledger_issues, lines)

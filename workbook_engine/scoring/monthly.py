@@ -19,6 +19,7 @@ from workbook_engine.roster import Roster
 from workbook_engine.scoring.frames import records
 
 SCORED, NOT_ASSESSED, INCOMPLETE, MISSING = "已考核", "未考核", "不完整", "未交"
+NOT_IN_POST = "未在岗"  # a month outside someone's time in post (before 调入, after 调出/离岗)
 COLUMNS = ("staff_id", "name", "section", "month", "status", "leader_score", "office_score",
            "deduction", "score", "grade", "reason", "leader_source", "office_source")
 
@@ -109,7 +110,42 @@ def monthly_lines(rows: pd.DataFrame | list[dict], roster: Roster, policy: Polic
                 code="score.forms_missing", severity=WARNING,
                 message=f"{person.name}（{person.staff_id}）{month} 的月考评表未交齐，本月未计分"))
         lines.append(line)
+    problems += _scored_but_not_listed(leaders, offices, roster, month)
     return lines, problems
+
+
+def _scored_but_not_listed(leaders: dict, offices: dict, roster: Roster,
+                           month: str) -> list[Issue]:
+    """Stored scores of someone the month's bureau does not list (the roster changed after
+    the forms came in, e.g. set to 离岗 without a 人员变动 row): never dropped silently."""
+    listed = {p.staff_id for p in roster.assessed()}
+    problems = []
+    for staff_id in dict.fromkeys([*leaders, *offices]):
+        row = leaders.get(staff_id) or offices.get(staff_id)
+        if staff_id in listed or not any(r and r["assessed"] for r in
+                                         (leaders.get(staff_id), offices.get(staff_id))):
+            continue
+        person = roster.person(staff_id)
+        who = f"{person.name}（{staff_id}）" if person else staff_id
+        problems.append(Issue(
+            code="score.not_in_post", severity=WARNING, file=row["file"], row=row["sheet_row"],
+            message=f"收到了{who} {month} 的评分，但按花名册此人该月不在岗或不参加考核，未计入；"
+                    "如其在年内调出或离岗，请在花名册「人员变动」表登记日期"))
+    return problems
+
+
+def not_in_post_lines(period_roster: Roster, month_roster: Roster, month: str) -> list[dict]:
+    """A 未在岗 line for each person of the period who was not in post in `month`."""
+    in_month = {p.staff_id for p in month_roster.assessed()}
+    lines = []
+    for person in period_roster.assessed():
+        if person.staff_id not in in_month:
+            line = dict.fromkeys(COLUMNS, None)
+            line.update(staff_id=person.staff_id, name=person.name, section=person.section,
+                        month=month, status=NOT_IN_POST, reason="", grade="",
+                        leader_source="", office_source="")
+            lines.append(line)
+    return lines
 
 
 def talk_list(scores: pd.DataFrame, policy: Policy) -> pd.DataFrame:

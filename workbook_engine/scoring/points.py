@@ -33,8 +33,10 @@ def _leader_of(roster: Roster, person: Person) -> Person | None:
 
 
 def _targets(document: dict, roster: Roster) -> list[tuple[str, str]]:
-    """(工号, why) for everyone a document reaches, before the once-per-person rule."""
+    """(工号, why) for everyone a document reaches, before the once-per-person rule; the
+    股室 members and leaders in charge are those of the document's date."""
     reached: list[tuple[str, str]] = []
+    roster = roster.on(document["date"])
     if document["scope"] == COLLECTIVE:
         for name in document["sections"]:
             section = roster.sections.get(name)
@@ -43,7 +45,7 @@ def _targets(document: dict, roster: Roster) -> list[tuple[str, str]]:
                 reached.append((section.leader_id, f"集体{document['kind']}：{name}（分管领导）"))
         return reached
     person = roster.person(document["staff_id"])
-    if person is None:
+    if person is None or not person.in_post:
         return reached
     reached.append((person.staff_id, f"个人{document['kind']}"))
     if document["kind"] == CRITICISM:

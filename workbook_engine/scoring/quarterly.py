@@ -15,7 +15,13 @@ from workbook_engine.periods import Quarter
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 from workbook_engine.scoring.frames import records
-from workbook_engine.scoring.monthly import INCOMPLETE, MISSING, NOT_ASSESSED, SCORED
+from workbook_engine.scoring.monthly import (
+    INCOMPLETE,
+    MISSING,
+    NOT_ASSESSED,
+    NOT_IN_POST,
+    SCORED,
+)
 
 
 def _problems(person_id: str, months: list[str], monthly: dict, weeks_by_month: dict,
@@ -32,8 +38,8 @@ def _problems(person_id: str, months: list[str], monthly: dict, weeks_by_month: 
             notes.append(f"{month} 月度评分{'不完整' if status == INCOMPLETE else '未交'}")
         if status == NOT_ASSESSED:
             notes.append(f"{month} 未考核")
-        missing = [w for w in weeks_by_month[month] if (person_id, w) not in handed_in]
-        if missing and status != NOT_ASSESSED:
+        missing = [w for w in weeks_by_month[(person_id, month)] if (person_id, w) not in handed_in]
+        if missing and status not in (NOT_ASSESSED, NOT_IN_POST):
             notes.append(f"{month} 周考评表未交 {len(missing)} 周")
     if rejected[person_id]:
         notes.append(f"周考评表被退回 {rejected[person_id]} 次")
@@ -45,10 +51,13 @@ def quarterly_summary(monthly: pd.DataFrame, weekly: pd.DataFrame, rejected: Cou
     """One line per assessed person; `rejected` counts rejected weekly forms by 工号."""
     months = [str(m) for m in quarter.months()]
     by_key = {(r["staff_id"], r["month"]): r for r in records(monthly)}
-    weeks_by_month = {str(m): [str(w) for w in m.weeks()] for m in quarter.months()}
     handed_in = {(r["staff_id"], r["week"]) for r in records(weekly)}
     lines = []
     for person in roster.assessed():
+        weeks_by_month = {  # only the weeks the person was in post (on their Thursday)
+            (person.staff_id, str(m)): [str(w) for w in roster.weeks_in_post(person.staff_id,
+                                                                            m.weeks())]
+            for m in quarter.months()}
         line = {"staff_id": person.staff_id, "name": person.name, "section": person.section}
         scores = []
         for index, month in enumerate(months, start=1):
