@@ -1,6 +1,9 @@
 """Benchmark: ingest N filled forms (default 5,000 weekly + monthly) end to end.
 
-    python benchmarks/bench_ingest.py [--forms 5000] [--naive 500]
+    python benchmarks/bench_ingest.py [--forms 5000] [--naive 500] [--start-method spawn]
+
+`--start-method spawn` starts the reader processes as on Windows (and macOS) instead of by
+fork, so the Windows path is measured on Linux too.
 
 In one run, on the same files:
   (a) naive baseline — what a script writer would do: openpyxl load_workbook per file, the
@@ -33,6 +36,7 @@ from workbook_engine.forms.monthly import build_monthly_form
 from workbook_engine.forms.outbox import monthly_plan, weekly_plan
 from workbook_engine.forms.weekly import build_weekly_form
 from workbook_engine.ingest.inbox import ingest
+from workbook_engine.ingest.isolate import START_METHOD_VAR, start_method
 from workbook_engine.periods import Year
 
 
@@ -100,7 +104,11 @@ def main() -> None:
     parser.add_argument("--forms", type=int, default=5000)
     parser.add_argument("--people", type=int, default=120)
     parser.add_argument("--naive", type=int, default=500, help="files in the naive sample")
+    parser.add_argument("--start-method", choices=("fork", "spawn"),
+                        help="how reader processes start (default: fork on Linux)")
     args = parser.parse_args()
+    if args.start_method:
+        os.environ[START_METHOD_VAR] = args.start_method
     folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
         workspace = big_workspace(folder / "ws", args.people)
@@ -108,8 +116,8 @@ def main() -> None:
         paths = make_forms(workspace, args.forms + 10, source)
         extra, paths = paths[args.forms:], paths[: args.forms]
         count = len(paths)
-        print(f"{count} filled forms ({args.people} people; weekly forms and monthly editions)"
-              f"   ({load()})")
+        print(f"{count} filled forms ({args.people} people; weekly forms and monthly editions;"
+              f" readers started by {start_method()})   ({load()})")
         sample = paths[: args.naive]
         naive_seconds = naive(sample) * count / len(sample)
         floor_seconds = floor(paths)

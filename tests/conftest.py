@@ -1,14 +1,19 @@
-"""Shared fixtures: a fresh workspace made by `init`, and helpers to read forms by name."""
+"""Shared fixtures: a fresh workspace made by `init`, the small bureau, the CLI runner.
+Helpers that tests import are in helpers.py."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
-import openpyxl
 import pytest
+from helpers import (
+    CHANGED_PEOPLE,
+    CHANGED_SECTIONS,
+    DUTY_CHANGES,
+    PERSON_CHANGES,
+    write_roster,
+)
+from helpers import cli as run_cli
 
 from workbook_engine.workspace import Workspace, init_workspace
 
@@ -20,89 +25,10 @@ def workspace(tmp_path: Path) -> Workspace:
     return Workspace((tmp_path / "ws").resolve())
 
 
-def named_cell(workbook: openpyxl.Workbook, name: str):
-    """The single cell a workbook-scope defined name points at."""
-    (sheet, ref), = list(workbook.defined_names[name].destinations)
-    return workbook[sheet][ref.replace("$", "")]
-
-
-def named_range(workbook: openpyxl.Workbook, name: str):
-    """Rows of cells a workbook-scope defined name covers."""
-    (sheet, ref), = list(workbook.defined_names[name].destinations)
-    return workbook[sheet][ref.replace("$", "")]
-
-
-def soffice() -> str | None:
-    """The LibreOffice binary; required on CI, optional on a developer's machine."""
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None and os.environ.get("CI"):
-        pytest.fail("CI 需要 LibreOffice（libreoffice-calc-nogui），但未找到 soffice")
-    if found is None:
-        pytest.skip("LibreOffice not installed on this machine")
-    return found
-
-
-def convert_to_pdf(paths: list[Path], outdir: Path) -> list[Path]:
-    """Convert workbooks to PDF with LibreOffice; fail when any conversion fails."""
-    binary = soffice()
-    outdir.mkdir(parents=True, exist_ok=True)
-    profile = outdir / "lo-profile"
-    command = [binary, f"-env:UserInstallation=file://{profile}", "--headless",
-               "--convert-to", "pdf", "--outdir", str(outdir), *map(str, paths)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    pdfs = [outdir / (p.stem + ".pdf") for p in paths]
-    missing = [p.name for p in pdfs if not p.is_file() or p.stat().st_size == 0]
-    assert done.returncode == 0 and not missing, (done.stdout, done.stderr, missing)
-    return pdfs
-
-
-# A roster as another program would write it: numbers for 工号, text dates, blank flags.
-PEOPLE = [
-    ("L0", "赵局", "局领导", "局长", "1990-07-01", "在岗", "否", "否"),
-    ("L1", "钱副", "局领导", "分管领导", "1995-08-01", "在岗", "", ""),
-    ("L2", "孙副", "局领导", "分管领导", "1998/9/1", "在岗", "是", "是"),
-    (1001, "李办", "办公室", "股室长", "2005-07-01", "在岗", "是", "是"),
-    (1002, "周一", "办公室", "一般干部职工", "2016-07-01", "在岗", "是", "是"),
-    (1003, "吴二", "办公室", "一般干部职工", "2018-07-01", "离岗", "是", "是"),
-    (2001, "郑规", "规划股", "股室长", "2008-03-01", "在岗", "是", "是"),
-    (2002, "王三", "规划股", "一般干部职工", "2020-07-01", "在岗", "是", "是"),
-    (2003, "王三", "规划股", "一般干部职工", "2025-07-01", "在岗", "是", "否"),
-    (2004, "冯四", "规划股", "一般干部职工", "2010-07-01", "在岗", "否", "否"),
-    (3001, "陈建", "建管股", "股室长", "2001-07-01", "在岗", "是", "是"),
-    (3002, "褚五", "建管股", "一般干部职工", "2019-07-01", "在岗", "是", "是"),
-]
-SECTIONS = [("办公室", 1001, "L1"), ("规划股", 2001, "L1"), ("建管股", 3001, "L2")]
-PEOPLE_HEADER = ["工号", "姓名", "股室", "职务类别", "参加工作时间", "在岗状态", "参加考核", "参加排名"]
-
-
-PERSON_CHANGE_HEADER = ["日期", "工号", "姓名", "变动", "原股室", "新股室", "原职务类别",
-                        "新职务类别", "说明"]
-DUTY_CHANGE_HEADER = ["日期", "股室", "原股室长工号", "新股室长工号", "原分管领导工号",
-                      "新分管领导工号"]
-
-
-def write_roster(path: Path, people=PEOPLE, sections=SECTIONS, person_changes=None,
-                 duty_changes=None) -> None:
-    """Write 花名册.xlsx with openpyxl, the way another program fills the contract;
-    change rows (lists in header order) go to 人员变动/分工变动 when given."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "人员"
-    sheet.append(PEOPLE_HEADER)
-    for row in people:
-        sheet.append(list(row))
-    chiefs = workbook.create_sheet("股室")
-    chiefs.append(["股室", "股室长工号", "分管领导工号"])
-    for row in sections:
-        chiefs.append(list(row))
-    for title, header, rows in (("人员变动", PERSON_CHANGE_HEADER, person_changes),
-                                ("分工变动", DUTY_CHANGE_HEADER, duty_changes)):
-        if rows is not None:
-            sheet = workbook.create_sheet(title)
-            sheet.append(header)
-            for row in rows:
-                sheet.append(list(row))
-    workbook.save(path)
+@pytest.fixture
+def cli():
+    """`cli(workspace, *args, code=0)`: the command line, in process (see helpers.cli)."""
+    return run_cli
 
 
 @pytest.fixture
@@ -110,24 +36,6 @@ def bureau(workspace: Workspace) -> Workspace:
     """The workspace with the small hand-checked roster above in place of the sample."""
     write_roster(workspace.roster_path)
     return workspace
-
-
-# The same bureau at the end of a year with changes (SPEC §4.1 「The roster over time」):
-# 何新 (4001) joined 规划股 on 1 May; 周一 (1002) left on 1 July; 褚五 (3002) moved from
-# 建管股 to 规划股 on 1 June; 建管股's leader in charge changed from 孙副 to 钱副 on 1 July.
-CHANGED_PEOPLE = [
-    *(row for row in PEOPLE if row[0] not in (1002, 3002)),
-    (1002, "周一", "办公室", "一般干部职工", "2016-07-01", "离岗", "是", "是"),
-    (3002, "褚五", "规划股", "一般干部职工", "2019-07-01", "在岗", "是", "是"),
-    (4001, "何新", "规划股", "一般干部职工", "2024-07-01", "在岗", "是", "是"),
-]
-CHANGED_SECTIONS = [("办公室", 1001, "L1"), ("规划股", 2001, "L1"), ("建管股", 3001, "L1")]
-PERSON_CHANGES = [
-    ("2026-07-01", 1002, "周一", "调出", None, None, None, None, "调县自然资源局"),  # row 2
-    ("2026-05-01", 4001, "何新", "调入", None, None, None, None, "新招录"),  # row 3
-    ("2026-06-01", 3002, "褚五", "调岗", "建管股", "规划股", None, None, None),  # row 4
-]
-DUTY_CHANGES = [("2026-07-01", "建管股", None, None, "L2", "L1")]  # row 2
 
 
 @pytest.fixture

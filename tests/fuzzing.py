@@ -82,7 +82,7 @@ _WEEKLY_IDENTITY = ("staff_id", "staff_name", "section", "period")
 
 def fuzz_workspace(root: Path) -> Workspace:
     """A 2026 workspace with the hand-made roster of tests/conftest.py."""
-    from conftest import write_roster
+    from helpers import write_roster
 
     init_workspace(root, 2026)
     workspace = Workspace(root.resolve())
@@ -1561,13 +1561,13 @@ def _replay_child(sender, workspace: Workspace, path: Path) -> None:
     import traceback
 
     from workbook_engine.ingest.classify import classify
-    from workbook_engine.ingest.isolate import _limit_child
+    from workbook_engine.ingest.isolate import limit_process
     from workbook_engine.ingest.read import read_form
 
     roster, _ = workspace.roster()
     policy = workspace.policy()
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
-    _limit_child(policy.limits.parse_memory_bytes, 60)
+    limit_process(policy.limits.parse_memory_bytes, 60)
     try:
         found = classify(path, path.name, roster, policy, read=read_form)
     except BaseException:  # noqa: BLE001 - shown to the developer, who asked for it

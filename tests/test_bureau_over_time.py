@@ -13,11 +13,16 @@ from decimal import Decimal as D
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
-from conftest import CHANGED_PEOPLE, CHANGED_SECTIONS, DUTY_CHANGES, PERSON_CHANGES, write_roster
 from fill import fill_monthly, fill_weekly
+from helpers import (
+    CHANGED_PEOPLE,
+    CHANGED_SECTIONS,
+    DUTY_CHANGES,
+    PERSON_CHANGES,
+    cli,
+    write_roster,
+)
 
-from workbook_engine.cli import main
 from workbook_engine.workspace import Workspace, init_workspace
 
 NINETY = ([18, 18, 27, 9], [9, 9])  # 72 + 18 = 90
@@ -65,11 +70,7 @@ EXPECTED = {
 }
 
 
-def run(ws, *args, code=0):
-    result = CliRunner().invoke(main, ["-w", str(ws.root), *args])
-    assert "Traceback" not in result.output, result.output
-    assert result.exit_code == code, result.output
-    return result
+run = cli  # test_frozen imports it from here
 
 
 def write_ledger(path):
@@ -238,9 +239,10 @@ def test_policy_keys_let_a_leaver_be_ranked_a_candidate_and_paid(year_ws):
     import dataclasses
 
     from workbook_engine.periods import Year
-    from workbook_engine.scoring.compute import Inputs, compute_year, load_inputs
+    from workbook_engine.scoring.compute import compute_year
+    from workbook_engine.workspace import Inputs
 
-    inputs = load_inputs(year_ws)
+    inputs = year_ws.inputs()
     policy = dataclasses.replace(inputs.policy, leavers_ranked=True, leavers_candidates=True,
                                  leavers_in_bonus_pool=True)
     annual = compute_year(year_ws, Year(2026), D("10000"), inputs=Inputs(policy, inputs.roster)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import openpyxl
-from conftest import (
+from helpers import (
     CHANGED_PEOPLE,
     CHANGED_SECTIONS,
     DUTY_CHANGES,

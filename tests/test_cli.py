@@ -9,7 +9,7 @@ import click
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import write_roster
+from helpers import write_roster
 
 from workbook_engine.cli import main
 from workbook_engine.store import SCHEMA_VERSION, connect, schema_version

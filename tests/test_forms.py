@@ -8,10 +8,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
-from conftest import convert_to_pdf, named_cell, named_range
+from helpers import cli, convert_to_pdf, named_cell, named_range
 
-from workbook_engine.cli import main
 from workbook_engine.forms.outbox import build_templates, weekly_summary
 from workbook_engine.policy import default_policy
 
@@ -22,12 +20,6 @@ WEEKLY_NAMES = {
     "leader_grade", "leader_comment", "leader_sign", "leader_date", "work_log",
 }
 GRADES = ["优秀", "称职", "基本称职", "不称职"]
-
-
-def run(workspace, *args):
-    result = CliRunner().invoke(main, ["-w", str(workspace.root), *args])
-    assert "Traceback" not in result.output
-    return result
 
 
 def test_templates_are_current(tmp_path):
@@ -41,7 +33,7 @@ def test_templates_are_current(tmp_path):
 
 
 def test_weekly_forms_one_per_assessed_person_in_section_folders(bureau):
-    result = run(bureau, "forms", "weekly", "--week", "2026-W10")
+    result = cli(bureau, "forms", "weekly", "--week", "2026-W10")
     assert result.exit_code == 0, result.output
     folder = bureau.outbox / "2026-W10"
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.xlsx"))
@@ -61,7 +53,7 @@ def test_weekly_forms_one_per_assessed_person_in_section_folders(bureau):
 
 
 def test_weekly_form_contract_and_prefill(bureau):
-    assert run(bureau, "forms", "weekly", "--week", "2026-W10").exit_code == 0
+    assert cli(bureau, "forms", "weekly", "--week", "2026-W10").exit_code == 0
     path = bureau.outbox / "2026-W10" / "办公室" / "2026-W10_周考评表_1002_周一.xlsx"
     workbook = openpyxl.load_workbook(path)
     assert set(workbook.defined_names) == WEEKLY_NAMES
@@ -83,7 +75,7 @@ def test_weekly_form_contract_and_prefill(bureau):
 
 
 def test_weekly_form_of_a_chief_and_a_leader_have_no_initial_rater(bureau):
-    assert run(bureau, "forms", "weekly", "--week", "2026-W10").exit_code == 0
+    assert cli(bureau, "forms", "weekly", "--week", "2026-W10").exit_code == 0
     chief = openpyxl.load_workbook(
         bureau.outbox / "2026-W10" / "办公室" / "2026-W10_周考评表_1001_李办.xlsx")["周考评表"]
     assert chief["D4"].value == "（免初评）" and chief["F4"].value == "钱副"
@@ -95,7 +87,7 @@ def test_weekly_form_of_a_chief_and_a_leader_have_no_initial_rater(bureau):
 
 def test_make_up_working_day_appears_in_the_work_log(bureau):
     """2026-W07: Saturday 14 February 2026 is a make-up working day before Spring Festival."""
-    assert run(bureau, "forms", "weekly", "--week", "2026-W07").exit_code == 0
+    assert cli(bureau, "forms", "weekly", "--week", "2026-W07").exit_code == 0
     path = bureau.outbox / "2026-W07" / "办公室" / "2026-W07_周考评表_1002_周一.xlsx"
     log = named_range(openpyxl.load_workbook(path), "work_log")
     assert [row[0].value.date() for row in log[1:]] == [dt.date(2026, 2, d) for d in range(9, 15)]
@@ -103,14 +95,14 @@ def test_make_up_working_day_appears_in_the_work_log(bureau):
 
 def test_holiday_week_has_an_empty_work_log(bureau):
     """2026-W08 (16 to 22 February) is all Spring Festival holiday: only the header row."""
-    assert run(bureau, "forms", "weekly", "--week", "2026-W08").exit_code == 0
+    assert cli(bureau, "forms", "weekly", "--week", "2026-W08").exit_code == 0
     path = bureau.outbox / "2026-W08" / "办公室" / "2026-W08_周考评表_1002_周一.xlsx"
     log = named_range(openpyxl.load_workbook(path), "work_log")
     assert len(log) == 1 and log[0][0].value == "日期"
 
 
 def test_weekly_form_filled_by_name_with_openpyxl_saves_and_reads_back(bureau, tmp_path):
-    assert run(bureau, "forms", "weekly", "--week", "2026-W10").exit_code == 0
+    assert cli(bureau, "forms", "weekly", "--week", "2026-W10").exit_code == 0
     path = bureau.outbox / "2026-W10" / "办公室" / "2026-W10_周考评表_1002_周一.xlsx"
     workbook = openpyxl.load_workbook(path)
     values = {"work_done": "完成材料三份", "next_plan": "整理档案", "self_grade": "称职",
@@ -130,7 +122,7 @@ def test_weekly_form_filled_by_name_with_openpyxl_saves_and_reads_back(bureau, t
 
 
 def test_input_cells_unlocked_labels_locked_and_no_password(bureau):
-    assert run(bureau, "forms", "weekly", "--week", "2026-W10").exit_code == 0
+    assert cli(bureau, "forms", "weekly", "--week", "2026-W10").exit_code == 0
     path = bureau.outbox / "2026-W10" / "办公室" / "2026-W10_周考评表_1002_周一.xlsx"
     workbook = openpyxl.load_workbook(path)
     sheet = workbook["周考评表"]
@@ -145,7 +137,7 @@ def test_input_cells_unlocked_labels_locked_and_no_password(bureau):
 
 
 def test_monthly_editions_per_final_rater_and_office(bureau):
-    result = run(bureau, "forms", "monthly", "--month", "2026-03")
+    result = cli(bureau, "forms", "monthly", "--month", "2026-03")
     assert result.exit_code == 0, result.output
     folder = bureau.outbox / "2026-03"
     assert sorted(p.name for p in folder.glob("*.xlsx")) == [
@@ -162,7 +154,7 @@ def _table(workbook) -> list[list]:
 
 
 def test_leader_edition_contract(bureau):
-    assert run(bureau, "forms", "monthly", "--month", "2026-03").exit_code == 0
+    assert cli(bureau, "forms", "monthly", "--month", "2026-03").exit_code == 0
     workbook = openpyxl.load_workbook(
         bureau.outbox / "2026-03" / "2026-03_月考评表_领导评分_L1_钱副.xlsx")
     assert set(workbook.defined_names) == {"scores", "rater_sign", "rater_date"}
@@ -183,7 +175,7 @@ def test_leader_edition_contract(bureau):
 
 
 def test_office_edition_lists_every_assessed_person(bureau):
-    assert run(bureau, "forms", "monthly", "--month", "2026-03").exit_code == 0
+    assert cli(bureau, "forms", "monthly", "--month", "2026-03").exit_code == 0
     workbook = openpyxl.load_workbook(bureau.outbox / "2026-03" / "2026-03_月考评表_考核办评分.xlsx")
     table = _table(workbook)
     assert table[0] == ["工号", "姓名", "股室", "出勤情况(10)", "公共职责(10)", "合计", "备注"]
@@ -196,7 +188,7 @@ def test_office_edition_lists_every_assessed_person(bureau):
 
 
 def test_monthly_form_filled_by_name_and_saved(bureau, tmp_path):
-    assert run(bureau, "forms", "monthly", "--month", "2026-03").exit_code == 0
+    assert cli(bureau, "forms", "monthly", "--month", "2026-03").exit_code == 0
     workbook = openpyxl.load_workbook(
         bureau.outbox / "2026-03" / "2026-03_月考评表_领导评分_L2_孙副.xlsx")
     rows = named_range(workbook, "scores")
@@ -217,18 +209,18 @@ def test_weekly_summary_text():
 
 
 def test_generated_forms_are_reproducible(bureau):
-    assert run(bureau, "forms", "weekly", "--week", "2026-W10").exit_code == 0
+    assert cli(bureau, "forms", "weekly", "--week", "2026-W10").exit_code == 0
     path = bureau.outbox / "2026-W10" / "办公室" / "2026-W10_周考评表_1002_周一.xlsx"
     first = path.read_bytes()
-    assert run(bureau, "forms", "weekly", "--week", "2026-W10").exit_code == 0
+    assert cli(bureau, "forms", "weekly", "--week", "2026-W10").exit_code == 0
     assert path.read_bytes() == first
     assert zipfile.ZipFile(path).testzip() is None
 
 
 @pytest.mark.libreoffice
 def test_libreoffice_converts_every_generated_form(bureau, tmp_path):
-    assert run(bureau, "forms", "weekly", "--week", "2026-W10").exit_code == 0
-    assert run(bureau, "forms", "monthly", "--month", "2026-03").exit_code == 0
+    assert cli(bureau, "forms", "weekly", "--week", "2026-W10").exit_code == 0
+    assert cli(bureau, "forms", "monthly", "--month", "2026-03").exit_code == 0
     files = sorted(bureau.outbox.rglob("*.xlsx"))
     files += build_templates(default_policy(2026), tmp_path / "templates")
     pdfs = convert_to_pdf(files, tmp_path / "pdf")

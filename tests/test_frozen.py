@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import openpyxl
-from conftest import CHANGED_PEOPLE, CHANGED_SECTIONS, DUTY_CHANGES, PERSON_CHANGES, write_roster
 from fill import fill_monthly
+from helpers import CHANGED_PEOPLE, CHANGED_SECTIONS, DUTY_CHANGES, PERSON_CHANGES, write_roster
 from test_bureau_over_time import fill_month, run
 
 from workbook_engine import store

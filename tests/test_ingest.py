@@ -11,22 +11,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from fill import fill_monthly, fill_weekly
-
-from workbook_engine.cli import main
+from helpers import cli
 
 WEEK_FORM = "outbox/2026-W10/{section}/2026-W10_周考评表_{sid}_{name}.xlsx"
 
 
-def run(ws, *args):
-    result = CliRunner().invoke(main, ["-w", str(ws.root), *args])
-    assert "Traceback" not in result.output, result.output
-    return result
-
-
 def ingest(ws) -> dict:
-    result = run(ws, "ingest", "--json")
+    result = cli(ws, "ingest", "--json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -34,7 +26,7 @@ def ingest(ws) -> dict:
 def weekly_form(ws, sid, name, section, week="2026-W10") -> Path:
     path = ws.root / WEEK_FORM.replace("2026-W10", week).format(section=section, sid=sid, name=name)
     if not path.exists():
-        assert run(ws, "forms", "weekly", "--week", week).exit_code == 0
+        assert cli(ws, "forms", "weekly", "--week", week).exit_code == 0
     return path
 
 
@@ -67,7 +59,7 @@ def test_valid_forms_are_accepted_archived_and_stored(filled):
     assert report["counts"] == {"accepted": 4}
     assert not any(p.is_file() for p in filled.inbox.rglob("*"))
     assert before <= all_hashes(filled.archive / "2026-W10")
-    status = run(filled, "status", "--week", "2026-W10")
+    status = cli(filled, "status", "--week", "2026-W10")
     assert status.exit_code == 0
     lines = {line.split()[0]: line.split() for line in status.output.splitlines() if line[:1].isalnum()}
     assert lines["1002"][3] == "已完成" and lines["1001"][3] == "已完成"
@@ -77,7 +69,7 @@ def test_valid_forms_are_accepted_archived_and_stored(filled):
 
 def test_monthly_summary_uses_the_stored_weekly_forms(filled):
     ingest(filled)
-    assert run(filled, "forms", "monthly", "--month", "2026-03").exit_code == 0
+    assert cli(filled, "forms", "monthly", "--month", "2026-03").exit_code == 0
     workbook = openpyxl.load_workbook(filled.outbox / "2026-03" / "2026-03_月考评表_领导评分_L1_钱副.xlsx")
     (sheet, ref), = list(workbook.defined_names["scores"].destinations)
     rows = {r[0].value: r[3].value for r in workbook[sheet][ref.replace("$", "")][1:]}
@@ -131,7 +123,7 @@ def test_rejected_file_moves_with_its_reason_and_returns_list(bureau):
 
 
 def test_monthly_editions_are_stored_with_rows(bureau):
-    assert run(bureau, "forms", "monthly", "--month", "2026-03").exit_code == 0
+    assert cli(bureau, "forms", "monthly", "--month", "2026-03").exit_code == 0
     folder = bureau.outbox / "2026-03"
     fill_monthly(folder / "2026-03_月考评表_领导评分_L2_孙副.xlsx", bureau.inbox / "孙副.xlsx",
                  {"3001": ([18, 19, 28.5, 9], None, None),

@@ -24,11 +24,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
-from conftest import soffice, write_roster
 from fill import fill_monthly, fill_weekly
+from helpers import as_xlsm, cli, rezip, soffice, write_roster
 
-from workbook_engine.cli import main
 from workbook_engine.forms.outbox import build_templates, generate_weekly_forms
 from workbook_engine.ingest import isolate
 from workbook_engine.periods import parse_week
@@ -53,16 +51,9 @@ OK, BAD, DUP, NEW, MAIL = "accepted", "rejected", "duplicate", "newer_version", 
 # --- running the CLI -----------------------------------------------------------------------
 
 
-def run(ws: Workspace, *args: str):
-    result = CliRunner().invoke(main, ["-w", str(ws.root), *args])
-    assert "Traceback" not in result.output, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result
-
-
 def ingest(ws: Workspace) -> tuple[dict, str]:
     """(the --json report, everything printed) of one ingest run, which must succeed."""
-    result = run(ws, "ingest", "--json")
+    result = cli(ws, "ingest", "--json")
     assert result.exit_code == 0, result.output
     assert not (ws.engine_dir / "error.log").exists()
     return json.loads(result.stdout), result.output
@@ -78,7 +69,7 @@ def new_bureau(root: Path) -> Workspace:
         ("forms", "weekly", "--week", "2026-W11"),
         ("forms", "monthly", "--month", "2026-03"),
     ):
-        assert run(ws, *args).exit_code == 0
+        assert cli(ws, *args).exit_code == 0
     # a form of last year's workspace (the command refuses a week outside the workspace year)
     generate_weekly_forms(ws, parse_week("2025-W50"))
     return ws
@@ -126,33 +117,6 @@ def set_cells(sheet_name: str, **cells):
             workbook[sheet_name][ref].value = value
 
     return change
-
-
-def rezip(data: bytes, replace: dict[str, bytes]) -> bytes:
-    """The zip `data` with parts replaced or added."""
-    replace = dict(replace)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            body = replace.pop(info.filename, None)
-            target.writestr(info, source.read(info) if body is None else body, zipfile.ZIP_DEFLATED)
-        for name, body in replace.items():
-            target.writestr(name, body, zipfile.ZIP_DEFLATED)
-    return out.getvalue()
-
-
-def as_xlsm(data: bytes) -> bytes:
-    """The workbook declared macro-enabled, with a (dummy) VBA project part."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        types = archive.read("[Content_Types].xml").decode()
-    assert SHEET_MAIN in types
-    types = types.replace(SHEET_MAIN, MACRO_MAIN).replace(
-        "<Default ",
-        '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Default ',
-        1,
-    )
-    vba = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
-    return rezip(data, {"[Content_Types].xml": types.encode(), "xl/vbaProject.bin": vba})
 
 
 def xml_bomb(data: bytes) -> bytes:
@@ -826,7 +790,7 @@ def declared_4gb(data: bytes) -> bytes:
 
 def test_bombs_are_refused_in_under_two_seconds_each(bureau, tmp_path):
     ws = bureau
-    assert run(ws, "forms", "weekly", "--week", "2026-W10").exit_code == 0
+    assert cli(ws, "forms", "weekly", "--week", "2026-W10").exit_code == 0
     form = fill_weekly(
         weekly(ws, "1002", "周一", "办公室"),
         tmp_path / "f.xlsx",
@@ -900,8 +864,8 @@ def convert(sources: list[Path], target: str, outdir: Path) -> list[Path]:
 @pytest.mark.libreoffice
 def test_files_saved_by_libreoffice_are_read(bureau, tmp_path):
     ws = bureau
-    assert run(ws, "forms", "weekly", "--week", "2026-W10").exit_code == 0
-    assert run(ws, "forms", "monthly", "--month", "2026-03").exit_code == 0
+    assert cli(ws, "forms", "weekly", "--week", "2026-W10").exit_code == 0
+    assert cli(ws, "forms", "monthly", "--month", "2026-03").exit_code == 0
     src = tmp_path / "src"
     zhou = fill_weekly(
         weekly(ws, "1002", "周一", "办公室"),

@@ -14,12 +14,12 @@ PACKAGE = Path(workbook_engine.__file__).parent
 # Bottom to top. A name is a module or a package (then every module in it, unless a more
 # specific entry names the module). Every module of the package must be placed.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("workbook_engine", "text", "issues")),
+    ("base", ("workbook_engine", "text", "issues", "filenames")),
     ("contracts", ("periods", "forms.layout")),
     ("configuration and xlsx basics", ("policy", "sheets", "style", "office_templates")),
     ("office files", ("bureau_state", "roster_changes", "roster", "frozen", "holidays",
                       "results_history", "ledger_template", "ledger", "ledger_records")),
-    ("workspace", ("store", "lock", "signoff_log", "workspace")),
+    ("workspace", ("netfs", "store", "lock", "signoff_log", "workspace")),
     ("forms", ("forms",)),
     ("ingest", ("ingest",)),
     ("scoring", ("scoring",)),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import write_roster
+from helpers import flat, write_roster
 
 from workbook_engine.issues import has_errors
 from workbook_engine.ledger import (
@@ -64,10 +64,6 @@ def write_ledger(path: Path, praise=(), activities=(), leave=(), headers=None) -
             sheet.append(list(row))
     workbook.save(path)
     return path
-
-
-def flat(issues):
-    return [(i.sheet, i.row, i.column, i.code) for i in issues]
 
 
 def records(frame):

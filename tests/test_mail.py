@@ -9,19 +9,13 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from helpers import LIMITS
 
 from workbook_engine.ingest.mail import read_eml, safe_attachment_name
 from workbook_engine.ingest.sniff import sniff, sniff_bytes
 from workbook_engine.policy import IngestLimits
 
 MB = 1024 * 1024
-LIMITS = IngestLimits(
-    max_file_bytes=20 * MB,
-    max_unzipped_bytes=200 * MB,
-    max_zip_entries=5000,
-    parse_seconds=30,
-    parse_memory_bytes=512 * MB,
-)
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(24)

@@ -10,11 +10,9 @@ from email.message import EmailMessage
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
-from conftest import convert_to_pdf
 from defusedxml import ElementTree
+from helpers import cli, convert_to_pdf
 
-from workbook_engine.cli import main
 from workbook_engine.forms.monthly import build_monthly_form
 from workbook_engine.forms.outbox import monthly_plan
 from workbook_engine.periods import parse_month
@@ -29,13 +27,6 @@ HOSTILE = [
     "迟报\x01材料\x07\x1f",
     "http://example.com/钓鱼",
 ]
-
-
-def run(ws, *args):
-    result = CliRunner().invoke(main, ["-w", str(ws.root), *args])
-    assert "Traceback" not in result.output, result.output
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def _editions(ws, month: str, reason: str):
@@ -85,11 +76,11 @@ def _assert_safe(path):
 @pytest.mark.parametrize("reason", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_reason_stays_text_in_month_quarter_year(bureau, reason):
     _editions(bureau, "2026-03", reason)
-    report = json.loads(run(bureau, "ingest", "--json").stdout)
+    report = json.loads(cli(bureau, "ingest", "--json").stdout)
     assert report["counts"] == {"accepted": 2}, report
-    run(bureau, "report", "month", "2026-03")
-    run(bureau, "report", "quarter", "2026-Q1")
-    run(bureau, "report", "year", "2026")
+    cli(bureau, "report", "month", "2026-03")
+    cli(bureau, "report", "quarter", "2026-Q1")
+    cli(bureau, "report", "year", "2026")
     month = _assert_safe(bureau.reports / "2026-03_月度考核汇总.xlsx")
     _assert_safe(bureau.reports / "2026-Q1_季度考核小结.xlsx")
     year = _assert_safe(bureau.reports / "2026_年度考核汇总.xlsx")
@@ -104,12 +95,12 @@ def test_hostile_names_stay_text_in_returns_and_status(bureau, tmp_path):
     (bureau.inbox / "=1+1.xlsx").write_text("not a workbook", encoding="utf-8")
     (bureau.inbox / "+@-名单.xlsx").write_bytes(b"PK\x03\x04broken")
     _hostile_mail(bureau)
-    run(bureau, "ingest")
+    cli(bureau, "ingest")
     returns = next(bureau.reports.glob("退回清单_*.xlsx"))
     workbook = _assert_safe(returns)
     names = [r[1] for r in workbook["退回清单"].iter_rows(min_row=3, values_only=True)]
     assert "=1+1.xlsx" in names and "+@-名单.xlsx" in names
-    run(bureau, "status", "--week", "2026-W10", "--xlsx")
+    cli(bureau, "status", "--week", "2026-W10", "--xlsx")
     _assert_safe(next(bureau.reports.glob("收取情况_*.xlsx")))
 
 
@@ -117,9 +108,9 @@ def test_hostile_names_stay_text_in_returns_and_status(bureau, tmp_path):
 def test_reports_with_hostile_text_open_in_libreoffice(bureau, tmp_path):
     _editions(bureau, "2026-03", HOSTILE[0] + HOSTILE[6])
     (bureau.inbox / "=1+1.xlsx").write_text("x", encoding="utf-8")
-    run(bureau, "ingest")
-    run(bureau, "report", "month", "2026-03")
-    run(bureau, "report", "year", "2026")
+    cli(bureau, "ingest")
+    cli(bureau, "report", "month", "2026-03")
+    cli(bureau, "report", "year", "2026")
     files = [bureau.reports / "2026-03_月度考核汇总.xlsx", bureau.reports / "2026_年度考核汇总.xlsx",
              next(bureau.reports.glob("退回清单_*.xlsx"))]
     convert_to_pdf(files, tmp_path / "pdf")

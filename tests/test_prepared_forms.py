@@ -10,7 +10,7 @@ import zipfile
 
 import openpyxl
 import pytest
-from conftest import soffice
+from helpers import soffice
 
 from workbook_engine.forms.outbox import weekly_plan
 from workbook_engine.forms.prepared import PreparedWeeklyForms, reader_view

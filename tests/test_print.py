@@ -13,8 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import test_year
-from conftest import convert_to_pdf
-from test_year import run
+from helpers import cli, convert_to_pdf
 
 from workbook_engine.periods import Month
 from workbook_engine.reports.book import ReportBook
@@ -60,10 +59,10 @@ def printed(year_ws, tmp_path_factory):
     ws = year_ws
     bad = ws.inbox / "坏文件_周考评表_很长的文件名称用来检查换行是否完整显示.xlsx"
     bad.write_bytes(b"not a workbook at all")
-    run(ws, "ingest")
-    run(ws, "report", "month", "2026-05")
-    run(ws, "report", "year", "2026")
-    run(ws, "status", "--month", "2026-05", "--xlsx")
+    cli(ws, "ingest")
+    cli(ws, "report", "month", "2026-05")
+    cli(ws, "report", "year", "2026")
+    cli(ws, "status", "--month", "2026-05", "--xlsx")
     books = [publicity_book(out / "公示80.xlsx", 80), publicity_book(out / "公示130.xlsx", 130),
              ws.reports / "2026-05_月度考核汇总.xlsx", ws.reports / "2026_年度考核汇总.xlsx",
              ws.reports / "收取情况_2026-05.xlsx", next(ws.reports.glob("退回清单_*.xlsx"))]
@@ -107,7 +106,7 @@ def test_multi_page_sheets_repeat_their_header(printed, year_ws):
 
 
 def test_chart_titles_and_axes(year_ws):
-    run(year_ws, "report", "year", "2026")
+    cli(year_ws, "report", "year", "2026")
     with zipfile.ZipFile(year_ws.reports / "2026_年度考核汇总.xlsx") as archive:
         charts = [archive.read(n).decode() for n in archive.namelist() if "charts/chart" in n]
     text = "".join(charts)
@@ -116,7 +115,7 @@ def test_chart_titles_and_axes(year_ws):
 
 
 def test_problems_name_only_sheets_that_exist(year_ws):
-    run(year_ws, "report", "month", "2026-05")
+    cli(year_ws, "report", "month", "2026-05")
     path = year_ws.reports / "2026-05_月度考核汇总.xlsx"
     problems = openpyxl.load_workbook(path)["数据问题"]
     for place, in problems.iter_rows(min_row=2, min_col=3, max_col=3, values_only=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 import test_year
-from test_year import run
+from helpers import cli
 
 from workbook_engine.ledger_records import load_records
 from workbook_engine.ledger_template import REMEDY_SHEET, TALK_SHEET, write_ledger_template
@@ -79,14 +79,14 @@ def talk_sheet(path, name="诫勉谈话"):
 
 def test_month_and_year_reports_show_the_talk_or_that_none_is_recorded(year_ws):
     add_record_sheets(year_ws.ledger_path, talks=[], remedies=[])
-    run(year_ws, "report", "month", "2026-05")
+    cli(year_ws, "report", "month", "2026-05")
     month = year_ws.reports / "2026-05_月度考核汇总.xlsx"
     headers, rows = talk_sheet(month)
     assert headers[:3] == ["工号", "姓名", "股室"] and "谈话人" in headers
     assert [(r[0], r[3], r[5], r[7]) for r in rows] == [("3002", "2026-05", "不称职", "未记录谈话")]
 
     add_record_sheets(year_ws.ledger_path, talks=TALKS[:1], remedies=[])
-    run(year_ws, "report", "month", "2026-05")
+    cli(year_ws, "report", "month", "2026-05")
     headers, rows = talk_sheet(month)
     got = dict(zip(headers, rows[0]))
     assert (got["谈话人"], got["谈话日期"], got["谈话要点"], got["整改承诺"]) == (
@@ -97,11 +97,11 @@ def test_month_and_year_reports_show_the_talk_or_that_none_is_recorded(year_ws):
     assert "诫勉谈话通知" in notice
     assert any("褚五同志（建管股）" in str(c) and "65.00 分" in str(c) for c in notice)
 
-    run(year_ws, "report", "year", "2026")
+    cli(year_ws, "report", "year", "2026")
     headers, rows = talk_sheet(year_ws.reports / "2026_年度考核汇总.xlsx")
     assert [(r[0], r[3], r[7]) for r in rows] == [("3002", "2026-05", "赵局")]
 
-    run(year_ws, "report", "month", "2026-04")  # nobody 不称职 in April
+    cli(year_ws, "report", "month", "2026-04")  # nobody 不称职 in April
     _, rows = talk_sheet(year_ws.reports / "2026-04_月度考核汇总.xlsx")
     assert rows[0][0] == "无"
     notice = openpyxl.load_workbook(year_ws.reports / "2026-04_月度考核汇总.xlsx")["谈话通知"]

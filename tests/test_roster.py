@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from helpers import flat
 
 from workbook_engine.issues import has_errors
 from workbook_engine.ledger_template import (
@@ -63,10 +64,6 @@ def write_roster(path: Path, people=PEOPLE, sections=SECTIONS, headers=PEOPLE_HE
         chiefs.append(list(row))
     workbook.save(path)
     return path
-
-
-def flat(issues):
-    return [(i.sheet, i.row, i.column, i.code) for i in issues]
 
 
 def ids(people):

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pandas as pd
 import pytest
-from conftest import write_roster
+from helpers import write_roster
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -15,19 +15,12 @@ from pathlib import Path
 import olefile
 import openpyxl
 import pytest
-from conftest import soffice
+from helpers import LIMITS, as_xlsm, rezip, soffice
 
 from workbook_engine.ingest.sniff import CORRUPT_MESSAGE, ENCRYPTED_MESSAGE, sniff, sniff_bytes
 from workbook_engine.policy import IngestLimits
 
 MB = 1024 * 1024
-LIMITS = IngestLimits(
-    max_file_bytes=20 * MB,
-    max_unzipped_bytes=200 * MB,
-    max_zip_entries=5000,
-    parse_seconds=30,
-    parse_memory_bytes=512 * MB,
-)
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 SHEET_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
@@ -48,21 +41,6 @@ def xlsx_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def rezip(data: bytes, replace: dict[str, bytes] | None = None, drop: tuple = ()) -> bytes:
-    """The zip `data` with parts replaced or added (in `replace`) and parts dropped."""
-    replace = dict(replace or {})
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            if info.filename in drop:
-                continue
-            body = replace.pop(info.filename, None)
-            target.writestr(info, source.read(info) if body is None else body, zipfile.ZIP_DEFLATED)
-        for name, body in replace.items():
-            target.writestr(name, body, zipfile.ZIP_DEFLATED)
-    return out.getvalue()
-
-
 def zip_of(parts: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -70,20 +48,6 @@ def zip_of(parts: dict[str, bytes]) -> bytes:
             compression = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             archive.writestr(name, body, compression)
     return out.getvalue()
-
-
-def xlsm_bytes() -> bytes:
-    source = xlsx_bytes()
-    with zipfile.ZipFile(io.BytesIO(source)) as archive:
-        types = archive.read("[Content_Types].xml").decode()
-    assert SHEET_MAIN in types
-    types = types.replace(SHEET_MAIN, MACRO_MAIN).replace(
-        "<Default ",
-        '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Default ',
-        1,
-    )
-    vba = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
-    return rezip(source, {"[Content_Types].xml": types.encode(), "xl/vbaProject.bin": vba})
 
 
 def ods_bytes() -> bytes:
@@ -179,7 +143,7 @@ def test_kinds_told_from_bytes_not_names(tmp_path: Path) -> None:
         {
             "张三.xlsx": xlsx,
             "张三-改名.xls": xlsx,
-            "宏.xlsm": xlsm_bytes(),
+            "宏.xlsm": as_xlsm(xlsx_bytes()),
             "表格.ods": ods_bytes(),
             "文本.xlsx": "这不是表格，只是一段文字。\n第二行\n".encode(),
             "名单.csv": "工号,姓名,得分\n1001,张三,95\n1002,李四,88\n".encode("gbk"),
@@ -252,8 +216,8 @@ def test_lock_files_are_skipped(tmp_path: Path) -> None:
 
 def test_macros_flagged(tmp_path: Path) -> None:
     only_vba = rezip(xlsx_bytes(), {"xl/vbaProject.bin": b"\0" * 16})
-    only_type = rezip(xlsm_bytes(), drop=("xl/vbaProject.bin",))
-    found = [sniff_bytes(data, "表.xlsx", LIMITS) for data in (xlsm_bytes(), only_vba, only_type)]
+    only_type = rezip(as_xlsm(xlsx_bytes()), drop=("xl/vbaProject.bin",))
+    found = [sniff_bytes(data, "表.xlsx", LIMITS) for data in (as_xlsm(xlsx_bytes()), only_vba, only_type)]
     assert [(s.kind, s.macros) for s in found] == [("xlsm", True)] * 3
     assert sniff_bytes(xlsx_bytes(), "表.xlsx", LIMITS).macros is False
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
-import sys
 import time
 
 import pytest
@@ -13,9 +13,19 @@ from fill import fill_weekly
 
 from workbook_engine.cli import main
 from workbook_engine.ingest import workers
+from workbook_engine.ingest.isolate import START_METHOD_VAR
+from workbook_engine.ingest.isolate import start_method as chosen_method
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the pool forks (Linux)")
 REAL_READ = workers.read_form
+
+
+@pytest.fixture(params=["fork", "spawn"])
+def start_method(request, monkeypatch):
+    """Both ways readers start: fork (Linux) and spawn (the office's Windows PC, macOS)."""
+    if request.param not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"{request.param} is not available on this platform")
+    monkeypatch.setenv(START_METHOD_VAR, request.param)
+    return request.param
 
 
 def hostile_read(source, kind, name):
@@ -31,7 +41,7 @@ def hostile_read(source, kind, name):
     return REAL_READ(source, kind, name)
 
 
-def test_hostile_files_end_only_their_reader(bureau, monkeypatch):
+def test_hostile_files_end_only_their_reader(bureau, monkeypatch, start_method):
     text = bureau.policy_path.read_text(encoding="utf-8")
     text = text.replace("parse_seconds = 30", "parse_seconds = 2")
     text = text.replace("parse_memory_mb = 1024", "parse_memory_mb = 256")
@@ -56,4 +66,31 @@ def test_hostile_files_end_only_their_reader(bureau, monkeypatch):
     assert {outcomes["b-good.xlsx"][0], outcomes["c-good.xlsx"][0]} <= {"newer_version"}
     reason = (bureau.rejected / "hang.xlsx.原因.txt").read_text(encoding="utf-8")
     assert "2 秒" in reason
-    assert elapsed < 20
+    assert elapsed < 60  # far below the 600 s the hanging file would take; spawned readers
+    # start slower than forked ones on a loaded machine
+    assert chosen_method() == start_method
+
+
+def test_the_start_method_follows_the_environment(monkeypatch):
+    monkeypatch.setenv(START_METHOD_VAR, "spawn")
+    assert chosen_method() == "spawn"
+    monkeypatch.setenv(START_METHOD_VAR, "no-such-method")
+    assert chosen_method() in ("fork", "spawn")
+
+
+def _exit_at_once(*_args):
+    os._exit(3)
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+def test_readers_that_cannot_start_end_the_run_with_an_error(bureau, monkeypatch, tmp_path):
+    """No file is blamed for readers that die before they are ready: after a few tries the
+    run stops with an internal error instead of refusing good files."""
+    monkeypatch.setenv(START_METHOD_VAR, "fork")
+    monkeypatch.setattr(workers, "_serve", _exit_at_once)
+    inputs = bureau.inputs()
+    path = tmp_path / "表.xlsx"
+    path.write_bytes(b"PK")
+    with pytest.raises(workers.ReaderStartError), \
+            workers.ReaderPool(inputs.roster, inputs.policy, processes=1) as pool:
+        list(pool.classify([(path, path.name)]))

@@ -11,8 +11,8 @@ from decimal import Decimal as D
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import convert_to_pdf
 from fill import fill_monthly, fill_weekly
+from helpers import cli, convert_to_pdf
 
 from workbook_engine.cli import main
 
@@ -72,13 +72,6 @@ EXPECTED = {
 # two people with one above them: 3 > 2 places → both 并列待定.
 
 
-def run(ws, *args):
-    result = CliRunner().invoke(main, ["-w", str(ws.root), *args])
-    assert "Traceback" not in result.output, result.output
-    assert result.exit_code == 0, result.output
-    return result
-
-
 def write_ledger(path):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -112,7 +105,7 @@ def month_scores(month: int, staff_id: str):
 def fill_year(ws):
     for month in range(1, 13):
         period = f"2026-{month:02d}"
-        run(ws, "forms", "monthly", "--month", period)
+        cli(ws, "forms", "monthly", "--month", period)
         folder = ws.outbox / period
         office = {}
         for rater, (name, people) in RATERS.items():
@@ -131,7 +124,7 @@ def fill_year(ws):
 
 @pytest.fixture(scope="module")
 def year_ws(tmp_path_factory):
-    from conftest import write_roster
+    from helpers import write_roster
 
     from workbook_engine.workspace import Workspace, init_workspace
 
@@ -141,7 +134,7 @@ def year_ws(tmp_path_factory):
     write_roster(ws.roster_path)
     write_ledger(ws.ledger_path)
     fill_year(ws)
-    report = json.loads(run(ws, "ingest", "--json").stdout)
+    report = json.loads(cli(ws, "ingest", "--json").stdout)
     assert report["counts"] == {"accepted": 48}, report
     return ws
 
@@ -153,7 +146,7 @@ def sheet_rows(path, name):
 
 
 def test_year_summary_equals_the_hand_computation(year_ws):
-    run(year_ws, "report", "year", "2026", "--bonus-pool", "100000")
+    cli(year_ws, "report", "year", "2026", "--bonus-pool", "100000")
     headers, rows = sheet_rows(year_ws.reports / "2026_年度考核汇总.xlsx", "年度汇总")
     assert headers == ["工号", "姓名", "股室", "考核月数", "月均分", "加分合计", "加分计入",
                        "扣分合计", "年度得分", "等次", "排名", "优秀预备人选", "奖金系数", "奖金金额"]
@@ -173,7 +166,7 @@ def test_year_summary_equals_the_hand_computation(year_ws):
 
 
 def test_detail_sheet_lists_every_point_with_its_source(year_ws):
-    run(year_ws, "report", "year", "2026")
+    cli(year_ws, "report", "year", "2026")
     headers, rows = sheet_rows(year_ws.reports / "2026_年度考核汇总.xlsx", "加减分明细")
     assert headers[:7] == ["工号", "姓名", "加分/扣分", "类别", "分值", "来源", "说明"]
     lines = [(r[0], r[2], D(str(r[4]))) for r in rows]
@@ -188,7 +181,7 @@ def test_detail_sheet_lists_every_point_with_its_source(year_ws):
 
 
 def test_year_report_flags_people_missing_from_leave_sheet(year_ws):
-    run(year_ws, "report", "year", "2026")
+    cli(year_ws, "report", "year", "2026")
     workbook = openpyxl.load_workbook(year_ws.reports / "2026_年度考核汇总.xlsx")
     assert workbook.sheetnames[0] == "封面"
     cover = [c for row in workbook["封面"].iter_rows(values_only=True) for c in row if c]
@@ -202,7 +195,7 @@ def test_year_report_flags_people_missing_from_leave_sheet(year_ws):
 
 
 def test_month_report_talk_list_and_publicity(year_ws):
-    run(year_ws, "report", "month", "2026-05")
+    cli(year_ws, "report", "month", "2026-05")
     path = year_ws.reports / "2026-05_月度考核汇总.xlsx"
     headers, rows = sheet_rows(path, "月度汇总")
     assert headers[:8] == ["工号", "姓名", "股室", "领导评分", "考核办评分", "履职扣分", "月度得分", "等次"]
@@ -218,7 +211,7 @@ def test_month_report_talk_list_and_publicity(year_ws):
 
 
 def test_quarter_report_records_problems(year_ws):
-    run(year_ws, "report", "quarter", "2026-Q1")
+    cli(year_ws, "report", "quarter", "2026-Q1")
     headers, rows = sheet_rows(year_ws.reports / "2026-Q1_季度考核小结.xlsx", "季度汇总")
     got = {r[0]: r for r in rows}
     # 1002: 90, 90, 88 → (90 + 90 + 88) / 3 = 89.33
@@ -229,10 +222,10 @@ def test_quarter_report_records_problems(year_ws):
 
 
 def test_reports_are_reproducible_and_hold_no_formulas(year_ws, tmp_path):
-    run(year_ws, "report", "year", "2026")
+    cli(year_ws, "report", "year", "2026")
     path = year_ws.reports / "2026_年度考核汇总.xlsx"
     first = path.read_bytes()
-    run(year_ws, "report", "year", "2026")
+    cli(year_ws, "report", "year", "2026")
     assert path.read_bytes() == first
     workbook = openpyxl.load_workbook(path)
     for sheet in workbook.worksheets:
@@ -245,9 +238,9 @@ def test_reports_are_reproducible_and_hold_no_formulas(year_ws, tmp_path):
 
 @pytest.mark.libreoffice
 def test_every_report_converts_in_libreoffice(year_ws, tmp_path):
-    run(year_ws, "report", "month", "2026-05")
-    run(year_ws, "report", "quarter", "2026-Q2")
-    run(year_ws, "report", "year", "2026", "--bonus-pool", "100000")
+    cli(year_ws, "report", "month", "2026-05")
+    cli(year_ws, "report", "quarter", "2026-Q2")
+    cli(year_ws, "report", "year", "2026", "--bonus-pool", "100000")
     reports = [year_ws.reports / name for name in (
         "2026-05_月度考核汇总.xlsx", "2026-Q2_季度考核小结.xlsx", "2026_年度考核汇总.xlsx")]
     pdfs = convert_to_pdf(reports, tmp_path / "pdf")
@@ -256,8 +249,8 @@ def test_every_report_converts_in_libreoffice(year_ws, tmp_path):
 
 def test_signoff_freezes_then_reopen_applies_the_amendment(year_ws, tmp_path):
     ws = year_ws
-    run(ws, "report", "month", "2026-06")
-    signed = run(ws, "signoff", "month", "2026-06", "--by", "王局长")
+    cli(ws, "report", "month", "2026-06")
+    signed = cli(ws, "signoff", "month", "2026-06", "--by", "王局长")
     assert "已签批 2026-06" in signed.output
     kept = ws.reports / "已签批" / "2026-06_月度考核汇总_签批.xlsx"
     cover = [c for row in openpyxl.load_workbook(kept)["封面"].iter_rows(values_only=True)
@@ -265,31 +258,31 @@ def test_signoff_freezes_then_reopen_applies_the_amendment(year_ws, tmp_path):
     assert "王局长" in cover
     frozen_bytes = kept.read_bytes()
     # A corrected L2 edition for June arrives late: it waits as an amendment.
-    run(ws, "forms", "monthly", "--month", "2026-06")
+    cli(ws, "forms", "monthly", "--month", "2026-06")
     fill_monthly(ws.outbox / "2026-06" / "2026-06_月考评表_领导评分_L2_孙副.xlsx",
                  ws.inbox / "late.xlsx", {"3001": ([20, 20, 30, 10], None, None),
                                           "3002": ([18, 18, 27, 9], None, None)}, sign="孙副")
-    report = json.loads(run(ws, "ingest", "--json").stdout)
+    report = json.loads(cli(ws, "ingest", "--json").stdout)
     assert report["counts"] == {"amendment": 1}
-    status = run(ws, "status", "--month", "2026-06")
+    status = cli(ws, "status", "--month", "2026-06")
     assert "待处理的修订" in status.output
-    run(ws, "report", "quarter", "2026-Q2")
+    cli(ws, "report", "quarter", "2026-Q2")
     problems = [r[3] for r in openpyxl.load_workbook(ws.reports / "2026-Q2_季度考核小结.xlsx")[
         "数据问题"].iter_rows(min_row=2, values_only=True)]
     assert any("待修订：monthly:leader:2026-06:L2" in p for p in problems)
-    again = run(ws, "report", "month", "2026-06")
+    again = cli(ws, "report", "month", "2026-06")
     assert "已签批" in again.output
     assert (ws.reports / "2026-06_月度考核汇总.xlsx").read_bytes() == frozen_bytes
     twice = CliRunner().invoke(main, ["-w", str(ws.root), "signoff", "month", "2026-06",
                                       "--by", "王局长"])
     assert twice.exit_code == 1 and "已于" in twice.output
-    opened = run(ws, "reopen", "2026-06", "--reason", "孙副更正评分", "--by", "考核办小李")
+    opened = cli(ws, "reopen", "2026-06", "--reason", "孙副更正评分", "--by", "考核办小李")
     assert "已生效 1 份" in opened.output
-    run(ws, "report", "month", "2026-06")
+    cli(ws, "report", "month", "2026-06")
     _, rows = sheet_rows(ws.reports / "2026-06_月度考核汇总.xlsx", "月度汇总")
     got = {r[0]: r for r in rows}
     assert got["3001"][6] == 100  # 80 + 20 after the amendment (was 95)
-    run(ws, "signoff", "month", "2026-06", "--by", "王局长")
+    cli(ws, "signoff", "month", "2026-06", "--by", "王局长")
     with ws.connect() as conn:
         log = conn.execute("SELECT action, by_name, reason FROM signoffs WHERE period='2026-06'"
                            " ORDER BY id").fetchall()
@@ -303,26 +296,26 @@ def test_year_signoff_with_problems_needs_accept(year_ws):
     refused = CliRunner().invoke(main, ["-w", str(year_ws.root), "signoff", "year", "2026",
                                         "--by", "王局长"])
     assert refused.exit_code == 1 and "--accept-problems" in refused.output
-    run(year_ws, "signoff", "year", "2026", "--by", "王局长", "--accept-problems")
+    cli(year_ws, "signoff", "year", "2026", "--by", "王局长", "--accept-problems")
 
 
 def test_weekly_forms_are_not_needed_for_scores_but_feed_the_status(year_ws):
     path = year_ws.root / "outbox" / "2026-W50" / "办公室" / "2026-W50_周考评表_1002_周一.xlsx"
-    run(year_ws, "forms", "weekly", "--week", "2026-W50")
+    cli(year_ws, "forms", "weekly", "--week", "2026-W50")
     fill_weekly(path, year_ws.inbox / "w.xlsx", chief=("称职", "李办"), leader=("称职", "钱副"))
-    result = json.loads(run(year_ws, "ingest", "--json").stdout)
+    result = json.loads(cli(year_ws, "ingest", "--json").stdout)
     # the year was signed off in the test before (module order), so it waits as an amendment
     assert set(result["counts"]) <= {"accepted", "amendment"}
 
 
 @pytest.mark.libreoffice
 def test_pdf_of_the_publicity_month(year_ws):
-    result = run(year_ws, "report", "month", "2026-05", "--pdf")
+    result = cli(year_ws, "report", "month", "2026-05", "--pdf")
     pdf = year_ws.reports / "2026-05_月度考核汇总.pdf"
     assert f"PDF：{pdf}" in result.output and pdf.read_bytes().startswith(b"%PDF")
 
 
 def test_pdf_without_libreoffice_says_so(year_ws, monkeypatch):
     monkeypatch.setattr("workbook_engine.reports.pdf.shutil.which", lambda name: None)
-    result = run(year_ws, "report", "month", "2026-05", "--pdf")
+    result = cli(year_ws, "report", "month", "2026-05", "--pdf")
     assert "未生成 PDF：本机未安装 LibreOffice" in result.output

@@ -16,14 +16,13 @@ from pathlib import Path
 
 import click
 
-from workbook_engine import __version__
+from workbook_engine import __version__, store
 from workbook_engine.cli_text import ChineseGroup, install
 from workbook_engine.issues import ActionRefused, InputError, format_issues, has_errors
 from workbook_engine.lock import WorkspaceBusy
 from workbook_engine.periods import PeriodError, parse_month, parse_week
-from workbook_engine.store import StoreError
+from workbook_engine.policy import DEFAULT_UNIT_NAME
 from workbook_engine.workspace import (
-    DEFAULT_UNIT,
     ENV_VAR,
     Workspace,
     WorkspaceError,
@@ -80,7 +79,7 @@ def handle_errors(command):
             return command(*args, **kwargs)
         except InputError as exc:
             raise UserFacingError("以下问题需要先处理：\n" + format_issues(exc.issues)) from exc
-        except (WorkspaceError, StoreError, WorkspaceBusy, ActionRefused) as exc:
+        except (WorkspaceError, store.StoreError, WorkspaceBusy, ActionRefused) as exc:
             raise UserFacingError(str(exc)) from exc
         except PeriodError as exc:
             raise click.UsageError(str(exc)) from exc
@@ -118,6 +117,15 @@ def _workspace(ctx: click.Context, calendar: bool = True) -> Workspace:
         if has_errors(issues):
             raise InputError(issues)
     return workspace
+
+
+def _store_line(workspace: Workspace) -> str:
+    """Where the store lives and how it is written (the journal mode)."""
+    if workspace.journal == store.WAL:
+        mode = "本地磁盘，WAL 模式"
+    else:
+        mode = "网络文件夹，回滚日志（DELETE）模式，写入时持有工作区锁"
+    return f"数据库：{workspace.store_path}（{mode}）"
 
 
 def _calendar_notice(workspace: Workspace, err: bool = True) -> None:
@@ -162,7 +170,7 @@ def main(ctx: click.Context, workspace: Path | None) -> None:
 @click.argument("directory", metavar="文件夹", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--year", type=int, default=None, show_default="今年；有 --from 时为旧年度的下一年",
               help="考核年度")
-@click.option("--unit", default=DEFAULT_UNIT, show_default=True, help="单位名称（用于表头）")
+@click.option("--unit", default=DEFAULT_UNIT_NAME, show_default=True, help="单位名称（用于表头）")
 @click.option("--no-sample", is_flag=True, help="花名册不写示例人员")
 @click.option("--from", "old_dir", type=click.Path(file_okay=False, path_type=Path),
               help="上一年度的工作区：带入年末花名册、考核参数和历年结果")
@@ -187,6 +195,7 @@ def init(directory: Path, year: int | None, unit: str, no_sample: bool,
         click.echo(f"  新建  {name}")
     for name in result.kept:
         click.echo(f"  保留  {name}（已存在，未改动）")
+    click.echo(_store_line(Workspace(result.root)))
     click.echo(
         "下一步：在 花名册.xlsx 中填写人员和股室，然后运行 workbook-engine forms weekly --week 本周"
     )
@@ -249,7 +258,7 @@ def forms_monthly(ctx: click.Context, month: str) -> None:
 @handle_errors
 def ingest(ctx: click.Context, as_json: bool) -> None:
     """读取 inbox/ 中的回传表格和邮件：接收、去重、替换旧版或退回。"""
-    from workbook_engine.ingest.inbox import LABELS
+    from workbook_engine.ingest.inbox import MAIL, REJECTED, count_line
     from workbook_engine.ingest.inbox import ingest as run_ingest
 
     workspace = _workspace(ctx)
@@ -258,17 +267,15 @@ def ingest(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
-    counts = report.counts
     if not report.outcomes:
         click.echo("inbox/ 中没有待处理的文件。")
         return
     for outcome in report.outcomes:
-        if outcome.outcome in ("rejected", "mail") and outcome.issues:
+        if outcome.outcome in (REJECTED, MAIL) and outcome.issues:
             click.echo(f"退回  {outcome.file}")
             for issue in outcome.issues:
                 click.echo(f"      - {issue}")
-    click.echo("导入完成：" + "，".join(
-        f"{LABELS[key]} {counts[key]} 份" for key in LABELS if counts[key]))
+    click.echo("导入完成：" + count_line(report.counts))
     if report.returns_path:
         click.echo(f"退回清单：{report.returns_path}")
 
@@ -306,10 +313,9 @@ def status(ctx: click.Context, week: str | None, month: str | None, as_xlsx: boo
         raise click.UsageError("--week 和 --month 只能选一个")
     workspace = _workspace(ctx)
     _calendar_notice(workspace)
-    policy = workspace.policy()
-    roster, issues = workspace.roster()
-    if has_errors(issues):
-        raise InputError(issues)
+    inputs = workspace.inputs()
+    policy, roster = inputs.policy, inputs.roster
+    click.echo(_store_line(workspace))
     with workspace.connect() as conn:
         if week:
             period = parse_week(week)
@@ -357,15 +363,35 @@ def _report_done(output, frozen: bool, pdf: bool) -> None:
 
 @main.group()
 def report() -> None:
-    """生成月度、季度、年度汇总报表（写入 reports/）。"""
+    """生成周汇总和月度、季度、年度汇总报表（写入 reports/）。"""
 
 
 def _make_report(ctx, scope: str, period: str, pdf: bool, pool=None) -> None:
-    from workbook_engine.reports.write import write_report
+    from workbook_engine.reports.drafts import write_draft
+    from workbook_engine.reports.write import SCOPES, write_report
 
     workspace = _workspace(ctx)
     output, frozen = write_report(workspace, scope, period, pool)
+    draft = write_draft(workspace, scope, SCOPES[scope].parse(period))
     _report_done(output, frozen, pdf)
+    click.echo(f"文字稿（Word，供修改后签发）：{draft}")
+    if pdf:
+        _pdf(draft)
+
+
+@report.command("week")
+@click.argument("period", metavar="周")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF（用于周工作例会）")
+@click.pass_context
+@handle_errors
+def report_week(ctx: click.Context, period: str, pdf: bool) -> None:
+    """周汇总：每人本周工作、下周计划、初评和评定等次及意见，如 2026-W10 或 上周。"""
+    from workbook_engine.reports.weekly import write_week_report
+
+    week = parse_week(period)
+    workspace = _workspace(ctx)
+    workspace.check_period(week)
+    _report_done(write_week_report(workspace, week), False, pdf)
 
 
 @report.command("month")
@@ -459,16 +485,14 @@ def reopen(ctx: click.Context, period: str, reason: str, by: str) -> None:
 def demo(directory: Path | None, people: int, seed: int) -> None:
     """演示：模拟一个单位的一整年（生成、填写、收取、计分、出具报表）。"""
     from workbook_engine.demo.run import run_demo
+    from workbook_engine.ingest.inbox import count_line
 
     root = directory or Path("考核演示")
     click.echo(f"正在模拟 {people} 人的单位一整年（{root}）……", err=True)
     result = run_demo(root, people=people, seed=seed,
                       progress=lambda xs: _progress(xs, "逐月运行", threshold=1))
-    counts = result.counts
     click.echo(f"完成，用时 {result.seconds:.1f} 秒。")
-    click.echo("收取文件：" + "，".join(f"{label} {counts[key]}" for key, label in (
-        ("accepted", "接收"), ("newer_version", "新版本"), ("duplicate", "重复"),
-        ("rejected", "退回"), ("mail", "邮件")) if counts[key]))
+    click.echo("收取文件：" + count_line(result.counts))
     click.echo("年度等次：" + "，".join(f"{g} {n} 人" for g, n in result.grades.items()))
     click.echo(f"排名前 {len(result.candidates)} 位：")
     click.echo(f"  {_pad('排名', 4)}  {_pad('姓名', 8)}{_pad('股室', 8)}{_pad('年度得分', 8)}  优秀预备人选")

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbook_engine.issues import ERROR, WARNING, Issue
+from workbook_engine.issues import Issue
 from workbook_engine.ledger_template import (
     ACTIVITY_HEADERS,
     ACTIVITY_SHEET,
@@ -36,6 +36,7 @@ from workbook_engine.ledger_template import (
     KINDS,
     LEAVE_HEADERS,
     LEAVE_SHEET,
+    LEDGER_FILE,
     PRAISE_HEADERS,
     PRAISE_SHEET,
     SCOPES,
@@ -43,10 +44,9 @@ from workbook_engine.ledger_template import (
 )
 from workbook_engine.policy import Policy
 from workbook_engine.roster import LEADERSHIP_SECTION, Person, Roster
-from workbook_engine.sheets import Table, clean_staff_id, open_workbook, parse_date, read_table
-from workbook_engine.text import clean_name, clean_text, parse_number
+from workbook_engine.sheets import Row, Table, clean_staff_id, open_workbook, parse_date, read_table
+from workbook_engine.text import clean_name, clean_text, parse_number, plain
 
-LEDGER_FILE = "加减分台账.xlsx"
 DOCUMENT_COLUMNS = (
     "source_row", "date", "kind", "issuer", "points", "doc_no", "scope", "staff_id", "sections",
     "reason",
@@ -125,42 +125,16 @@ def _renamed(issue: Issue) -> Issue:
     return issue
 
 
-def _read_rows(table: Table, read: Callable[[_Row], dict | None]) -> tuple[list[dict], list[Issue]]:
+def _read_rows(table: Table, read: Callable[[Row], dict | None]) -> tuple[list[dict], list[Issue]]:
     records: list[dict] = []
     issues: list[Issue] = []
     for number, cells in table.rows:
-        row = _Row(table, number, cells)
+        row = Row(table, number, cells, prefix="ledger.")
         record = read(row)
         issues += row.issues
         if record is not None:
             records.append(record)
     return records, issues
-
-
-class _Row:
-    """One data row being read: its cells by header, and the issues found in it."""
-
-    def __init__(self, table: Table, number: int, cells: Sequence[object]):
-        self.table, self.number, self.cells = table, number, cells
-        self.issues: list[Issue] = []
-
-    def raw(self, header: str) -> object:
-        return self.table.value(self.cells, header)
-
-    def text(self, header: str) -> str:
-        return clean_text(self.raw(header))
-
-    def error(self, code: str, header: str, message: str, severity: str = ERROR) -> None:
-        table, code = self.table, f"ledger.{code}"
-        place = (table.file, table.sheet, self.number, header, "")
-        self.issues.append(Issue(code, message, *place, severity))
-
-    def warn(self, code: str, header: str, message: str) -> None:
-        self.error(code, header, message, WARNING)
-
-    @property
-    def ok(self) -> bool:
-        return not any(issue.is_error for issue in self.issues)
 
 
 # ---------------------------------------------------------------------------------------
@@ -175,7 +149,7 @@ class _DocumentReader:
         self.roster, self.policy = roster, policy
         self.seen: dict[tuple[str, str, str], int] = {}  # (文号, scope, target) → first row
 
-    def __call__(self, row: _Row) -> dict | None:
+    def __call__(self, row: Row) -> dict | None:
         day = _date(row, self.policy.year)
         kind = _choice(row, KIND, KINDS)
         issuer = _choice(row, ISSUER, self.policy.issuers)
@@ -193,7 +167,7 @@ class _DocumentReader:
             "staff_id": staff_id, "sections": sections, "reason": row.text(REASON),
         }  # fmt: skip
 
-    def _check_repeat(self, row: _Row, doc_no: str, scope: str, targets: Sequence[str]) -> None:
+    def _check_repeat(self, row: Row, doc_no: str, scope: str, targets: Sequence[str]) -> None:
         """The same 文号 for the same 对象 twice is a warning (scoring counts it once)."""
         repeated = [
             (t, self.seen[(doc_no, scope, t)]) for t in targets if (doc_no, scope, t) in self.seen
@@ -220,7 +194,7 @@ class _ActivityReader:
         self.roster, self.policy = roster, policy
         self.seen: dict[tuple[dt.date, str, str], int] = {}  # (日期, 活动名称, 工号) → first row
 
-    def __call__(self, row: _Row) -> dict | None:
+    def __call__(self, row: Row) -> dict | None:
         day = _date(row, self.policy.year)
         name = _required(row, ACTIVITY_NAME, "「活动名称」不能为空")
         hint = "只有县级及以上单位组织的活动才计分"
@@ -252,14 +226,14 @@ class _LeaveReader:
         self.roster = roster
         self.seen: dict[str, int] = {}  # 工号 → first row
 
-    def __call__(self, row: _Row) -> dict | None:
+    def __call__(self, row: Row) -> dict | None:
         person = _person(row, self.roster)
         if person is not None and person.staff_id in self.seen:
             message = (
                 f"「{person.name}」（{person.staff_id}）已在第 {self.seen[person.staff_id]} 行"
                 "登记过休假，每人只能登记一行，请合并成一行"
             )
-            row.error("duplicate_person", _person_column(row), message)
+            row.issue("duplicate_person", _person_column(row), message)
         elif person is not None:
             self.seen[person.staff_id] = row.number
         entitled = _days(row, ENTITLED, blank=None)
@@ -278,24 +252,24 @@ class _LeaveReader:
 # ---------------------------------------------------------------------------------------
 
 
-def _date(row: _Row, year: int) -> dt.date | None:
+def _date(row: Row, year: int) -> dt.date | None:
     """A required date inside the assessment year."""
     raw = row.raw(DATE)
     text = clean_text(raw)
     if not text:
-        row.error("missing_value", DATE, f"「{DATE}」不能为空，请填写如 {year}-03-15")
+        row.issue("missing_value", DATE, f"「{DATE}」不能为空，请填写如 {year}-03-15")
         return None
     day = parse_date(raw)
     if day is None:
         message = f"「{DATE}」填写了「{text}」，不是有效的日期，请填写如 {year}-03-15"
-        row.error("bad_date", DATE, message)
+        row.issue("bad_date", DATE, message)
     elif day.year != year:
         message = f"日期不在考核年度 {year} 年内（填写的是 {day.isoformat()}）"
-        row.error("outside_year", DATE, message)
+        row.issue("outside_year", DATE, message)
     return day
 
 
-def _choice(row: _Row, header: str, allowed: Sequence[str], hint: str = "") -> str | None:
+def _choice(row: Row, header: str, allowed: Sequence[str], hint: str = "") -> str | None:
     """The cell as one of `allowed` (spaces ignored); the message lists them."""
     value = clean_name(row.raw(header))
     if value in allowed:
@@ -304,26 +278,26 @@ def _choice(row: _Row, header: str, allowed: Sequence[str], hint: str = "") -> s
     hint = f"（{hint}）" if hint else ""
     if value:
         message = f"「{header}」填写了「{value}」，只能填写：{listed}{hint}"
-        row.error("bad_value", header, message)
+        row.issue("bad_value", header, message)
     else:
-        row.error("missing_value", header, f"「{header}」不能为空，应填写：{listed}{hint}")
+        row.issue("missing_value", header, f"「{header}」不能为空，应填写：{listed}{hint}")
     return None
 
 
-def _required(row: _Row, header: str, message: str) -> str:
+def _required(row: Row, header: str, message: str) -> str:
     value = row.text(header)
     if not value:
-        row.error("missing_value", header, message)
+        row.issue("missing_value", header, message)
     return value
 
 
-def _doc_no(row: _Row) -> str:
+def _doc_no(row: Row) -> str:
     """The 文号 without spaces, its year bracket written 〔2026〕 whatever bracket was typed."""
     message = "「文号」不能为空：只有正式文件的表扬、批评才计分"
     return _YEAR_BRACKETS.sub(r"〔\1〕", clean_name(_required(row, DOC_NO, message)))
 
 
-def _days(row: _Row, header: str, blank: Decimal | None) -> Decimal | None:
+def _days(row: Row, header: str, blank: Decimal | None) -> Decimal | None:
     """A number of days ≥ 0; `blank` when the cell is empty."""
     raw = row.raw(header)
     text = clean_text(raw)
@@ -332,19 +306,14 @@ def _days(row: _Row, header: str, blank: Decimal | None) -> Decimal | None:
     number = parse_number(raw)
     if number is None:
         message = f"「{header}」填写了「{text}」，不是数字；请填写阿拉伯数字，如 5 或 2.5"
-        row.error("not_a_number", header, message)
+        row.issue("not_a_number", header, message)
         return None
     if number < 0:
-        row.error("negative", header, f"「{header}」不能为负数（现为 {text}）")
+        row.issue("negative", header, f"「{header}」不能为负数（现为 {text}）")
         return None
-    return _plain(number)
+    return plain(number)
 
 
-def _plain(number: Decimal) -> Decimal:
-    """`5.0` → `5`, `2.50` → `2.5`: the value without the exponent a float cell brings."""
-    if number == number.to_integral_value():
-        return number.quantize(Decimal(1)) + 0
-    return number.normalize()
 
 
 # ---------------------------------------------------------------------------------------
@@ -352,12 +321,12 @@ def _plain(number: Decimal) -> Decimal:
 # ---------------------------------------------------------------------------------------
 
 
-def _target(row: _Row, roster: Roster, scope: str | None) -> tuple[str, tuple[str, ...]]:
+def _target(row: Row, roster: Roster, scope: str | None) -> tuple[str, tuple[str, ...]]:
     """对象: (工号, ()) for 个人, ("", 股室 names) for 集体; blanks when it cannot be read."""
     raw = row.raw(TARGET)
     if not clean_text(raw):
         message = "「对象」不能为空：个人填工号或姓名，集体填股室名称"
-        row.error("missing_value", TARGET, message)
+        row.issue("missing_value", TARGET, message)
         return "", ()
     if scope == INDIVIDUAL:
         person = _individual(row, roster, raw)
@@ -367,7 +336,7 @@ def _target(row: _Row, roster: Roster, scope: str | None) -> tuple[str, tuple[st
     return "", ()  # the 范围 is already reported
 
 
-def _individual(row: _Row, roster: Roster, raw: object) -> Person | None:
+def _individual(row: Row, roster: Roster, raw: object) -> Person | None:
     person = roster.person(raw)
     if person is not None:
         return person
@@ -378,13 +347,13 @@ def _individual(row: _Row, roster: Roster, raw: object) -> Person | None:
     return _person_by_name(row, roster, TARGET, name, unknown)
 
 
-def _person(row: _Row, roster: Roster) -> Person | None:
+def _person(row: Row, roster: Roster) -> Person | None:
     """The person named by 工号 and/or 姓名: the 工号 wins, and both must agree."""
     staff_id = clean_staff_id(row.raw(STAFF_ID))
     name = clean_name(row.raw(NAME))
     if not staff_id and not name:
         message = "「工号」和「姓名」不能都为空，请填写工号（或不重名的姓名）"
-        row.error("missing_value", STAFF_ID, message)
+        row.issue("missing_value", STAFF_ID, message)
         return None
     if not staff_id:
         unknown = f"「{name}」不在花名册中，请核对姓名或改填工号"
@@ -392,15 +361,15 @@ def _person(row: _Row, roster: Roster) -> Person | None:
     person = roster.person(staff_id)
     if person is None:
         hint = _id_hint(roster, name)
-        row.error("unknown_person", STAFF_ID, f"工号「{staff_id}」不在花名册中{hint}")
+        row.issue("unknown_person", STAFF_ID, f"工号「{staff_id}」不在花名册中{hint}")
     elif name and name != person.name:
         message = f"工号「{staff_id}」在花名册中是「{person.name}」，与姓名「{name}」不一致，请核对"
-        row.error("person_mismatch", NAME, message)
+        row.issue("person_mismatch", NAME, message)
         return None
     return person
 
 
-def _in_post_then(row: _Row, roster: Roster, staff_id: str, day: dt.date, header: str) -> bool:
+def _in_post_then(row: Row, roster: Roster, staff_id: str, day: dt.date, header: str) -> bool:
     """A row about someone not in post on its date is a data problem and counts for nobody."""
     then = roster.on(day).person(staff_id)
     if then is not None and then.in_post:
@@ -412,7 +381,7 @@ def _in_post_then(row: _Row, roster: Roster, staff_id: str, day: dt.date, header
     return False
 
 
-def _person_column(row: _Row) -> str:
+def _person_column(row: Row) -> str:
     return STAFF_ID if clean_staff_id(row.raw(STAFF_ID)) else NAME
 
 
@@ -422,18 +391,18 @@ def _id_hint(roster: Roster, name: str) -> str:
 
 
 def _person_by_name(
-    row: _Row, roster: Roster, header: str, name: str, unknown: str
+    row: Row, roster: Roster, header: str, name: str, unknown: str
 ) -> Person | None:
     """The one person of that name; none or several is an error."""
     found = roster.find_by_name(name)
     if len(found) == 1:
         return found[0]
     if not found:
-        row.error("unknown_person", header, unknown)
+        row.issue("unknown_person", header, unknown)
         return None
     ids = "、".join(p.staff_id for p in found)
     message = f"花名册中有 {len(found)} 人叫「{name}」（工号 {ids}），请改填工号"
-    row.error("ambiguous_name", header, message)
+    row.issue("ambiguous_name", header, message)
     return None
 
 
@@ -442,7 +411,7 @@ def _sections(roster: Roster) -> list[str]:
     return [name for name in roster.sections if name != LEADERSHIP_SECTION]
 
 
-def _collective(row: _Row, roster: Roster, text: str) -> tuple[str, ...]:
+def _collective(row: Row, roster: Roster, text: str) -> tuple[str, ...]:
     """One or more 股室 names separated by 、 or , (spaces tolerated), each in the roster."""
     known = _sections(roster)
     names = _section_names(text, known)
@@ -456,9 +425,9 @@ def _collective(row: _Row, roster: Roster, text: str) -> tuple[str, ...]:
             )
         elif any(roster.person(name) or roster.find_by_name(name) for name in unknown):
             message += "；如果对象是个人，请将「范围」改为「个人」"
-        row.error("unknown_section", TARGET, message)
+        row.issue("unknown_section", TARGET, message)
     if not names:
-        row.error("missing_value", TARGET, "「对象」没有填写股室名称")
+        row.issue("missing_value", TARGET, "「对象」没有填写股室名称")
     return tuple(names)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from workbook_engine.issues import Issue
-from workbook_engine.ledger import _choice, _date, _frame, _person, _read_rows, _required, _Row
+from workbook_engine.ledger import _choice, _date, _frame, _person, _read_rows, _required
 from workbook_engine.ledger_template import (
     REMEDY_HEADERS,
     REMEDY_SHEET,
@@ -31,7 +31,7 @@ from workbook_engine.ledger_template import (
 from workbook_engine.periods import PeriodError, parse_month, parse_quarter
 from workbook_engine.policy import Policy
 from workbook_engine.roster import LEADERSHIP_SECTION, Roster
-from workbook_engine.sheets import open_workbook, parse_date, read_table
+from workbook_engine.sheets import Row, open_workbook, parse_date, read_table
 from workbook_engine.text import clean_name, clean_text
 
 TALK_COLUMNS = ("source_row", "date", "staff_id", "month", "talker", "points", "promise")
@@ -83,18 +83,18 @@ def load_records(path: str | PathLike, roster: Roster, policy: Policy
     return Records(*frames), issues
 
 
-def _period(row: _Row, header: str, parse, year: int, example: str):
+def _period(row: Row, header: str, parse, year: int, example: str):
     text = row.text(header)
     if not text:
-        row.error("missing_value", header, f"「{header}」不能为空，请填写如 {example}")
+        row.issue("missing_value", header, f"「{header}」不能为空，请填写如 {example}")
         return None
     try:
         period = parse(text)
     except PeriodError:
-        row.error("bad_value", header, f"「{header}」填写了「{text}」，请填写如 {example}")
+        row.issue("bad_value", header, f"「{header}」填写了「{text}」，请填写如 {example}")
         return None
     if period.year != year:
-        row.error("outside_year", header, f"「{header}」{period} 不在考核年度 {year} 年内")
+        row.issue("outside_year", header, f"「{header}」{period} 不在考核年度 {year} 年内")
         return None
     return period
 
@@ -105,14 +105,14 @@ class _TalkReader:
     def __init__(self, roster: Roster, policy: Policy):
         self.roster, self.policy = roster, policy
 
-    def __call__(self, row: _Row) -> dict | None:
+    def __call__(self, row: Row) -> dict | None:
         day = _date(row, self.policy.year)
         person = _person(row, self.roster)
         month = _period(row, TALK_MONTH, parse_month, self.policy.year, f"{self.policy.year}-05")
         talker = _required(row, TALKER, "「谈话人」不能为空：填写考核领导小组组长或副组长的姓名")
         if talker and not any(p.section == LEADERSHIP_SECTION
                               for p in self.roster.find_by_name(talker)):
-            row.error("bad_talker", TALKER, f"谈话人「{talker}」不是花名册「{LEADERSHIP_SECTION}」"
+            row.issue("bad_talker", TALKER, f"谈话人「{talker}」不是花名册「{LEADERSHIP_SECTION}」"
                       "中的人员；诫勉谈话由考核领导小组组长或副组长进行")
         if not row.ok or person is None:
             return None
@@ -127,12 +127,12 @@ class _RemedyReader:
     def __init__(self, roster: Roster, policy: Policy):
         self.roster, self.policy = roster, policy
 
-    def __call__(self, row: _Row) -> dict | None:
+    def __call__(self, row: Row) -> dict | None:
         quarter = _period(row, QUARTER, parse_quarter, self.policy.year,
                           f"{self.policy.year}-Q1")
         section = clean_name(row.raw(SECTION))
         if section and section != WHOLE_BUREAU and section not in self.roster.sections:
-            row.error("unknown_section", SECTION, f"「股室」填写的「{section}」不是花名册中的股室"
+            row.issue("unknown_section", SECTION, f"「股室」填写的「{section}」不是花名册中的股室"
                       f"（全局性的问题填「{WHOLE_BUREAU}」）")
         problem = _required(row, PROBLEM, "「问题」不能为空")
         measure = _required(row, MEASURE, "「整改措施」不能为空")
@@ -140,7 +140,7 @@ class _RemedyReader:
         raw_deadline = row.raw(DEADLINE)
         deadline = parse_date(raw_deadline) if clean_text(raw_deadline) else None
         if clean_text(raw_deadline) and deadline is None:
-            row.error("bad_date", DEADLINE, f"「完成时限」填写了「{clean_text(raw_deadline)}」，"
+            row.issue("bad_date", DEADLINE, f"「完成时限」填写了「{clean_text(raw_deadline)}」，"
                       "不是有效的日期，请填写如 2026-06-30")
         if not row.ok:
             return None

@@ -23,6 +23,7 @@ from workbook_engine.office_templates import (
     new_template,
 )
 
+LEDGER_FILE = "加减分台账.xlsx"
 PRAISE_SHEET, ACTIVITY_SHEET, LEAVE_SHEET = "表扬批评", "活动", "休假"
 PRAISE_HEADERS = ("日期", "类别", "发文机关", "文号", "范围", "对象", "事由")
 ACTIVITY_HEADERS = ("日期", "活动名称", "组织单位", "工号", "姓名")

@@ -28,7 +28,7 @@ from types import MappingProxyType
 
 from workbook_engine.forms import layout
 from workbook_engine.issues import InputError, Issue
-from workbook_engine.text import clean_name
+from workbook_engine.text import clean_name, plain
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -77,8 +77,7 @@ _BRACKETS = "()（）"
 
 def _plain(number: Decimal) -> str:
     """A decimal as people write it: `Decimal("20.0")` → `20`, `Decimal("0.30")` → `0.3`."""
-    text = format(number.normalize(), "f")
-    return "0" if text in ("-0", "") else text
+    return format(plain(number), "f")
 
 
 @dataclass(frozen=True)
@@ -111,6 +110,10 @@ class IngestLimits:
     max_zip_entries: int
     parse_seconds: int
     parse_memory_bytes: int
+
+
+def _rebuild(cls, values: dict):
+    return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,13 @@ class Policy:
             object.__setattr__(self, "issuer_points", MappingProxyType(dict(self.issuer_points)))
         for name in ("grades", "leader_items", "office_items", "leave_entitlement"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    def __reduce__(self):
+        """Picklable (a reader process started by spawn gets a copy): mappings go as dicts,
+        and __post_init__ makes them read-only again."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["issuer_points"] = dict(self.issuer_points)
+        return _rebuild, (type(self), values)
 
     def __hash__(self) -> int:
         values = (getattr(self, field.name) for field in fields(self))

@@ -51,6 +51,7 @@ from workbook_engine.roster_changes import (
     read_person_changes,
 )
 from workbook_engine.sheets import (  # noqa: F401 - re-exported for callers
+    Row,
     Table,
     clean_staff_id,
     open_workbook,
@@ -136,6 +137,10 @@ class Roster:
         object.__setattr__(self, "sections", MappingProxyType(dict(self.sections)))
         order = {staff_id: n for n, staff_id in enumerate(self.people)}
         object.__setattr__(self, "_order", MappingProxyType(order))
+
+    def __reduce__(self):
+        """Picklable (a reader process started by spawn gets a copy); read-only again after."""
+        return Roster, (dict(self.people), dict(self.sections), self.director_id, self.file)
 
     @classmethod
     def empty(cls, file: str = ROSTER_FILE) -> Roster:
@@ -308,46 +313,26 @@ def _sorted(issues: list[Issue]) -> list[Issue]:
     return sorted(issues, key=lambda i: (rank.get(i.sheet, 5), i.row or 0))
 
 
-class _Row:
-    """One data row being read: typed access to its cells and a place to put its issues."""
-
-    def __init__(self, table: Table, row: int, cells: Sequence[object], issues: list[Issue]):
-        self.table, self.row, self.cells, self.issues = table, row, cells, issues
-
-    def raw(self, header: str) -> object:
-        return self.table.value(self.cells, header)
-
-    def text(self, header: str) -> str:
-        return clean_text(self.raw(header))
-
-    def issue(self, code: str, header: str, message: str, severity: str = ERROR) -> None:
-        table = self.table
-        self.issues.append(
-            Issue(code, message, table.file, table.sheet, self.row, header, "", severity)
-        )
-
-    def choice(self, header: str, allowed: Sequence[str], default: str | None = None) -> str | None:
-        """The cell as one of `allowed` (spaces ignored); blank gives `default`."""
-        value = clean_name(self.raw(header))
-        if value in allowed:
-            return value
-        listed = "、".join(allowed)
-        if value == "" and default is not None:
-            return default
-        if value == "":
-            self.issue("roster.blank_value", header, f"「{header}」不能为空，应填写：{listed}")
-        else:
-            self.issue(
-                "roster.bad_value", header, f"「{header}」填写了「{value}」，只能填写：{listed}"
-            )
-        return None
+def _choice(row: Row, header: str, allowed: Sequence[str], default: str | None = None) -> str | None:
+    """The cell as one of `allowed` (spaces ignored); blank gives `default`."""
+    value = clean_name(row.raw(header))
+    if value in allowed:
+        return value
+    listed = "、".join(allowed)
+    if value == "" and default is not None:
+        return default
+    if value == "":
+        row.issue("roster.blank_value", header, f"「{header}」不能为空，应填写：{listed}")
+    else:
+        row.issue("roster.bad_value", header, f"「{header}」填写了「{value}」，只能填写：{listed}")
+    return None
 
 
 def _read_sections(table: Table) -> tuple[dict[str, Section], list[Issue]]:
     sections: dict[str, Section] = {}
     issues: list[Issue] = []
     for row_number, cells in table.rows:
-        row = _Row(table, row_number, cells, issues)
+        row = Row(table, row_number, cells, issues)
         name = clean_name(row.raw(SECTION_NAME))
         if not name:
             row.issue("roster.blank_value", SECTION_NAME, "「股室」名称不能为空")
@@ -367,13 +352,13 @@ def _read_people(table: Table) -> tuple[dict[str, Person], list[Issue]]:
     people: dict[str, Person] = {}
     issues: list[Issue] = []
     for row_number, cells in table.rows:
-        person = _read_person(_Row(table, row_number, cells, issues), people)
+        person = _read_person(Row(table, row_number, cells, issues), people)
         if person is not None:
             people[person.staff_id] = person
     return people, issues
 
 
-def _read_person(row: _Row, people: Mapping[str, Person]) -> Person | None:
+def _read_person(row: Row, people: Mapping[str, Person]) -> Person | None:
     staff_id = clean_staff_id(row.raw(ID))
     name = clean_name(row.raw(NAME))
     if not staff_id:
@@ -383,12 +368,12 @@ def _read_person(row: _Row, people: Mapping[str, Person]) -> Person | None:
         row.issue("roster.duplicate_id", ID, message)
     if not name:
         row.issue("roster.blank_name", NAME, "「姓名」不能为空")
-    category = row.choice(CATEGORY, CATEGORIES)
+    category = _choice(row, CATEGORY, CATEGORIES)
     section = _person_section(row, category)
     start_date = _start_date(row)
-    in_post = row.choice(POST, POST_STATES) != OFF_POST
-    assessed = row.choice(ASSESSED, YES_NO, default=YES) != NO
-    ranked = row.choice(RANKED, YES_NO, default=YES) != NO
+    in_post = _choice(row, POST, POST_STATES) != OFF_POST
+    assessed = _choice(row, ASSESSED, YES_NO, default=YES) != NO
+    ranked = _choice(row, RANKED, YES_NO, default=YES) != NO
     if in_post and assessed and start_date is None and row.text(START_DATE) == "":
         message = "「参加工作时间」未填写，将无法计算应休年休假天数"
         row.issue("roster.blank_date", START_DATE, message, WARNING)
@@ -403,11 +388,11 @@ def _read_person(row: _Row, people: Mapping[str, Person]) -> Person | None:
         in_post=in_post,
         assessed=assessed,
         ranked=ranked,
-        row=row.row,
+        row=row.number,
     )
 
 
-def _person_section(row: _Row, category: str | None) -> str:
+def _person_section(row: Row, category: str | None) -> str:
     """The 股室; leaders in charge and the director may leave it blank (→ 局领导)."""
     section = clean_name(row.raw(SECTION))
     if section:
@@ -419,7 +404,7 @@ def _person_section(row: _Row, category: str | None) -> str:
     return ""
 
 
-def _start_date(row: _Row) -> dt.date | None:
+def _start_date(row: Row) -> dt.date | None:
     raw = row.raw(START_DATE)
     if clean_text(raw) == "":
         return None

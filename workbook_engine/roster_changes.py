@@ -12,7 +12,6 @@ row and column); the rows that can be read are then replayed by `bureau_state.ch
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 from workbook_engine.bureau_state import (
     DATE,
@@ -37,24 +36,23 @@ from workbook_engine.bureau_state import (
 )
 from workbook_engine.issues import Issue
 from workbook_engine.office_templates import TemplateColumn, date_validation, list_validation
-from workbook_engine.sheets import Table, clean_staff_id, parse_date
+from workbook_engine.sheets import Row, Table, clean_staff_id, parse_date
 from workbook_engine.text import clean_name, clean_text
 
 CATEGORIES = ("一般干部职工", "股室长", "分管领导", "局长")
 
 
-class _Row:
-    def __init__(self, table: Table, number: int, cells: Sequence[object], issues: list[Issue]):
-        self.table, self.number, self.cells, self.issues = table, number, cells, issues
-        self.failed = False
+class _Row(Row):
+    """A change row: an error marks it failed (the change is not applied)."""
+
+    failed = False
 
     def name(self, header: str) -> str:
-        return clean_name(self.table.value(self.cells, header))
+        return clean_name(self.raw(header))
 
     def error(self, header: str, message: str, code: str = "roster.bad_change") -> None:
         self.failed = True
-        table = self.table
-        self.issues.append(Issue(code, message, table.file, table.sheet, self.number, header))
+        self.issue(code, header, message)
 
 
 def _day(row: _Row, year: int | None) -> dt.date | None:

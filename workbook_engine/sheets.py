@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 from python_calamine import CalamineWorkbook
 
-from workbook_engine.issues import Issue
+from workbook_engine.issues import ERROR, WARNING, Issue
 from workbook_engine.text import clean_name, clean_text
 
 
@@ -174,3 +174,31 @@ def _valid_date(year: int, month: int, day: int) -> dt.date | None:
 
 def _in_range(day: dt.date) -> dt.date | None:
     return day if MIN_DATE <= day <= MAX_DATE else None
+
+
+class Row:
+    """One data row of a table being read (roster, ledger): its cells by header, and the
+    issues found in it, each placed at file, sheet, row and column; `prefix` begins each code."""
+
+    def __init__(self, table: Table, number: int, cells: Sequence[object],
+                 issues: list[Issue] | None = None, prefix: str = ""):
+        self.table, self.number, self.cells, self.prefix = table, number, cells, prefix
+        self.issues: list[Issue] = [] if issues is None else issues
+
+    def raw(self, header: str) -> object:
+        return self.table.value(self.cells, header)
+
+    def text(self, header: str) -> str:
+        return clean_text(self.raw(header))
+
+    def issue(self, code: str, header: str, message: str, severity: str = ERROR) -> None:
+        table = self.table
+        self.issues.append(Issue(self.prefix + code, message, table.file, table.sheet,
+                                 self.number, header, "", severity))
+
+    def warn(self, code: str, header: str, message: str) -> None:
+        self.issue(code, header, message, WARNING)
+
+    @property
+    def ok(self) -> bool:
+        return not any(issue.is_error for issue in self.issues)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from collections.abc import Iterable
 from pathlib import Path
+
+from workbook_engine.periods import Month
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: files seen in the inbox, the forms they carried, the weekly and monthly values,
@@ -125,6 +128,18 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE signoffs ADD COLUMN state TEXT NOT NULL DEFAULT '';
     ALTER TABLE signoffs ADD COLUMN files_upto INTEGER NOT NULL DEFAULT 0;
     """,
+    # 4: a rejected form's reasons carry the 工号 as a key beside the shown 「姓名（工号）」;
+    #    rows stored before get it from the shown text once, here.
+    """
+    UPDATE files SET reasons = json_set(reasons, '$.staff_id',
+        CASE WHEN instr(json_extract(reasons, '$.person'), '（') > 0
+             THEN rtrim(substr(json_extract(reasons, '$.person'),
+                               instr(json_extract(reasons, '$.person'), '（') + 1), '）')
+             WHEN json_extract(reasons, '$.person') = '考核办' THEN ''
+             ELSE json_extract(reasons, '$.person') END)
+    WHERE json_valid(reasons) AND json_type(reasons, '$.person') = 'text'
+      AND json_type(reasons, '$.staff_id') IS NULL;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -136,6 +151,8 @@ class StoreError(Exception):
 class _Connection(sqlite3.Connection):
     """A connection that `with` closes at the end of the block (sqlite3's own does not)."""
 
+    write_guard = None
+
     def __exit__(self, exc_type, exc, tb):
         try:
             return super().__exit__(exc_type, exc, tb)
@@ -143,12 +160,35 @@ class _Connection(sqlite3.Connection):
             self.close()
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) the store and bring its schema up to date."""
+WAL, ROLLBACK = "wal", "delete"  # journal modes: local disk; network file system
+
+
+def needs_setup(path: Path, journal: str = WAL) -> bool:
+    """True when opening the store writes to it: it is missing, its schema is older than this
+    program's, or its journal mode is not `journal`. Read from the file header, no lock taken."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError:
+        return True
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return True
+    wal = header[18] == 2 and header[19] == 2
+    version = int.from_bytes(header[60:64], "big")
+    return version < SCHEMA_VERSION or wal != (journal == WAL)
+
+
+def connect(path: Path, journal: str = WAL, write_guard=None) -> sqlite3.Connection:
+    """Open (creating if needed) the store and bring its schema up to date.
+
+    `journal` is WAL on a local disk and the rollback journal on a network file system (WAL
+    needs shared memory a network file system does not give). `write_guard`, when given,
+    gives a context manager every write transaction is held in (the workspace lock)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = sqlite3.connect(path, timeout=30, isolation_level=None, factory=_Connection)
-        conn.execute("PRAGMA journal_mode=WAL")
+        conn.write_guard = write_guard
+        conn.execute(f"PRAGMA journal_mode={'WAL' if journal == WAL else 'DELETE'}")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
@@ -223,11 +263,28 @@ class Transaction:
         self.conn = conn
 
     def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute(self.BEGIN)
+        guard = getattr(self.conn, "write_guard", None)
+        self.guarded = None
+        if guard is not None and self.BEGIN != "BEGIN":  # a write: held under the guard
+            self.guarded = guard()
+            self.guarded.__enter__()
+        try:
+            self.conn.execute(self.BEGIN)
+        except BaseException:
+            self._release(*sys.exc_info())
+            raise
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        try:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self._release(exc_type, exc, tb)
+
+    def _release(self, exc_type, exc, tb) -> None:
+        if self.guarded is not None:
+            guarded, self.guarded = self.guarded, None
+            guarded.__exit__(exc_type, exc, tb)
 
 
 def processed_file(conn: sqlite3.Connection, sha256: str, original_path: str) -> dict | None:
@@ -325,6 +382,28 @@ def signed_off(conn: sqlite3.Connection, scope: str, period: str) -> bool:
     return row is not None and row[0] == "signoff"
 
 
+def month_frozen(conn: sqlite3.Connection, month: Month) -> bool:
+    """True while the month, its quarter or its year is signed off: a form of it waits."""
+    scopes = (("month", str(month)), ("quarter", str(month.quarter)), ("year", str(month.year)))
+    return any(signed_off(conn, scope, period) for scope, period in scopes)
+
+
+def submission_month(conn: sqlite3.Connection, submission_id: int) -> str:
+    """The month a submission counts in (a weekly form's month, a monthly form's period)."""
+    row = conn.execute(
+        "SELECT s.period, w.month FROM submissions s"
+        " LEFT JOIN weekly_forms w ON w.submission_id = s.id WHERE s.id = ?",
+        (submission_id,)).fetchone()
+    return row[1] or row[0]
+
+
+def adopt_attachments(conn: sqlite3.Connection, mail_id: int, mail_path: str) -> None:
+    """Files staged out of the mail at `mail_path` (recorded under it) point at the mail."""
+    pattern = mail_path.replace("%", "\\%").replace("_", "\\_") + "/%"
+    conn.execute("UPDATE files SET container_id = ? WHERE container_id IS NULL"
+                 " AND original_path LIKE ? ESCAPE '\\'", (mail_id, pattern))
+
+
 def files_received_on(conn: sqlite3.Connection, day: str, outcome: str) -> list[dict]:
     """Files of one outcome received on a day (YYYY-MM-DD), oldest first."""
     rows = conn.execute(
@@ -363,8 +442,12 @@ def rejected_for_periods(conn: sqlite3.Connection, periods: list[str]) -> list[d
     rows = conn.execute(
         "SELECT original_path, sender, reasons, received_at FROM files WHERE outcome = 'rejected'"
         f" AND json_extract(reasons, '$.period') IN ({marks}) ORDER BY id", periods)
-    return [{"file": r[0], "sender": r[1], "reasons": json.loads(r[2]), "received_at": r[3]}
-            for r in rows]
+    entries = []
+    for r in rows:
+        reasons = json.loads(r[2])
+        entries.append({"file": r[0], "sender": r[1], "reasons": reasons, "received_at": r[3],
+                        "staff_id": reasons.get("staff_id", "")})
+    return entries
 
 
 def pending_amendments(conn: sqlite3.Connection) -> list[dict]:
@@ -595,3 +678,12 @@ def returnable_files(conn: sqlite3.Connection) -> list[dict]:
         " FROM files WHERE outcome IN ('rejected', 'mail') ORDER BY id")
     keys = ("id", "original_path", "stored_path", "sender", "reasons", "received_at", "outcome")
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def monthly_remarks(conn: sqlite3.Connection, month: str) -> dict[tuple[str, str], str]:
+    """备注 of the current monthly editions of a month: (edition, 工号) → text, when filled."""
+    rows = conn.execute(
+        "SELECT r.edition, r.staff_id, r.remark FROM monthly_rows r"
+        " JOIN submissions s ON s.id = r.submission_id"
+        " WHERE s.state = 'current' AND r.month = ? AND r.remark != ''", (month,))
+    return {(edition, staff_id): remark for edition, staff_id, remark in rows}

@@ -71,6 +71,12 @@ def parse_number(value: object) -> Decimal | None:
         return None
 
 
-def is_blank(value: object) -> bool:
-    """True for None, NaN and strings of spaces."""
-    return clean_text(value) == ""
+def plain(number: Decimal) -> Decimal:
+    """A decimal as people write it: `5.0` → `5`, `2.50` → `2.5`, `-0` → `0` (no exponent)."""
+    normal = number.normalize()
+    if normal == normal.to_integral_value():
+        try:
+            return normal.quantize(Decimal(1)) + 0
+        except InvalidOperation:  # more digits than the context holds: already plain enough
+            return normal
+    return normal

@@ -6,6 +6,7 @@ DIR/.engine/store.sqlite3   (the embedded store)
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import tempfile
@@ -15,13 +16,18 @@ from pathlib import Path
 
 from workbook_engine import holidays, periods, store
 from workbook_engine.issues import InputError, Issue, has_errors
-from workbook_engine.ledger_template import write_ledger_template
+from workbook_engine.ledger_template import LEDGER_FILE, write_ledger_template
 from workbook_engine.lock import workspace_lock
-from workbook_engine.policy import Policy, load_policy, parse_policy, seed_policy_text
-from workbook_engine.roster import Roster, load_roster, write_roster_template
+from workbook_engine.netfs import on_network_fs
+from workbook_engine.policy import (
+    DEFAULT_UNIT_NAME,
+    Policy,
+    load_policy,
+    parse_policy,
+    seed_policy_text,
+)
+from workbook_engine.roster import ROSTER_FILE, Roster, load_roster, write_roster_template
 
-ROSTER_FILE = "花名册.xlsx"
-LEDGER_FILE = "加减分台账.xlsx"
 HOLIDAY_FILE = holidays.HOLIDAY_FILE
 POLICY_FILE = "policy.toml"
 FOLDERS = ("inbox", "outbox", "archive", "rejected", "reports")
@@ -29,11 +35,24 @@ ENGINE_DIR = ".engine"
 STORE_FILE = "store.sqlite3"
 LOCK_FILE = "workspace.lock"  # held by every command that changes the workspace
 ENV_VAR = "WORKBOOK_ENGINE_WORKSPACE"
-DEFAULT_UNIT = "某某县住房和城乡建设局"
+
+
+@functools.lru_cache(maxsize=32)
+def _journal_of(root: Path) -> str:
+    return store.ROLLBACK if on_network_fs(root) else store.WAL
 
 
 class WorkspaceError(Exception):
     """The folder is not a workspace, or cannot be made one."""
+
+
+@dataclass
+class Inputs:
+    """What every command that reads the office's files starts from."""
+
+    policy: Policy
+    roster: Roster
+    problems: list[Issue] = field(default_factory=list)  # the roster's warnings
 
 
 @dataclass(frozen=True)
@@ -102,8 +121,34 @@ class Workspace:
         """The roster with its changes of the year (the policy's year unless given)."""
         return load_roster(self.roster_path, year if year is not None else self.policy().year)
 
+    def inputs(self) -> Inputs:
+        """Policy and roster, as every command starts: InputError when the roster has errors;
+        its warnings ride along as `problems`."""
+        policy = self.policy()
+        roster, issues = load_roster(self.roster_path, policy.year)
+        if has_errors(issues):
+            raise InputError(issues)
+        return Inputs(policy, roster, [issue for issue in issues if not issue.is_error])
+
+    @property
+    def journal(self) -> str:
+        """store.ROLLBACK on a network file system (a shared folder), else store.WAL."""
+        return _journal_of(self.root)
+
     def connect(self) -> sqlite3.Connection:
-        return store.connect(self.store_path)
+        """The store. On a network file system: the rollback journal, every write transaction
+        holds the workspace lock, and opening takes the lock when it writes (set-up, upgrade)."""
+        if self.journal == store.WAL:
+            return store.connect(self.store_path)
+        if store.needs_setup(self.store_path, store.ROLLBACK):
+            with self.lock("导入或写入数据库"):
+                return store.connect(self.store_path, store.ROLLBACK, self._write_lock)
+        return store.connect(self.store_path, store.ROLLBACK, self._write_lock)
+
+    def _write_lock(self):
+        """Every write transaction on a network file system holds the workspace lock (taken
+        here unless this process already holds it; WorkspaceBusy when another one does)."""
+        return self.lock("导入或写入数据库")
 
     def use_holidays(self) -> list[Issue]:
         """Read 节假日安排.xlsx and make its days the working-day calendar of this process;
@@ -162,7 +207,7 @@ def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
 
 
 def init_workspace(
-    root: Path | str, year: int, unit_name: str = DEFAULT_UNIT, sample: bool = True,
+    root: Path | str, year: int, unit_name: str = DEFAULT_UNIT_NAME, sample: bool = True,
     prepared: dict[str, Callable[[Path], None]] | None = None,
 ) -> InitResult:
     """Create the workspace; an existing file of the office's is never overwritten.

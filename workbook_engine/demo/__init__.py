@@ -1,0 +1,1 @@
+"""The simulated bureau year behind `workbook-engine demo`."""

@@ -41,10 +41,6 @@ WEEKLY_CELLS: dict[str, str] = {
     "leader_date": "F21",
     "leader_comment": "B22",
 }
-WEEKLY_IDENTITY = ("staff_id", "staff_name", "section", "period")
-WEEKLY_STAFF_FIELDS = ("work_done", "next_plan", "self_grade")
-WEEKLY_CHIEF_FIELDS = ("chief_grade", "chief_comment", "chief_sign", "chief_date")
-WEEKLY_LEADER_FIELDS = ("leader_grade", "leader_comment", "leader_sign", "leader_date")
 
 WORKLOG_HEADERS = ("日期", "工作内容", "备注")
 WORKLOG_HEADER_ROW = 2  # 1-based; the title is row 1, data rows follow the header

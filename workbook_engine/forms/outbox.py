@@ -7,24 +7,22 @@ outbox/2026-03/2026-03_月考评表_考核办评分.xlsx
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook_engine import store
+from workbook_engine.filenames import safe_part
 from workbook_engine.forms import layout
 from workbook_engine.forms.monthly import MonthlyForm, MonthlyRow, ScoreColumn, build_monthly_form
 from workbook_engine.forms.prepared import PreparedWeeklyForms
 from workbook_engine.forms.weekly import WeeklyForm, WeeklyIdentity, build_weekly_form
-from workbook_engine.issues import InputError, has_errors
 from workbook_engine.periods import Month, Week
 from workbook_engine.policy import Policy, ScoreItem
 from workbook_engine.roster import Person, Roster
 from workbook_engine.workspace import Workspace
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 Progress = Callable[[Iterable], Iterable]
 
 
@@ -41,20 +39,8 @@ class FormsResult:
         self.by_folder[str(path.parent.relative_to(self.folder.parent))] += 1
 
 
-def safe_part(text: str) -> str:
-    """A piece of a file name with characters Windows refuses replaced."""
-    return _UNSAFE.sub("_", text).strip(" .") or "_"
-
-
 def _no_progress(items: Iterable) -> Iterable:
     return items
-
-
-def _checked_roster(workspace: Workspace) -> Roster:
-    roster, issues = workspace.roster()
-    if has_errors(issues):
-        raise InputError(issues)
-    return roster
 
 
 def weekly_identity(roster: Roster, person: Person) -> WeeklyIdentity:
@@ -74,8 +60,8 @@ def weekly_identity(roster: Roster, person: Person) -> WeeklyIdentity:
 
 def weekly_plan(workspace: Workspace, week: Week) -> list[tuple[Path, WeeklyForm, Person]]:
     """Target path, form and person of every weekly form of the week (nothing written)."""
-    policy = workspace.policy()
-    roster = _checked_roster(workspace).for_period(week)  # the bureau on the week's Thursday
+    inputs = workspace.inputs()
+    policy, roster = inputs.policy, inputs.roster.for_period(week)  # the bureau on its Thursday
     folder = workspace.outbox / str(week)
     days = tuple(week.working_days())
     plan = []
@@ -142,8 +128,8 @@ def _columns(items: tuple[ScoreItem, ...]) -> tuple[ScoreColumn, ...]:
 
 def monthly_plan(workspace: Workspace, month: Month) -> list[tuple[Path, MonthlyForm]]:
     """Target path and form of every monthly edition of the month (nothing written)."""
-    policy = workspace.policy()
-    roster = _checked_roster(workspace).for_period(month)  # in post on any working day
+    inputs = workspace.inputs()
+    policy, roster = inputs.policy, inputs.roster.for_period(month)  # in post on any working day
     weeks = [str(week) for week in month.weeks()]
     with workspace.connect() as conn:
         stored = store.weekly_grades(conn, weeks)

@@ -32,7 +32,8 @@ class Classified:
     skip: bool = False
     record: FormRecord | None = None
     issues: list[Issue] = field(default_factory=list)
-    person: str = ""
+    staff_id: str = ""  # the key of whom the form is about (or its rater); "" for the office
+    person: str = ""  # the same, as the returns list prints it: 「姓名（工号）」 or 考核办
     period: str = ""
 
     @property
@@ -48,8 +49,8 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _who_and_when(raw: RawForm, roster: Roster) -> tuple[str, str]:
-    """Best-effort person and period of a form, for the returns list."""
+def _who_and_when(raw: RawForm, roster: Roster) -> tuple[str, str, str]:
+    """Best-effort 工号, shown person and period of a form, for the returns list and counts."""
     staff_id = (
         raw.meta.get("staff_id")
         or raw.meta.get("rater_id")
@@ -59,7 +60,7 @@ def _who_and_when(raw: RawForm, roster: Roster) -> tuple[str, str]:
     who = f"{person.name}（{staff_id}）" if person else staff_id
     if not who and raw.meta.get("edition") == "office":
         who = "考核办"
-    return who, raw.meta.get("period") or clean_text(raw.fields.get("period"))
+    return staff_id, who, raw.meta.get("period") or clean_text(raw.fields.get("period"))
 
 
 def classify(path: Path, name: str, roster: Roster, policy: Policy, read=None) -> Classified:
@@ -88,7 +89,7 @@ def classify(path: Path, name: str, roster: Roster, policy: Policy, read=None) -
         raw = read_isolated(path, sniffed.kind, name, policy.limits)
     else:  # already inside a limited reader process
         raw = read(data, sniffed.kind, name)
-    result.person, result.period = _who_and_when(raw, roster)
+    result.staff_id, result.person, result.period = _who_and_when(raw, roster)
     result.record, result.issues = validate(raw, roster, policy)
     if sniffed.macros:
         result.issues.append(

@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook_engine import store
+from workbook_engine.filenames import safe_file_name
 from workbook_engine.ingest.classify import Classified, classify, file_sha256
 from workbook_engine.ingest.mail import read_eml
 from workbook_engine.ingest.names import fit, readable
 from workbook_engine.ingest.returns import write_returns
 from workbook_engine.ingest.validate import FormRecord
 from workbook_engine.ingest.workers import ReaderPool
-from workbook_engine.issues import InputError, Issue, has_errors
+from workbook_engine.issues import Issue, has_errors
 from workbook_engine.periods import parse_month, parse_week
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
@@ -42,6 +43,13 @@ LABELS = {
     AMENDMENT: "待修订（所属期间已签批）", REJECTED: "退回", SKIPPED: "跳过（Office 临时文件）",
     MAIL: "邮件（已拆出附件）", RESUMED: "上次已处理（补完移出）",
 }
+
+
+def count_line(counts: Counter) -> str:
+    """`已接收 3 份，退回 1 份`: the outcomes of a run (or of a year of runs) in one line."""
+    return "，".join(f"{LABELS[key]} {counts[key]} 份" for key in LABELS if counts[key])
+
+
 REASON_SUFFIX = ".原因.txt"
 BATCH = 256  # files recorded per store transaction
 MAIL_FOLDER = "邮件"
@@ -130,7 +138,7 @@ def _make_durable(paths: list[Path]) -> None:
 
 def place(folder: Path, name: str, sha256: str) -> Path:
     """A target path that depends only on name and content: the same file lands on itself."""
-    name = fit(readable(name))
+    name = fit(safe_file_name(readable(name)))
     target = folder / name
     if not target.exists() or file_sha256(target) == sha256:
         return target
@@ -145,8 +153,7 @@ def _period_folder(record: FormRecord) -> str:
 def _frozen(conn, record: FormRecord) -> bool:
     month = parse_week(record.period).month if record.form_kind == "weekly" \
         else parse_month(record.period)
-    scopes = (("month", str(month)), ("quarter", str(month.quarter)), ("year", str(month.year)))
-    return any(store.signed_off(conn, scope, period) for scope, period in scopes)
+    return store.month_frozen(conn, month)
 
 
 def changes(old: dict, new: dict) -> dict:
@@ -255,10 +262,7 @@ class Ingest:
             self.conn, sha256=found.sha256, original_name=readable(path.name), original_path=rel,
             stored_path=self._relative(target), size=found.size, sender=mail.sender,
             container_id=None, received_at=_now(), outcome=outcome, reasons=reasons)
-        self.conn.execute(
-            "UPDATE files SET container_id = ? WHERE container_id IS NULL"
-            " AND original_path LIKE ? ESCAPE '\\'",
-            (mail_id, rel.replace("%", "\\%").replace("_", "\\_") + "/%"))
+        store.adopt_attachments(self.conn, mail_id, rel)
         self.leaving.extend(staged_files)
         self.report.outcomes.append(Outcome(rel, outcome, stored_path=self._relative(target),
                                             sender=mail.sender, issues=issues))
@@ -379,7 +383,7 @@ def _write_due_returns(workspace: Workspace, conn) -> Path | None:
 
 
 def _reasons(found: Classified) -> str:
-    return json.dumps({"person": found.person, "period": found.period,
+    return json.dumps({"staff_id": found.staff_id, "person": found.person, "period": found.period,
                        "issues": [i.to_dict() for i in found.issues]}, ensure_ascii=False)
 
 
@@ -403,10 +407,8 @@ def inbox_files(inbox: Path) -> list[Path]:
 
 def ingest(workspace: Workspace, progress: Progress = lambda xs: xs) -> IngestReport:
     """Process every inbox file once; write the returns list when anything was rejected."""
-    policy = workspace.policy()
-    roster, roster_issues = workspace.roster()
-    if has_errors(roster_issues):
-        raise InputError(roster_issues)
+    inputs = workspace.inputs()
+    policy, roster = inputs.policy, inputs.roster
     with workspace.lock("导入（ingest）"):
         conn = workspace.connect()
         try:

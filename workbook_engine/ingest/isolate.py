@@ -22,13 +22,27 @@ from workbook_engine.policy import IngestLimits
 
 _ADVICE = "；如是正常表格，请删去多余的内容后「另存为」Excel 工作簿（.xlsx）再发送"
 _MB = 1024 * 1024
+TOO_COMPLEX = "file.too_complex"
+START_METHOD_VAR = "WORKBOOK_ENGINE_START_METHOD"  # fork | spawn: CI runs the tests both ways
+
+
+def start_method() -> str:
+    """How reader processes start: fork on Linux (cheap, shares the loaded roster), spawn
+    elsewhere (Windows and macOS have no safe fork); the environment variable overrides it,
+    so the spawn path (the office's Windows PC) is also tested on Linux."""
+    chosen = os.environ.get(START_METHOD_VAR, "").strip()
+    if chosen in multiprocessing.get_all_start_methods():
+        return chosen
+    return "fork" if sys.platform == "linux" else "spawn"
 
 
 def limit_process(memory: int, seconds: int) -> None:
-    """Cap the child's CPU time and (on Linux) its address space at what it has + `memory`."""
+    """Cap the child's CPU time and (on Linux) its address space at what it has + `memory`,
+    where the platform has such limits (resource); the parent's wall-clock limit applies
+    everywhere, Windows included."""
     try:
         import resource
-    except ImportError:  # Windows: the parent's timeout still applies
+    except ImportError:  # Windows: no resource limits; the parent's timeout still applies
         return
     try:
         with open("/proc/self/statm", encoding="ascii") as statm:
@@ -58,7 +72,7 @@ def _child(sender, path: str, kind: str, name: str, memory: int, seconds: int) -
 
 def read_isolated(path: Path, kind: str, name: str, limits: IngestLimits) -> RawForm:
     """read_form in a child process; a RawForm with a `file.too_complex` issue if it fails."""
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    context = multiprocessing.get_context(start_method())
     receiver, sender = context.Pipe(duplex=False)
     args = (sender, str(path), kind, name, limits.parse_memory_bytes, limits.parse_seconds)
     child = context.Process(target=_child, args=args, daemon=True)
@@ -80,12 +94,14 @@ def read_isolated(path: Path, kind: str, name: str, limits: IngestLimits) -> Raw
     if isinstance(raw, RawForm):
         return raw
     failed = RawForm(file=name, file_kind=kind)
+    failed.problem(TOO_COMPLEX, too_complex_message(limits, timed_out))
+    return failed
+
+
+def too_complex_message(limits: IngestLimits, timed_out: bool) -> str:
+    """Why a file whose reader ran out of time or memory (or crashed) is refused."""
     if timed_out:
         reason = f"读取文件超过了 {limits.parse_seconds} 秒的时间上限"
     else:
         reason = f"读取文件时超出了 {limits.parse_memory_bytes // _MB} MB 的内存上限或意外中止"
-    failed.problem(
-        "file.too_complex",
-        f"{reason}，文件内容异常（如单元格范围极大），可能是恶意文件，已拒收" + _ADVICE,
-    )
-    return failed
+    return f"{reason}，文件内容异常（如单元格范围极大），可能是恶意文件，已拒收" + _ADVICE

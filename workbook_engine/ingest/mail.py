@@ -26,6 +26,7 @@ from email.parser import BytesParser
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 
+from workbook_engine.filenames import FORBIDDEN, is_device
 from workbook_engine.ingest.sniff import max_mail_bytes, megabytes
 from workbook_engine.issues import Issue
 from workbook_engine.policy import IngestLimits
@@ -202,12 +203,7 @@ def _payload(part: Message, name: str, limits: IngestLimits, shown: str):
 
 # --- names ---------------------------------------------------------------------------------
 
-_FORBIDDEN = frozenset('\\/:*?"<>|')
 _DROPPED_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
-_DEVICES = frozenset(
-    ("CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$")
-    + tuple(f"{port}{n}" for port in ("COM", "LPT") for n in "123456789¹²³")
-)
 
 
 def safe_attachment_name(raw: str, taken: set[str]) -> str:
@@ -216,13 +212,13 @@ def safe_attachment_name(raw: str, taken: set[str]) -> str:
     name = "".join(
         char
         for char in name
-        if char not in _FORBIDDEN and unicodedata.category(char) not in _DROPPED_CATEGORIES
+        if char not in FORBIDDEN and unicodedata.category(char) not in _DROPPED_CATEGORIES
     )
     stripped = name.strip(". \u3000")
     if stripped and name.startswith(".") and "." not in stripped:
         stripped = f"附件.{stripped}"  # ".xlsx" → "附件.xlsx"
     name = stripped or DEFAULT_ATTACHMENT_NAME
-    if name.split(".")[0].rstrip(" ").upper() in _DEVICES:
+    if is_device(name):
         name = "_" + name
     name = _unique(_shorten(name), taken)
     taken.add(name)

@@ -4,11 +4,16 @@
 three items filled, one blank    → monthly.partial_row
 all items blank                  → the person was not assessed that month (未考核)
 履职扣分 2 without 扣分事由       → monthly.deduction_without_reason
+
+The rows are checked by ROW_CHECKS, an ordered list of small named checks (each returns False
+when the row cannot be kept); `check_rows` runs them and `missing_rows` notes who has no row.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from workbook_engine.forms import layout
@@ -24,7 +29,7 @@ from workbook_engine.ingest.checks import (
 )
 from workbook_engine.ingest.read import RawForm
 from workbook_engine.policy import Policy, ScoreItem
-from workbook_engine.roster import Roster
+from workbook_engine.roster import Person, Roster
 from workbook_engine.text import clean_name, clean_text, parse_number
 
 _HEADER = re.compile(r"^(.*?)\s*(?:\(\s*([\d.]+)\s*分?\s*\))?$")
@@ -84,109 +89,157 @@ def _rater(raw, roster, policy, edition, rows_ids, out):
     return check_person(rater_id, roster, out, role="评分人", assessed=False)
 
 
-def _row_values(row, columns, items, deduction_col, reason_col, remark_col, policy, out, where):
-    scores = {}
-    blank = []
-    for item in items:
-        col = columns[item.name]
-        value = row[col] if col < len(row) else None
-        cell_where = {**where, "column": item.header}
+@dataclass
+class Table:
+    """What every row check reads: where the columns are and who is expected in the table."""
+
+    raw: RawForm
+    policy: Policy
+    edition: str
+    items: tuple[ScoreItem, ...]
+    item_columns: dict[str, int]  # item name → column index
+    expected: dict[str, Person]
+    deduction_col: int | None = None
+    reason_col: int | None = None
+    remark_col: int | None = None
+    seen: dict[str, int] = field(default_factory=dict)  # 工号 → sheet row where it first came
+
+
+@dataclass
+class Row:
+    """One filled row of the table and what the checks read from it so far."""
+
+    cells: list
+    where: dict  # sheet and 1-based sheet row, for every issue of the row
+    staff_id: str = ""
+    scores: dict[str, Decimal | None] = field(default_factory=dict)
+    blank: list[str] = field(default_factory=list)
+    deduction: Decimal | None = None
+    deduction_text: str = ""
+
+    def cell(self, col: int | None) -> object:
+        return self.cells[col] if col is not None and col < len(self.cells) else None
+
+    @property
+    def assessed(self) -> bool:
+        return bool(self.scores) or bool(self.deduction_text)
+
+
+# Row checks, in order. Each reads a row, may record issues, and returns False when the
+# row cannot be kept (the later checks do not run for it).
+
+
+def staff_id_present(row: Row, table: Table, out: Collector) -> bool:
+    row.staff_id = clean_text(row.cell(0))
+    if row.staff_id:
+        return True
+    out.error("monthly.no_staff_id",
+              "本行填写了内容，但「工号」为空（请不要修改或删除预填的灰色单元格）",
+              **row.where, column=layout.STAFF_ID_HEADER)
+    return False
+
+
+def staff_id_once(row: Row, table: Table, out: Collector) -> bool:
+    if row.staff_id in table.seen:
+        out.error("monthly.duplicate_row",
+                  f"工号「{shown(row.staff_id)}」重复（第 {table.seen[row.staff_id]} 行已有）",
+                  **row.where, column=layout.STAFF_ID_HEADER)
+        return False
+    table.seen[row.staff_id] = row.where["row"]
+    return True
+
+
+def person_expected(row: Row, table: Table, out: Collector) -> bool:
+    if row.staff_id in table.expected:
+        return True
+    out.error("monthly.unexpected_person",
+              f"工号「{shown(row.staff_id)}」（{shown(row.cell(1))}）不应出现在本表中"
+              + ("：此人不由本表评分人评定" if table.edition == layout.LEADER_EDITION else ""),
+              **row.where, column=layout.STAFF_ID_HEADER)
+    return False
+
+
+def item_scores(row: Row, table: Table, out: Collector) -> bool:
+    """Each item's score within 0..maximum with the policy's places; blank items noted."""
+    for item in table.items:
+        value = row.cell(table.item_columns[item.name])
         if blank_cell(value):
-            blank.append(item.header)
+            row.blank.append(item.header)
             continue
-        number = score_value(
-            value, item.maximum, policy.score_places, item.header, out, **cell_where
-        )
-        scores[item.name] = number
-    deduction = None
-    raw_deduction = row[deduction_col] if deduction_col is not None else None
-    if deduction_col is not None:
-        deduction = score_value(
-            raw_deduction,
-            policy.max_deduction,
-            policy.score_places,
-            layout.DEDUCTION_HEADER,
-            out,
-            **where,
-            column=layout.DEDUCTION_HEADER,
-        )
-    reason = clean_text(row[reason_col]) if reason_col is not None else ""
-    remark = clean_text(row[remark_col]) if remark_col is not None else ""
-    return scores, blank, deduction, clean_text(raw_deduction), reason, remark
+        row.scores[item.name] = score_value(value, item.maximum, table.policy.score_places,
+                                            item.header, out, **row.where, column=item.header)
+    return True
 
 
-def _check_rows(raw, headers, columns, items, edition, expected, policy, out):
-    index = {h: i for i, h in enumerate(headers)}
-    deduction_col = index.get(layout.DEDUCTION_HEADER)
-    reason_col = index.get(layout.REASON_HEADER)
-    remark_col = index.get(layout.REMARK_HEADER)
-    rows, seen = [], {}
-    for offset, row in enumerate(raw.table[1:], start=1):
-        if all(clean_text(v) == "" for v in row):
+def deduction_value(row: Row, table: Table, out: Collector) -> bool:
+    if table.deduction_col is None:
+        return True
+    value = row.cell(table.deduction_col)
+    row.deduction_text = clean_text(value)
+    row.deduction = score_value(value, table.policy.max_deduction, table.policy.score_places,
+                                layout.DEDUCTION_HEADER, out, **row.where,
+                                column=layout.DEDUCTION_HEADER)
+    return True
+
+
+def row_complete(row: Row, table: Table, out: Collector) -> bool:
+    """A row is filled whole or left blank (未考核); a half-filled row is refused."""
+    if row.assessed and row.blank:
+        out.error("monthly.partial_row",
+                  "本行只填写了部分评分，缺：" + "、".join(row.blank) + "（本月未考核的人员请整行留空）",
+                  **row.where)
+    return True
+
+
+def deduction_has_reason(row: Row, table: Table, out: Collector) -> bool:
+    if row.deduction and row.deduction > 0 and not clean_text(row.cell(table.reason_col)):
+        out.error("monthly.deduction_without_reason", "有履职扣分，但未填写扣分事由",
+                  **row.where, column=layout.REASON_HEADER)
+    return True
+
+
+ROW_CHECKS: tuple[Callable[[Row, Table, Collector], bool], ...] = (
+    staff_id_present,
+    staff_id_once,
+    person_expected,
+    item_scores,
+    deduction_value,
+    row_complete,
+    deduction_has_reason,
+)
+
+
+def _stored(row: Row, table: Table) -> dict:
+    return {
+        "staff_id": row.staff_id,
+        "sheet_row": row.where["row"],
+        "assessed": row.assessed,
+        "items": {k: f"{v:f}" for k, v in row.scores.items() if v is not None},
+        "deduction": f"{row.deduction or Decimal(0):f}",
+        "reason": clean_text(row.cell(table.reason_col)),
+        "remark": clean_text(row.cell(table.remark_col)),
+    }
+
+
+def missing_rows(table: Table, out: Collector) -> None:
+    """Every expected person without a row: a notice, counted as not assessed."""
+    for person_id, person in table.expected.items():
+        if person_id not in table.seen:
+            out.warn("monthly.row_missing",
+                     f"表中缺少 {person.name}（{person_id}）的评分行，按本月未考核处理",
+                     sheet=table.raw.table_sheet)
+
+
+def check_rows(table: Table, out: Collector) -> list[dict]:
+    """Run the row checks on every filled row; the rows that pass all of them are kept."""
+    raw, rows = table.raw, []
+    for offset, cells in enumerate(raw.table[1:], start=1):
+        if all(clean_text(v) == "" for v in cells):
             continue
-        where = {"sheet": raw.table_sheet, "row": raw.table_row + offset}
-        staff_id = clean_text(row[0])
-        if not staff_id:
-            out.error(
-                "monthly.no_staff_id",
-                "本行填写了内容，但「工号」为空（请不要修改或删除预填的灰色单元格）",
-                **where,
-                column="工号",
-            )
-            continue
-        if staff_id in seen:
-            out.error(
-                "monthly.duplicate_row",
-                f"工号「{shown(staff_id)}」重复（第 {seen[staff_id]} 行已有）",
-                **where,
-                column="工号",
-            )
-            continue
-        seen[staff_id] = where["row"]
-        if staff_id not in expected:
-            out.error(
-                "monthly.unexpected_person",
-                f"工号「{shown(staff_id)}」（{shown(row[1])}）不应出现在本表中"
-                + ("：此人不由本表评分人评定" if edition == layout.LEADER_EDITION else ""),
-                **where,
-                column="工号",
-            )
-            continue
-        scores, blank, deduction, deduction_text, reason, remark = _row_values(
-            row, columns, items, deduction_col, reason_col, remark_col, policy, out, where
-        )
-        assessed = bool(scores) or bool(deduction_text)
-        if assessed and blank:
-            out.error(
-                "monthly.partial_row",
-                "本行只填写了部分评分，缺：" + "、".join(blank) + "（本月未考核的人员请整行留空）",
-                **where,
-            )
-        if deduction and deduction > 0 and not reason:
-            out.error(
-                "monthly.deduction_without_reason",
-                "有履职扣分，但未填写扣分事由",
-                **where,
-                column=layout.REASON_HEADER,
-            )
-        rows.append(
-            {
-                "staff_id": staff_id,
-                "sheet_row": where["row"],
-                "assessed": assessed,
-                "items": {k: f"{v:f}" for k, v in scores.items() if v is not None},
-                "deduction": f"{deduction or Decimal(0):f}",
-                "reason": reason,
-                "remark": remark,
-            }
-        )
-    for person_id, person in expected.items():
-        if person_id not in seen:
-            out.warn(
-                "monthly.row_missing",
-                f"表中缺少 {person.name}（{person_id}）的评分行，按本月未考核处理",
-                sheet=raw.table_sheet,
-            )
+        row = Row(cells, {"sheet": raw.table_sheet, "row": raw.table_row + offset})
+        if all(check(row, table, out) for check in ROW_CHECKS):
+            rows.append(_stored(row, table))
+    missing_rows(table, out)
     return rows
 
 
@@ -238,7 +291,12 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
         expected = {p.staff_id: p for p in roster.assessed()}
     if month is None or columns is None or (edition == layout.LEADER_EDITION and rater is None):
         return None, out.issues
-    rows = _check_rows(raw, headers, columns, items, edition, expected, policy, out)
+    index = {h: i for i, h in enumerate(headers)}
+    table = Table(raw, policy, edition, items, columns, expected,
+                  deduction_col=index.get(layout.DEDUCTION_HEADER),
+                  reason_col=index.get(layout.REASON_HEADER),
+                  remark_col=index.get(layout.REMARK_HEADER))
+    rows = check_rows(table, out)
     values = {
         "month": str(month),
         "edition": edition,

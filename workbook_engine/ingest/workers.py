@@ -1,7 +1,9 @@
 """Long-lived reader processes: classify files in parallel, each held to the policy's limits.
 
-A worker is forked once with the roster and policy, caps its own address space at what it
-has plus `parse_memory_mb`, and then classifies one file at a time. The parent gives each
+A worker is started once with the roster and policy (forked on Linux, spawned on Windows and
+macOS, see isolate.start_method), caps its own address space at what it has plus
+`parse_memory_mb` where the platform allows (resource), and then classifies one file at a
+time; the wall-clock limit `parse_seconds` is kept by the parent on every platform. The parent gives each
 worker one file at a time, so when a worker dies (a native abort on a hostile file) or runs
 past `parse_seconds`, the parent knows which file did it: that file is refused as
 `file.too_complex`, the worker is replaced, and the run goes on.
@@ -16,7 +18,6 @@ from __future__ import annotations
 import faulthandler
 import multiprocessing
 import os
-import sys
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -24,27 +25,34 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from workbook_engine.ingest.classify import Classified, classify, file_sha256
-from workbook_engine.ingest.isolate import limit_process
+from workbook_engine.ingest.isolate import (
+    TOO_COMPLEX,
+    limit_process,
+    start_method,
+    too_complex_message,
+)
 from workbook_engine.ingest.read import read_form
 from workbook_engine.issues import Issue
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 
-_MB = 1024 * 1024
 IN_FLIGHT = 4  # tasks queued per worker: enough to hide the round trip
-_ADVICE = "；如是正常表格，请删去多余的内容后「另存为」Excel 工作簿（.xlsx）再发送"
+FILES_PER_READER = 25  # a batch this small is read by one reader: starting another costs more
+READY = "ready"  # a reader's first message: it is started and limited, files may come
+START_SECONDS = 120  # a reader not ready by then (or dying before) means readers cannot start
+START_FAILURES = 3
 
 
-def can_fork() -> bool:
-    return sys.platform == "linux"
+class ReaderStartError(RuntimeError):
+    """Reader processes cannot be started on this machine (an internal error, logged)."""
 
 
-def _serve(conn, roster: Roster, policy: Policy) -> None:
+def _serve(conn, roster: Roster, policy: Policy, read) -> None:
     """Worker loop: (index, path, name) in, (index, Classified) out, until None."""
     faulthandler.disable()
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     limit_process(policy.limits.parse_memory_bytes, 10**9)
-
+    conn.send(READY)  # started (a spawned reader imports first): the clock may start now
     while True:
         try:
             task = conn.recv()
@@ -53,18 +61,21 @@ def _serve(conn, roster: Roster, policy: Policy) -> None:
         if task is None:
             return
         index, path, name = task
-        conn.send((index, classify(Path(path), name, roster, policy, read=read_form)))
+        conn.send((index, classify(Path(path), name, roster, policy, read=read)))
 
 
 class _Worker:
     """One reader process and the tasks it holds, oldest first (the one it is reading)."""
 
-    def __init__(self, context, roster: Roster, policy: Policy):
+    def __init__(self, context, roster: Roster, policy: Policy, read):
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, roster, policy), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, roster, policy, read),
+                                       daemon=True)
         self.process.start()
         child.close()
         self.tasks: deque[tuple[int, str, str]] = deque()
+        self.ready = False  # said READY: files are given to it only then
+        self.born = time.monotonic()
         self.started = 0.0  # when the oldest task began (or the last result came back)
 
     def give(self, task: tuple[int, str, str]) -> bool:
@@ -96,32 +107,36 @@ class _Worker:
 
 
 def _failed(path: Path, name: str, timed_out: bool, policy: Policy) -> Classified:
-    limits = policy.limits
-    if timed_out:
-        reason = f"读取文件超过了 {limits.parse_seconds} 秒的时间上限"
-    else:
-        reason = f"读取文件时超出了 {limits.parse_memory_bytes // _MB} MB 的内存上限或意外中止"
-    issue = Issue(code="file.too_complex", file=name,
-                  message=f"{reason}，文件内容异常（如单元格范围极大），可能是恶意文件，已拒收" + _ADVICE)
+    issue = Issue(code=TOO_COMPLEX, file=name,
+                  message=too_complex_message(policy.limits, timed_out))
     return Classified(sha256=file_sha256(path), size=path.stat().st_size, kind="",
                       issues=[issue])
 
 
 class ReaderPool:
-    """A few reader processes (forked, Linux); elsewhere files are read one child at a time."""
+    """A few long-lived reader processes (fork or spawn); results in input order."""
 
     def __init__(self, roster: Roster, policy: Policy, processes: int | None = None):
         self.roster = roster
         self.policy = policy
         self.size = processes or max(1, min(4, os.cpu_count() or 1))
+        self.read = read_form  # the parser the readers run (a spawned reader gets it by name)
         self.workers: list[_Worker] = []
+        self.start_failures = 0
 
     def __enter__(self) -> ReaderPool:
-        if can_fork():
-            context = multiprocessing.get_context("fork")
-            self.context = context
-            self.workers = [_Worker(context, self.roster, self.policy) for _ in range(self.size)]
+        self.context = multiprocessing.get_context(start_method())
         return self
+
+    def start(self, files: int) -> None:
+        """Start the readers a run of `files` files needs (none for none, at most `size`):
+        a spawned reader costs an interpreter start, so ten files do not start four."""
+        wanted = min(self.size, -(-files // FILES_PER_READER))
+        while len(self.workers) < wanted:
+            self.workers.append(self._new_worker())
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self.context, self.roster, self.policy, self.read)
 
     def __exit__(self, *exc) -> None:
         for worker in self.workers:
@@ -129,10 +144,7 @@ class ReaderPool:
 
     def classify(self, jobs: list[tuple[Path, str]]) -> Iterator[tuple[int, Classified]]:
         """Classify every job; results are yielded in the order of `jobs`."""
-        if not self.workers:
-            for index, (path, name) in enumerate(jobs):
-                yield index, classify(path, name, self.roster, self.policy)
-            return
+        self.start(len(jobs))
         done: dict[int, Classified] = {}
         pending = list(enumerate(jobs))[::-1]
         next_out = 0
@@ -145,36 +157,56 @@ class ReaderPool:
 
     def _feed(self, pending: list) -> None:
         for position, worker in enumerate(self.workers):
-            while len(worker.tasks) < IN_FLIGHT and pending:
+            while worker.ready and len(worker.tasks) < IN_FLIGHT and pending:
                 index, (path, name) = pending[-1]
                 if not worker.give((index, str(path), name)):
                     if not worker.tasks:  # died idle: no file to blame, start a new reader
                         worker.kill()
-                        self.workers[position] = _Worker(self.context, self.roster, self.policy)
+                        self.workers[position] = self._new_worker()
                     break  # died busy: _collect refuses its oldest file and replaces it
                 pending.pop()
 
     def _collect(self, done: dict, pending: list, jobs: list) -> None:
-        busy = [w for w in self.workers if w.tasks]
-        if not busy:
+        watched = [w for w in self.workers if w.tasks or not w.ready]
+        if not watched:
             return
         timeout = self.policy.limits.parse_seconds
-        ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=0.5)
+        ready = wait([w.conn for w in watched] + [w.process.sentinel for w in watched],
+                     timeout=0.5)
         now = time.monotonic()
-        for worker in busy:
+        for worker in watched:
             if worker.conn in ready:
                 try:
-                    while worker.tasks and worker.conn.poll():
-                        got_index, found = worker.conn.recv()
+                    while (worker.tasks or not worker.ready) and worker.conn.poll():
+                        message = worker.conn.recv()
+                        worker.started = time.monotonic()
+                        if message == READY:
+                            worker.ready = True
+                            continue
+                        got_index, found = message
                         done[got_index] = found
                         worker.tasks.popleft()
-                        worker.started = time.monotonic()
                 except (EOFError, OSError):
-                    self._replace(worker, done, pending, jobs, timed_out=False)
+                    self._lost(worker, done, pending, jobs, timed_out=False)
             elif worker.process.sentinel in ready or not worker.process.is_alive():
-                self._replace(worker, done, pending, jobs, timed_out=False)
-            elif now - worker.started > timeout:
-                self._replace(worker, done, pending, jobs, timed_out=True)
+                self._lost(worker, done, pending, jobs, timed_out=False)
+            elif worker.ready and now - worker.started > timeout:
+                self._lost(worker, done, pending, jobs, timed_out=True)
+            elif not worker.ready and now - worker.born > START_SECONDS:
+                self._lost(worker, done, pending, jobs, timed_out=True)
+
+    def _lost(self, worker: _Worker, done: dict, pending: list, jobs: list,
+              timed_out: bool) -> None:
+        """A reader died or hung: blame its oldest file, or (still starting) its start."""
+        if worker.ready:
+            self._replace(worker, done, pending, jobs, timed_out)
+            return
+        self.start_failures += 1
+        if self.start_failures >= START_FAILURES:
+            raise ReaderStartError(f"reader processes ({self.context.get_start_method()})"
+                                   " could not be started")
+        worker.kill()
+        self.workers[self.workers.index(worker)] = self._new_worker()
 
     def _replace(self, worker: _Worker, done: dict, pending: list, jobs: list,
                  timed_out: bool) -> None:
@@ -186,4 +218,4 @@ class ReaderPool:
             pending.append((task[0], jobs[task[0]]))
         worker.kill()
         position = self.workers.index(worker)
-        self.workers[position] = _Worker(self.context, self.roster, self.policy)
+        self.workers[position] = self._new_worker()

@@ -74,9 +74,10 @@ def fetch_new(workspace: Workspace, conn, server: Server, password: str | None,
                 pending.remove(uid)
     except MailFault as fault:
         report.fault, report.not_fetched = fault, len(pending)
-        store.log_event(conn, _now(), "mail_fault", "fetch", {
-            "server": server.label, "step": fault.step, "reason": fault.reason,
-            "saved": report.saved, "not_fetched": len(pending)})
+        with store.Transaction(conn):  # a write: on a shared folder it holds the workspace lock
+            store.log_event(conn, _now(), "mail_fault", "fetch", {
+                "server": server.label, "step": fault.step, "reason": fault.reason,
+                "saved": report.saved, "not_fetched": len(pending)})
     return report
 
 

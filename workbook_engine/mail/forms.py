@@ -58,8 +58,8 @@ def weekly_items(workspace: Workspace, week: Week, addresses: Addresses,
 
 def monthly_items(workspace: Workspace, month: Month, addresses: Addresses,
                   report: SendReport) -> list[Outgoing]:
-    policy = workspace.policy()
-    roster, _ = workspace.roster()
+    inputs = workspace.inputs()  # roster errors were refused before (actions.addresses)
+    policy, roster = inputs.policy, inputs.roster
     due = texts.due_date(month.last_day, deadlines(policy).monthly_due_working_days)
     headers = "、".join(item.header for item in policy.leader_items)
     items = []

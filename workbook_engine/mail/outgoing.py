@@ -70,9 +70,10 @@ def deliver(conn, server: Server, password: Callable[[], str | None], items: lis
     except MailFault as fault:
         report.fault = fault
         report.not_tried = remaining
-        store.log_event(conn, _now(), "mail_fault", report.action, {
-            "server": server.label, "step": fault.step, "reason": fault.reason,
-            "sent": len(report.sent), "not_sent": [i.address for i in remaining]})
+        with store.Transaction(conn):  # a write: on a shared folder it holds the workspace lock
+            store.log_event(conn, _now(), "mail_fault", report.action, {
+                "server": server.label, "step": fault.step, "reason": fault.reason,
+                "sent": len(report.sent), "not_sent": [i.address for i in remaining]})
     return report
 
 

@@ -33,8 +33,8 @@ def _key(period, staff_id: str, today: dt.date) -> str:
 
 def weekly_reminders(workspace: Workspace, conn, week: Week, addresses: Addresses,
                      report: SendReport, today: dt.date) -> list[Outgoing]:
-    policy = workspace.policy()
-    roster, _ = workspace.roster()
+    inputs = workspace.inputs()  # roster errors were refused before (actions.addresses)
+    policy, roster = inputs.policy, inputs.roster
     due = texts.due_date(week.sunday, deadlines(policy).weekly_due_working_days)
     blanks = {person.staff_id: target for target, _, person in weekly_plan(workspace, week)}
     items: list[Outgoing] = []
@@ -67,8 +67,8 @@ def weekly_reminders(workspace: Workspace, conn, week: Week, addresses: Addresse
 
 def monthly_reminders(workspace: Workspace, conn, month: Month, addresses: Addresses,
                       report: SendReport, today: dt.date) -> list[Outgoing]:
-    policy = workspace.policy()
-    roster, _ = workspace.roster()
+    inputs = workspace.inputs()  # roster errors were refused before (actions.addresses)
+    policy, roster = inputs.policy, inputs.roster
     due = texts.due_date(month.last_day, deadlines(policy).monthly_due_working_days)
     blanks = {form.rater_id: target for target, form in monthly_plan(workspace, month)
               if form.rater_id}

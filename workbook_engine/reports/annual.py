@@ -18,7 +18,7 @@ from workbook_engine.reports.history import history_table
 from workbook_engine.reports.monthly import ReportOutput
 from workbook_engine.reports.talks import TALK_COLUMNS, talk_rows
 from workbook_engine.results_history import HISTORY_FILE, load_history
-from workbook_engine.scoring.compute import YearResult, compute_year, load_inputs
+from workbook_engine.scoring.compute import YearResult, compute_year
 from workbook_engine.scoring.frames import records
 from workbook_engine.scoring.monthly import SCORED
 from workbook_engine.scoring.ranking import TIED, YES
@@ -153,7 +153,7 @@ def _write_charts(book: ReportBook, result: YearResult, grade_names) -> None:
 def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = None,
                       signoff: SignOff = UNSIGNED, target: Path | None = None) -> ReportOutput:
     """Build the year report; with a pool the 奖金金额 column is added."""
-    inputs = load_inputs(workspace)
+    inputs = workspace.inputs()
     with workspace.connect() as conn, store.Snapshot(conn):  # one consistent state
         result = compute_year(workspace, year, pool, conn, inputs)
         months = [str(m) for m in year.months()]

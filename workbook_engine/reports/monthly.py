@@ -18,8 +18,9 @@ from workbook_engine.ledger_records import load_records
 from workbook_engine.periods import Month, working_days
 from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, Table
 from workbook_engine.reports.fingerprint import fingerprint
+from workbook_engine.reports.status import due_editions
 from workbook_engine.reports.talks import TALK_COLUMNS, talk_rows, write_talk_notices
-from workbook_engine.scoring.compute import MonthResult, compute_month, load_inputs
+from workbook_engine.scoring.compute import MonthResult, compute_month
 from workbook_engine.scoring.frames import records
 from workbook_engine.scoring.monthly import SCORED
 from workbook_engine.workspace import Workspace
@@ -124,22 +125,18 @@ def _missing_rows(result: MonthResult, conn, inputs) -> list[list]:
         if missing:
             rows.append(["周考评表", f"{person.name}（{person.staff_id}）", person.section,
                          "、".join(missing)])
-    editions = store.monthly_forms_of(conn, str(result.month))
-    for rater in roster.final_raters():
-        if (layout.LEADER_EDITION, rater.staff_id) not in editions:
-            rows.append(["月考评表（领导评分）", f"{rater.name}（{rater.staff_id}）", rater.section,
-                         str(result.month)])
-    if (layout.OFFICE_EDITION, "") not in editions:
-        rows.append(["月考评表（考核办评分）", "考核办", "", str(result.month)])
+    for due in due_editions(conn, roster, result.month):
+        if due.form is None:
+            rows.append([f"月考评表（{due.label}）", due.who, due.section, str(result.month)])
     return rows
 
 
 def write_month_report(workspace: Workspace, month: Month, signoff: SignOff = UNSIGNED,
                        target: Path | None = None) -> ReportOutput:
     """Build the month report from the store; returns where it went and its fingerprint."""
-    inputs = load_inputs(workspace)
+    inputs = workspace.inputs()
     with workspace.connect() as conn, store.Snapshot(conn):  # one consistent state
-        result = compute_month(workspace, month, conn)
+        result = compute_month(workspace, month, conn, inputs)
         print_ = fingerprint(conn, [str(month)], [workspace.policy_path, workspace.roster_path,
                                                   workspace.ledger_path])
         missing = _missing_rows(result, conn, inputs)

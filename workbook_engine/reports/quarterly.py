@@ -13,7 +13,7 @@ from workbook_engine.periods import Quarter
 from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, Table
 from workbook_engine.reports.fingerprint import fingerprint
 from workbook_engine.reports.monthly import ReportOutput
-from workbook_engine.scoring.compute import compute_quarter, load_inputs
+from workbook_engine.scoring.compute import compute_quarter
 from workbook_engine.scoring.frames import records
 from workbook_engine.workspace import Workspace
 
@@ -24,10 +24,10 @@ def quarter_report_path(workspace: Workspace, quarter: Quarter) -> Path:
 
 def write_quarter_report(workspace: Workspace, quarter: Quarter, signoff: SignOff = UNSIGNED,
                          target: Path | None = None) -> ReportOutput:
-    inputs = load_inputs(workspace)
+    inputs = workspace.inputs()
     months = list(quarter.months())
     with workspace.connect() as conn, store.Snapshot(conn):  # one consistent state
-        result = compute_quarter(workspace, quarter, conn)
+        result = compute_quarter(workspace, quarter, conn, inputs)
         print_ = fingerprint(conn, [str(m) for m in months],
                              [workspace.policy_path, workspace.roster_path])
     path = target or quarter_report_path(workspace, quarter)

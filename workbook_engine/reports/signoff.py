@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from workbook_engine import signoff_log, store
 from workbook_engine.frozen import roster_to_json
-from workbook_engine.issues import ActionRefused, InputError, Issue, has_errors
+from workbook_engine.issues import ActionRefused, Issue
 from workbook_engine.periods import parse_month
 from workbook_engine.reports.book import SignOff
 from workbook_engine.reports.monthly import ReportOutput
@@ -78,9 +78,7 @@ def sign_off(workspace: Workspace, scope: str, period_text: str, by: str,
 def _frozen_state(workspace: Workspace, conn, months: list[str]) -> str:
     """The bureau of each month of the period, as it is signed (kept from an earlier sign-off
     of a month already frozen)."""
-    roster, issues = workspace.roster()
-    if has_errors(issues):
-        raise InputError(issues)
+    roster = workspace.inputs().roster
     kept = store.frozen_states(conn, months)
     states = {month: kept.get(month) or roster_to_json(roster.for_period(parse_month(month)))
               for month in months}
@@ -133,10 +131,4 @@ def _parse(scope: str, period: str):
 
 def _still_frozen(conn, submission_id: int) -> bool:
     """An amendment stays waiting while an enclosing period is still signed off."""
-    row = conn.execute(
-        "SELECT s.form_kind, s.period, w.month FROM submissions s"
-        " LEFT JOIN weekly_forms w ON w.submission_id = s.id WHERE s.id = ?",
-        (submission_id,)).fetchone()
-    month = parse_month(row[2] or row[1])
-    scopes = (("month", str(month)), ("quarter", str(month.quarter)), ("year", str(month.year)))
-    return any(store.signed_off(conn, scope, period) for scope, period in scopes)
+    return store.month_frozen(conn, parse_month(store.submission_month(conn, submission_id)))

@@ -15,7 +15,7 @@ from workbook_engine.periods import Month, Week
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Person, Roster
 
-NOT_IN, WAIT_INITIAL, WAIT_FINAL, DONE = "未交", "待初评", "待评定", "已完成"
+NOT_IN, WAIT_INITIAL, WAIT_FINAL, DONE = layout.NOT_SUBMITTED, "待初评", layout.AWAITING_FINAL, "已完成"
 
 
 @dataclass
@@ -28,10 +28,36 @@ class StatusTable:
     summary: str = ""
 
 
+@dataclass(frozen=True)
+class DueEdition:
+    """One monthly edition due for a month, and the form received for it (None: not in)."""
+
+    edition: str
+    who: str  # shown: 「姓名（工号）」 of the rater, or 考核办
+    section: str
+    form: dict | None
+
+    @property
+    def label(self) -> str:
+        return layout.EDITION_LABELS[self.edition]
+
+
+def due_editions(conn, roster: Roster, month: Month) -> list[DueEdition]:
+    """Every monthly edition due for the month (one per final rater, one of the office),
+    with what was received: the one place that knows who still owes a monthly form."""
+    editions = store.monthly_forms_of(conn, str(month))
+    due = [DueEdition(layout.LEADER_EDITION, f"{rater.name}（{rater.staff_id}）", rater.section,
+                      editions.get((layout.LEADER_EDITION, rater.staff_id)))
+           for rater in roster.final_raters()]
+    due.append(DueEdition(layout.OFFICE_EDITION, "考核办", "",
+                          editions.get((layout.OFFICE_EDITION, ""))))
+    return due
+
+
 def _rejected_by_person(conn, periods: list[str]) -> Counter:
     counts: Counter = Counter()
     for entry in store.rejected_for_periods(conn, periods):
-        counts[entry["reasons"].get("person", "")] += 1
+        counts[entry["staff_id"]] += 1
     return counts
 
 
@@ -76,7 +102,7 @@ def week_status(conn, roster: Roster, week: Week) -> StatusTable:
         person, form, state, reviewer = entry.person, entry.form, entry.state, entry.reviewer
         states[state] += 1
         shown = f"{state}（{reviewer.name}）" if reviewer is not None else state
-        returned = rejected.get(f"{person.name}（{person.staff_id}）", 0)
+        returned = rejected.get(person.staff_id, 0)
         table.rows.append((person.staff_id, person.name, person.section, shown,
                            form["chief_grade"] if form else "", form["leader_grade"] if form else "",
                            form["file"] if form else "", f"{returned} 次" if returned else ""))
@@ -95,15 +121,11 @@ def month_editions(conn, roster: Roster, month: Month) -> list[tuple[Person, dic
 
 def month_status(conn, roster: Roster, policy: Policy, month: Month) -> list[StatusTable]:
     roster = roster.for_period(month)  # everyone in post on a working day of the month
-    editions = store.monthly_forms_of(conn, str(month))
     raters = StatusTable(f"{month.label} 月考评表收取情况", ("评分表", "评分人", "状态", "文件"))
-    for rater, got in month_editions(conn, roster, month):
-        raters.rows.append(("领导评分", f"{rater.name}（{rater.staff_id}）",
-                            "已交" if got else "未交", got["file"] if got else ""))
-    office = editions.get((layout.OFFICE_EDITION, ""))
-    raters.rows.append(("考核办评分", "考核办", "已交" if office else "未交",
-                        office["file"] if office else ""))
-    missing = sum(1 for row in raters.rows if row[2] == "未交")
+    for due in due_editions(conn, roster, month):
+        raters.rows.append((due.label, due.who, "已交" if due.form else NOT_IN,
+                            due.form["file"] if due.form else ""))
+    missing = sum(1 for row in raters.rows if row[2] == NOT_IN)
     raters.summary = f"应交 {len(raters.rows)} 份，未交 {missing} 份"
     weeks = [str(w) for w in month.weeks()]
     grades = store.weekly_grades(conn, weeks)
@@ -114,7 +136,7 @@ def month_status(conn, roster: Roster, policy: Policy, month: Month) -> list[Sta
     for person in roster.assessed():
         summary = weekly_summary([grades.get((person.staff_id, w))
                                   for w in weeks_of[person.staff_id]], policy.grade_names)
-        returned = rejected.get(f"{person.name}（{person.staff_id}）", 0)
+        returned = rejected.get(person.staff_id, 0)
         weekly.rows.append((person.staff_id, person.name, person.section, summary,
                             f"{returned} 次" if returned else ""))
     return [raters, weekly]

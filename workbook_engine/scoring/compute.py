@@ -16,10 +16,9 @@ import pandas as pd
 
 from workbook_engine import store
 from workbook_engine.frozen import roster_from_json
-from workbook_engine.issues import WARNING, InputError, Issue, has_errors
+from workbook_engine.issues import WARNING, Issue
 from workbook_engine.ledger import Ledger, load_ledger
 from workbook_engine.periods import Month, Quarter, Year, parse_month, parse_week
-from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 from workbook_engine.scoring.annual import annual_scores
 from workbook_engine.scoring.leave import leave_points
@@ -32,24 +31,7 @@ from workbook_engine.scoring.monthly import (
 )
 from workbook_engine.scoring.points import activity_points, document_points
 from workbook_engine.scoring.quarterly import quarterly_summary, section_averages
-from workbook_engine.workspace import Workspace
-
-
-@dataclass
-class Inputs:
-    """What every computation starts from."""
-
-    policy: Policy
-    roster: Roster
-    problems: list[Issue] = field(default_factory=list)
-
-
-def load_inputs(workspace: Workspace) -> Inputs:
-    policy = workspace.policy()
-    roster, issues = workspace.roster()
-    if has_errors(issues):
-        raise InputError(issues)
-    return Inputs(policy, roster, [i for i in issues if not i.is_error])
+from workbook_engine.workspace import Inputs, Workspace
 
 
 def pending_problems(conn, months: list[str]) -> list[Issue]:
@@ -90,8 +72,9 @@ class MonthResult:
     roster: Roster | None = None  # the bureau of the month (in post on any working day)
 
 
-def compute_month(workspace: Workspace, month: Month, conn=None) -> MonthResult:
-    inputs = load_inputs(workspace)
+def compute_month(workspace: Workspace, month: Month, conn=None,
+                  inputs: Inputs | None = None) -> MonthResult:
+    inputs = inputs or workspace.inputs()
     with _connection(workspace, conn) as conn:
         rows = store.monthly_rows_of(conn, [str(month)])
         weekly = _weekly_frame(conn, [str(month)])
@@ -153,8 +136,9 @@ def _all_months(conn, inputs: Inputs, months: list[str], period: Roster,
     return lines, problems
 
 
-def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None) -> QuarterResult:
-    inputs = load_inputs(workspace)
+def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None,
+                    inputs: Inputs | None = None) -> QuarterResult:
+    inputs = inputs or workspace.inputs()
     months = [str(m) for m in quarter.months()]
     with _connection(workspace, conn) as conn:
         frozen = store.frozen_states(conn, months)
@@ -165,9 +149,7 @@ def compute_quarter(workspace: Workspace, quarter: Quarter, conn=None) -> Quarte
         weeks = [str(w) for m in quarter.months() for w in m.weeks()]
         rejected = Counter()
         for entry in store.rejected_for_periods(conn, weeks):
-            person = entry["reasons"].get("person", "")
-            staff_id = person.rsplit("（", 1)[-1].rstrip("）") if "（" in person else person
-            rejected[staff_id] += 1
+            rejected[entry["staff_id"]] += 1
     monthly = lines_frame(lines)
     summary = quarterly_summary(monthly, weekly, rejected, roster, inputs.policy, quarter)
     return QuarterResult(quarter, summary, section_averages(summary, inputs.policy), monthly,
@@ -188,7 +170,7 @@ class YearResult:
 
 def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
                  conn=None, inputs: Inputs | None = None) -> YearResult:
-    inputs = inputs or load_inputs(workspace)
+    inputs = inputs or workspace.inputs()
     months = [str(m) for m in year.months()]
     with _connection(workspace, conn) as conn:
         frozen = store.frozen_states(conn, months)

@@ -12,13 +12,15 @@ from decimal import Decimal
 
 import pandas as pd
 
+from workbook_engine.forms import layout
 from workbook_engine.forms.layout import LEADER_EDITION, OFFICE_EDITION
 from workbook_engine.issues import WARNING, Issue
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 from workbook_engine.scoring.frames import records
 
-SCORED, NOT_ASSESSED, INCOMPLETE, MISSING = "已考核", "未考核", "不完整", "未交"
+SCORED, NOT_ASSESSED, INCOMPLETE = "已考核", "未考核", "不完整"
+MISSING = layout.NOT_SUBMITTED
 NOT_IN_POST = "未在岗"  # a month outside someone's time in post (before 调入, after 调出/离岗)
 COLUMNS = ("staff_id", "name", "section", "month", "status", "leader_score", "office_score",
            "deduction", "score", "grade", "reason", "leader_source", "office_source")

@@ -1,0 +1,75 @@
+"""Word drafts (SPEC §6): 月小结, 季度小结, 全年总结 — real figures, 公文 page, PDF via LibreOffice."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import test_year
+from docx import Document
+from docx.shared import Pt
+from helpers import cli, convert_to_pdf
+from test_records import TALKS, add_record_sheets
+
+year_ws = test_year.year_ws
+
+REMEDIES = [
+    ["2026-Q1", "全局", "周考评表迟交", "每周五提醒", "考核办", "2026-04-30", "进行中"],
+    ["2026-Q1", "办公室", "材料迟报", "建立台账", "李办", "", "已完成"],
+    ["2026-Q2", "建管股", "月度考核不称职 1 人", "建立周计划督办", "陈建", "2026-07-31", "未完成"],
+]
+
+
+def texts(path):
+    return [p.text for p in Document(str(path)).paragraphs]
+
+
+def cells(path, index=0):
+    table = Document(str(path)).tables[index]
+    return [[c.text for c in row.cells] for row in table.rows]
+
+
+def test_drafts_hold_the_periods_figures(year_ws, tmp_path):
+    add_record_sheets(year_ws.ledger_path, talks=TALKS[:1], remedies=REMEDIES)
+    for args in (("month", "2026-05"), ("quarter", "2026-Q2"), ("year", "2026")):
+        assert "文字稿（Word，供修改后签发）" in cli(year_ws, "report", *args).output
+    month = year_ws.reports / "2026-05_月小结.docx"
+    quarter = year_ws.reports / "2026-Q2_季度小结.docx"
+    year = year_ws.reports / "2026_全年总结.docx"
+
+    document = Document(str(month))
+    section = document.sections[0]
+    measures = (section.page_width, section.page_height, section.top_margin,
+                section.bottom_margin, section.left_margin, section.right_margin)
+    assert [round(m.mm) for m in measures] == [210, 297, 37, 35, 28, 26]  # A4, GB/T 9704
+    assert document.styles["Normal"].font.size == Pt(16)
+    assert 'instr="PAGE"' in section.footer.paragraphs[0]._p.xml
+    lines = texts(month)
+    assert lines[0] == "2026年5月干部职工量化考核月小结"
+    # May: 9 assessed (吴二 离岗, 冯四 and 赵局 not assessed); 2003 not yet in post → 8 scored:
+    # 优秀 L1 99, 2002 95, 3001 95; 称职 L2 93, 1002 90, 1001 85, 2001 80; 不称职 3002 65
+    assert "本月参加考核 9 人，已计分 8 人，其中优秀 3 人，称职 4 人，基本称职 0 人，不称职 1 人。" in lines
+    assert cells(month) == [["等次", "人数"], ["优秀", "3"], ["称职", "4"], ["基本称职", "0"],
+                            ["不称职", "1"]]
+    assert "褚五（建管股）月度得分 65.00 分，等次为不称职；诫勉谈话：2026-06-03 由赵局进行。" in lines
+
+    lines = texts(quarter)
+    assert lines[0] == "2026年第二季度干部职工量化考核季度小结"
+    assert cells(quarter)[2] == ["2026年5月", "8", "3", "4", "0", "1"]
+    assert cells(quarter, 1)[1:] == [["2026-Q2", "建管股", "月度考核不称职 1 人", "建立周计划督办",
+                                      "陈建", "2026-07-31", "未完成"]]
+    assert cells(quarter, 2)[1:] == [["2026-Q1", "全局", "周考评表迟交", "每周五提醒", "考核办",
+                                      "2026-04-30", "进行中"]]
+    assert any(t.startswith("五、通报") for t in lines)
+
+    lines = texts(year)
+    assert lines[0] == "2026年度干部职工量化考核全年总结"
+    assert cells(year, 1)[1:] == [["1", "周一", "办公室", "119.83", "是"],
+                                  ["2", "王三", "规划股", "102.00", "并列待定"],
+                                  ["2", "钱副", "局领导", "102.00", "并列待定"]]
+
+    pdfs = convert_to_pdf([month, quarter, year], tmp_path / "pdf")
+    for pdf in pdfs:
+        text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(pdf), "-"],
+                                                 capture_output=True, text=True).stdout)
+        assert "干部职工量化考核" in text and "褚五（建管股）" in text

@@ -1,0 +1,329 @@
+"""Word drafts the office edits and signs (SPEC §6): 月小结, 季度小结, 全年总结 (.docx).
+
+    reports/2026-05_月小结.docx    reports/2026-Q2_季度小结.docx    reports/2026_全年总结.docx
+
+公文 look: A4, GB/T 9704 margins (top 37 mm, bottom 35 mm, left 28 mm, right 26 mm), title in
+方正小标宋 (黑体 where it is not installed), body 仿宋 三号 (16 pt), page numbers in the footer.
+Every figure comes from the same computation as the workbooks (compute_month, compute_quarter,
+compute_year); what is said about a person is only what the forms and the ledger hold: scores,
+grades, the recorded reasons, the monthly 备注 and the weekly 评定意见 quoted as typed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+from workbook_engine import store
+from workbook_engine.forms.layout import LEADER_EDITION
+from workbook_engine.ledger_records import Records, load_records
+from workbook_engine.periods import Month, Quarter, Year
+from workbook_engine.reports.talks import NOT_RECORDED
+from workbook_engine.scoring.compute import compute_month, compute_quarter, compute_year
+from workbook_engine.scoring.frames import records
+from workbook_engine.scoring.monthly import SCORED
+from workbook_engine.scoring.ranking import TIED, YES
+from workbook_engine.workspace import Workspace
+
+TITLE_FONTS = ("方正小标宋简体", "方正小标宋_GBK", "黑体", "SimHei")
+BODY_FONTS = ("仿宋_GB2312", "仿宋", "FangSong")
+HEADING_FONTS = ("黑体", "SimHei")
+BODY_SIZE, TITLE_SIZE = Pt(16), Pt(22)  # 三号, 二号
+
+
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Text a .docx can hold: control characters typed into a form (an XML 1.0 file cannot
+    carry them) are dropped; everything else stays as typed."""
+    return _NOT_IN_XML.sub("", text)
+
+
+def installed_font(candidates: tuple[str, ...]) -> str:
+    """The first candidate this machine has (fc-list), else the first: the office's PC
+    running Word usually has them all."""
+    if shutil.which("fc-list"):
+        found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True,
+                               text=True).stdout
+        families = {name.strip() for line in found.splitlines() for name in line.split(",")}
+        for name in candidates:
+            if name in families:
+                return name
+    return candidates[0]
+
+
+def _font(run, name: str, size=BODY_SIZE, bold: bool = False) -> None:
+    run.font.name = name
+    run.font.size = size
+    run.font.bold = bold
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
+
+
+class Draft:
+    """One .docx being written in the 公文 look."""
+
+    def __init__(self, title: str):
+        self.doc = Document()
+        section = self.doc.sections[0]
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+        section.left_margin, section.right_margin = Mm(28), Mm(26)
+        self.body_font = installed_font(BODY_FONTS)
+        normal = self.doc.styles["Normal"]
+        normal.font.name, normal.font.size = self.body_font, BODY_SIZE
+        normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), self.body_font)
+        self._page_numbers(section)
+        paragraph = self.doc.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _font(paragraph.add_run(xml_safe(title)), installed_font(TITLE_FONTS), TITLE_SIZE)
+
+    def _page_numbers(self, section) -> None:
+        """「— 1 —」 centred in the footer: a PAGE field between dashes."""
+        paragraph = section.footer.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _font(paragraph.add_run("— "), self.body_font, Pt(14))
+        field = OxmlElement("w:fldSimple")
+        field.set(qn("w:instr"), "PAGE")
+        run = paragraph.add_run("1")
+        _font(run, self.body_font, Pt(14))
+        field.append(run._element)
+        paragraph._p.append(field)
+        _font(paragraph.add_run(" —"), self.body_font, Pt(14))
+
+    def heading(self, text: str) -> None:
+        paragraph = self.doc.add_paragraph()
+        _font(paragraph.add_run(xml_safe(text)), installed_font(HEADING_FONTS))
+
+    def para(self, text: str) -> None:
+        paragraph = self.doc.add_paragraph()
+        paragraph.paragraph_format.first_line_indent = Pt(32)
+        _font(paragraph.add_run(xml_safe(text)), self.body_font)
+
+    def table(self, headers: list[str], rows: list[list]) -> None:
+        table = self.doc.add_table(rows=1, cols=len(headers))
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, headers):
+            _font(cell.paragraphs[0].add_run(xml_safe(text)), self.body_font, Pt(12), bold=True)
+        for values in rows:
+            cells = table.add_row().cells
+            for cell, value in zip(cells, values):
+                _font(cell.paragraphs[0].add_run(xml_safe(_text(value))), self.body_font, Pt(12))
+        self.doc.add_paragraph().paragraph_format.space_after = Pt(0)  # room below the table
+
+    def save(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.doc.core_properties.author = "workbook_engine"
+        self.doc.save(str(path))
+        return path
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f}" if hasattr(value, "quantize") else str(value)
+
+
+def _grade_counts(frame, grades) -> str:
+    return "，".join(f"{g} {int((frame['grade'] == g).sum())} 人" for g in grades)
+
+
+def _talk_text(talk_records: Records, staff_id: str, month: str) -> str:
+    held = talk_records.talks_of(staff_id, month)
+    if not held:
+        return f"诫勉谈话：{NOT_RECORDED}"
+    return "；".join(f"诫勉谈话：{t['date'].isoformat() if t['date'] else ''} 由{t['talker']}进行"
+                    for t in held)
+
+
+def _weekly_comments(workspace: Workspace, conn, roster, month: Month, staff_id: str) -> list:
+    """The weekly 评定意见 of one person in the month, as typed: [(week, comment)]."""
+    from workbook_engine.reports.weekly import week_rows
+
+    found = []
+    for week in month.weeks():
+        for row in week_rows(workspace, conn, roster, week):
+            if row[0] == staff_id and row[9]:
+                found.append((str(week), row[9]))
+    return found
+
+
+# --------------------------------------------------------------------------- month
+
+
+def month_draft_path(workspace: Workspace, month: Month) -> Path:
+    return workspace.reports / f"{month}_月小结.docx"
+
+
+def write_month_draft(workspace: Workspace, month: Month) -> Path:
+    inputs_policy = workspace.policy()
+    roster, _ = workspace.roster()
+    talk_records, _ = load_records(workspace.ledger_path, roster, inputs_policy)
+    with workspace.connect() as conn, store.Snapshot(conn):
+        result = compute_month(workspace, month, conn)
+        remarks = store.monthly_remarks(conn, str(month))
+        comments = {r["staff_id"]: _weekly_comments(workspace, conn, roster, month, r["staff_id"])
+                    for r in records(result.talk)}
+    scores = result.scores
+    scored = scores[scores["status"] == SCORED]
+    draft = Draft(f"{month.label}干部职工量化考核月小结")
+    draft.para(f"根据干部职工量化考核工作方案，考核办对{month.label}干部职工量化考核情况小结如下。")
+    draft.heading("一、基本情况")
+    draft.para(f"本月参加考核 {len(scores)} 人，已计分 {len(scored)} 人，其中"
+               f"{_grade_counts(scored, inputs_policy.grade_names)}。")
+    draft.table(["等次", "人数"], [[g, int((scored["grade"] == g).sum())]
+                                   for g in inputs_policy.grade_names])
+    draft.heading("二、月度不称职及诫勉谈话")
+    _unfit_part(draft, result.talk, talk_records, remarks, comments)
+    draft.heading("三、履职扣分")
+    deducted = [r for r in records(scored) if r["deduction"]]
+    for r in deducted:
+        draft.para(f"{r['name']}（{r['section']}）履职扣分 {r['deduction']} 分，"
+                   f"事由：{r['reason'] or '未填写'}。")
+    if not deducted:
+        draft.para("本月无履职扣分。")
+    draft.heading("四、未计分情况")
+    other = [r for r in records(scores) if r["status"] != SCORED]
+    for r in other:
+        draft.para(f"{r['name']}（{r['section']}）：{r['status']}。")
+    if not other:
+        draft.para("本月参加考核人员均已计分。")
+    return draft.save(month_draft_path(workspace, month))
+
+
+def _unfit_part(draft: Draft, talk, talk_records: Records, remarks: dict, comments: dict) -> None:
+    people = records(talk)
+    if not people:
+        draft.para("本月无月度考核等次为不称职的人员。")
+        return
+    for r in people:
+        draft.para(f"{r['name']}（{r['section']}）月度得分 {r['score']:.2f} 分，等次为{r['grade']}；"
+                   f"{_talk_text(talk_records, r['staff_id'], r['month'])}。")
+        remark = remarks.get((LEADER_EDITION, r["staff_id"]))
+        if remark:
+            draft.para(f"领导评分表备注：“{remark}”")
+        if r["reason"]:
+            draft.para(f"扣分事由：“{r['reason']}”")
+        for week, comment in comments.get(r["staff_id"], []):
+            draft.para(f"{week} 周考评评定意见：“{comment}”")
+
+
+# --------------------------------------------------------------------------- quarter
+
+
+def quarter_draft_path(workspace: Workspace, quarter: Quarter) -> Path:
+    return workspace.reports / f"{quarter}_季度小结.docx"
+
+
+def write_quarter_draft(workspace: Workspace, quarter: Quarter) -> Path:
+    policy = workspace.policy()
+    roster, _ = workspace.roster()
+    talk_records, _ = load_records(workspace.ledger_path, roster, policy)
+    with workspace.connect() as conn, store.Snapshot(conn):
+        result = compute_quarter(workspace, quarter, conn)
+    monthly, summary = result.monthly, result.summary
+    draft = Draft(f"{quarter.label}干部职工量化考核季度小结")
+    draft.para(f"根据干部职工量化考核工作方案，考核办结合{quarter.label}各月考评情况，小结如下。")
+    draft.heading("一、基本情况")
+    rows = []
+    for month in quarter.months():
+        lines = monthly[(monthly["month"] == str(month)) & (monthly["status"] == SCORED)]
+        rows.append([month.label, len(lines)] + [int((lines["grade"] == g).sum())
+                                                 for g in policy.grade_names])
+    draft.table(["月份", "计分人数", *policy.grade_names], rows)
+    draft.heading("二、本季度存在的问题")
+    listed = [r for r in records(summary) if r["problems"]]
+    for r in listed:
+        draft.para(f"{r['name']}（{r['section']}）：{r['problems']}。")
+    if not listed:
+        draft.para("本季度考核记录中未发现问题。")
+    unfit = monthly[monthly["grade"] == policy.lowest_grade]
+    for r in records(unfit):
+        draft.para(f"{r['name']}（{r['section']}）{r['month']} 月度等次为{r['grade']}，"
+                   f"{_talk_text(talk_records, r['staff_id'], r['month'])}。")
+    remedies = talk_records.remedies
+    draft.heading("三、整改方案")
+    _remedy_table(draft, remedies[remedies["quarter"] == str(quarter)],
+                  "整改台账尚未登记本季度的整改措施。")
+    draft.heading("四、以前季度尚未完成的整改措施")
+    earlier = remedies[(remedies["quarter"] < str(quarter)) & (remedies["state"] != "已完成")]
+    _remedy_table(draft, earlier, "无。")
+    draft.heading("五、通报（在干部职工大会上由领导小组通报）")
+    draft.para(f"{quarter.label}参加考核 {len(summary)} 人。"
+               + "；".join(f"{row[0]}计分 {row[1]} 人，" + "、".join(
+                   f"{g} {n} 人" for g, n in zip(policy.grade_names, row[2:])) for row in rows)
+               + "。")
+    draft.para(f"本季度月度等次为不称职的共 {len(unfit)} 人次，记录有问题的人员 {len(listed)} 人；"
+               f"整改措施 {int((remedies['quarter'] == str(quarter)).sum())} 项。")
+    return draft.save(quarter_draft_path(workspace, quarter))
+
+
+def _remedy_table(draft: Draft, remedies, empty: str) -> None:
+    rows = [[r["quarter"], r["section"], r["problem"], r["measure"], r["owner"],
+             r["deadline"].isoformat() if r["deadline"] else "", r["state"]]
+            for r in records(remedies)]
+    if rows:
+        draft.table(["季度", "股室", "问题", "整改措施", "责任人", "完成时限", "完成情况"], rows)
+    else:
+        draft.para(empty)
+
+
+# --------------------------------------------------------------------------- year
+
+
+def year_draft_path(workspace: Workspace, year: Year) -> Path:
+    return workspace.reports / f"{year}_全年总结.docx"
+
+
+def write_year_draft(workspace: Workspace, year: Year) -> Path:
+    policy = workspace.policy()
+    roster, _ = workspace.roster()
+    talk_records, _ = load_records(workspace.ledger_path, roster, policy)
+    with workspace.connect() as conn, store.Snapshot(conn):
+        result = compute_year(workspace, year, None, conn)
+    annual, points, monthly = result.annual, result.points, result.monthly
+    draft = Draft(f"{year.label}干部职工量化考核全年总结")
+    draft.para(f"根据干部职工量化考核工作方案，考核办结合{year.label}月、季考评情况，总结如下。")
+    draft.heading("一、基本情况")
+    draft.para(f"全年参加考核 {len(annual)} 人，有年度得分 {int(annual['score'].notna().sum())} 人，"
+               f"年度等次：{_grade_counts(annual, policy.grade_names)}。")
+    draft.table(["等次", "人数"], [[g, int((annual["grade"] == g).sum())]
+                                   for g in policy.grade_names])
+    draft.heading("二、优秀等次预备人选")
+    ranked = sorted((r for r in records(annual) if r["candidate"] in (YES, TIED)),
+                    key=lambda r: (r["rank"], r["staff_id"]))
+    draft.table(["排名", "姓名", "股室", "年度得分", "优秀预备人选"],
+                [[r["rank"], r["name"], r["section"], r["score"], r["candidate"]]
+                 for r in ranked])
+    draft.heading("三、加分和扣分")
+    for label in ("加分", "扣分"):
+        lines = points[points["direction"] == label] if len(points) else points
+        draft.para(f"全年{label}记录 {len(lines)} 条。")
+    draft.heading("四、月度不称职及诫勉谈话")
+    unfit = monthly[monthly["grade"] == policy.lowest_grade]
+    for r in records(unfit):
+        draft.para(f"{r['name']}（{r['section']}）{r['month']} 月度得分 {r['score']:.2f} 分，"
+                   f"等次为{r['grade']}；{_talk_text(talk_records, r['staff_id'], r['month'])}。")
+    if unfit.empty:
+        draft.para("全年无月度考核等次为不称职的人员。")
+    draft.heading("五、本年度存在的问题")
+    remedies = talk_records.remedies
+    open_ = remedies[remedies["state"] != "已完成"]
+    draft.para(f"整改台账登记整改措施 {len(remedies)} 项，尚未完成 {len(open_)} 项；"
+               f"年度报表数据问题 {len(result.problems) + len(result.ledger_issues)} 项。")
+    _remedy_table(draft, open_, "没有未完成的整改措施。")
+    return draft.save(year_draft_path(workspace, year))
+
+
+def write_draft(workspace: Workspace, scope: str, period) -> Path:
+    writer = {"month": write_month_draft, "quarter": write_quarter_draft,
+              "year": write_year_draft}[scope]
+    return writer(workspace, period)
