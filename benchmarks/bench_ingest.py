@@ -34,7 +34,7 @@ from python_calamine import CalamineWorkbook
 
 from workbook_engine.forms.monthly import build_monthly_form
 from workbook_engine.forms.outbox import monthly_plan, weekly_plan
-from workbook_engine.forms.weekly import build_weekly_form
+from workbook_engine.forms.prepared import PreparedWeeklyForms
 from workbook_engine.ingest.inbox import ingest
 from workbook_engine.ingest.isolate import START_METHOD_VAR, start_method
 from workbook_engine.periods import Year
@@ -43,6 +43,7 @@ from workbook_engine.periods import Year
 def make_forms(workspace, count: int, folder: Path) -> list[Path]:
     """Filled weekly forms week after week, plus each month's editions, until `count`."""
     made: list[Path] = []
+    weekly = PreparedWeeklyForms()
     for month in Year(2026).months():
         for target, form in monthly_plan(workspace, month):
             rows = tuple(dataclasses.replace(r, items=(18, 18, 27, 9) if len(form.items) == 4
@@ -61,7 +62,7 @@ def make_forms(workspace, count: int, folder: Path) -> list[Path]:
                     values.update(chief_grade="称职", chief_sign=form.identity.chief_name)
                 path = folder / str(week) / target.name
                 path.parent.mkdir(parents=True, exist_ok=True)
-                build_weekly_form(path, dataclasses.replace(form, values=values))
+                weekly.write(path, dataclasses.replace(form, values=values))
                 made.append(path)
                 if len(made) >= count:
                     return made

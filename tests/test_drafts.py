@@ -73,3 +73,24 @@ def test_drafts_hold_the_periods_figures(year_ws, tmp_path):
         text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(pdf), "-"],
                                                  capture_output=True, text=True).stdout)
         assert "干部职工量化考核" in text and "褚五（建管股）" in text
+
+
+def test_remarks_and_weekly_comments_are_quoted_as_typed(tmp_path):
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from workbook_engine.forms.layout import LEADER_EDITION
+    from workbook_engine.ledger_records import empty_records
+    from workbook_engine.reports.drafts import Draft, _unfit_part
+
+    talk = pd.DataFrame([{"staff_id": "3002", "name": "褚五", "section": "建管股",
+                          "month": "2026-05", "score": Decimal("65.00"), "grade": "不称职",
+                          "reason": ""}], dtype=object)
+    draft = Draft("测试")
+    _unfit_part(draft, talk, empty_records(), {(LEADER_EDITION, "3002"): "五月三次迟报\n材料"},
+                {"3002": [("2026-W19", "工作不主动，需督促")]})
+    lines = texts(draft.save(tmp_path / "t.docx"))
+    assert lines[1:] == ["褚五（建管股）月度得分 65.00 分，等次为不称职；诫勉谈话：未记录谈话。",
+                         "领导评分表备注：“五月三次迟报\n材料”",
+                         "2026-W19 周考评评定意见：“工作不主动，需督促”"]

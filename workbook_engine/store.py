@@ -468,15 +468,21 @@ def monthly_rows_of(conn: sqlite3.Connection, months: list[str]) -> list[dict]:
         " JOIN submissions s ON s.id = r.submission_id JOIN files f ON f.id = s.file_id"
         f" WHERE s.state = 'current' AND r.month IN ({marks}) ORDER BY r.month, s.id, r.sheet_row",
         months)
-    keys = ("edition", "month", "staff_id", "assessed", "items", "deduction", "reason",
-            "sheet_row", "rater_id", "file")
-    result = []
-    for row in rows:
-        entry = dict(zip(keys, row, strict=True))
-        entry["assessed"] = bool(entry["assessed"])
-        entry["items"] = json.loads(entry["items"])
-        result.append(entry)
-    return result
+    same: dict[str, str] = {}  # one string object for the many rows of one file or rater
+    parsed: dict[str, dict] = {}  # scores repeat: each distinct items text is decoded once
+
+    def items_of(text: str) -> dict:
+        found = parsed.get(text)
+        if found is None:
+            found = parsed[text] = json.loads(text)
+        return dict(found)  # a row's own copy (the items are flat: name → text)
+
+    return [{"edition": same.setdefault(edition, edition), "month": same.setdefault(month, month),
+             "staff_id": staff_id, "assessed": bool(assessed), "items": items_of(items),
+             "deduction": deduction, "reason": reason, "sheet_row": sheet_row,
+             "rater_id": same.setdefault(rater_id, rater_id), "file": same.setdefault(file, file)}
+            for edition, month, staff_id, assessed, items, deduction, reason, sheet_row, rater_id,
+            file in rows]
 
 
 def weekly_rows_of(conn: sqlite3.Connection, months: list[str]) -> list[dict]:

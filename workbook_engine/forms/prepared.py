@@ -160,6 +160,8 @@ class Template:
 
     def __init__(self, data: bytes, slots: int, dates: set[int]):
         self.parts: list[Part | tuple[str, list[bytes | int]]] = []
+        self._last: dict[str, Part] = {}
+        self._last_content: dict[str, bytes] = {}
         for name, content in _members(data):
             pieces: list[bytes | int] = []
             start = 0
@@ -182,8 +184,16 @@ class Template:
             else:
                 name, chunks = part
                 content = b"".join(pieces[c] if c.__class__ is int else c for c in chunks)
-                parts.append(Part.compressed(name, content))
+                parts.append(self._last.get(name) if content == self._last_content.get(name)
+                             else self._remember(name, content))
         return zip_bytes(parts)
+
+    def _remember(self, name: str, content: bytes) -> Part:
+        """Deflate a patched part; the last one is kept, as the next form often repeats it
+        (the work-log sheet holds the week's dates, the same for everybody)."""
+        part = self._last[name] = Part.compressed(name, content)
+        self._last_content[name] = content
+        return part
 
 
 def reader_view(data: bytes) -> dict[str, bytes]:

@@ -144,15 +144,19 @@ def _talk_text(talk_records: Records, staff_id: str, month: str) -> str:
                     for t in held)
 
 
-def _weekly_comments(workspace: Workspace, conn, roster, month: Month, staff_id: str) -> list:
-    """The weekly 评定意见 of one person in the month, as typed: [(week, comment)]."""
+def _weekly_comments(workspace: Workspace, conn, roster, month: Month,
+                     people: set[str]) -> dict[str, list]:
+    """The weekly 评定意见 of these people in the month, as typed: 工号 → [(week, comment)].
+    Only their archived forms are read."""
     from workbook_engine.reports.weekly import week_rows
 
-    found = []
+    found: dict[str, list] = {staff_id: [] for staff_id in people}
+    if not people:
+        return found
     for week in month.weeks():
-        for row in week_rows(workspace, conn, roster, week):
-            if row[0] == staff_id and row[9]:
-                found.append((str(week), row[9]))
+        for row in week_rows(workspace, conn, roster, week, only=people):
+            if row[9]:
+                found[row[0]].append((str(week), row[9]))
     return found
 
 
@@ -170,8 +174,8 @@ def write_month_draft(workspace: Workspace, month: Month) -> Path:
     with workspace.connect() as conn, store.Snapshot(conn):
         result = compute_month(workspace, month, conn)
         remarks = store.monthly_remarks(conn, str(month))
-        comments = {r["staff_id"]: _weekly_comments(workspace, conn, roster, month, r["staff_id"])
-                    for r in records(result.talk)}
+        comments = _weekly_comments(workspace, conn, roster, month,
+                                    {r["staff_id"] for r in records(result.talk)})
     scores = result.scores
     scored = scores[scores["status"] == SCORED]
     draft = Draft(f"{month.label}干部职工量化考核月小结")

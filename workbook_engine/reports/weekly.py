@@ -61,10 +61,12 @@ def _row(workspace: Workspace, state: WeekState) -> list:
             _typed(fields.get("leader_comment")), _log_days(raw.table), label]
 
 
-def week_rows(workspace: Workspace, conn, roster, week: Week) -> list[list]:
-    """One row per assessed person; an empty text is a blank cell."""
+def week_rows(workspace: Workspace, conn, roster, week: Week,
+              only: set[str] | None = None) -> list[list]:
+    """One row per assessed person (or per person of `only`); an empty text is a blank cell."""
     return [[None if value == "" else value for value in _row(workspace, state)]
-            for state in week_states(conn, roster, week)]
+            for state in week_states(conn, roster, week)
+            if only is None or state.person.staff_id in only]
 
 
 def write_week_report(workspace: Workspace, week: Week) -> ReportOutput:

@@ -27,7 +27,7 @@ COLUMNS = ("staff_id", "name", "section", "month", "status", "leader_score", "of
 
 
 def _sum_items(items: dict) -> Decimal:
-    return sum((Decimal(value) for value in items.values()), Decimal(0))
+    return sum(map(Decimal, items.values()), Decimal(0))
 
 
 def _source(row: dict | None) -> str:
@@ -90,10 +90,10 @@ def monthly_lines(rows: pd.DataFrame | list[dict], roster: Roster, policy: Polic
     for person in roster.assessed():
         leader, office = leaders.get(person.staff_id), offices.get(person.staff_id)
         status = _status(leader, office)
-        line = dict.fromkeys(COLUMNS, None)
-        line.update(staff_id=person.staff_id, name=person.name, section=person.section,
-                    month=month, status=status, reason="", grade="",
-                    leader_source=_source(leader), office_source=_source(office))
+        line = {"staff_id": person.staff_id, "name": person.name, "section": person.section,
+                "month": month, "status": status, "leader_score": None, "office_score": None,
+                "deduction": None, "score": None, "grade": "", "reason": "",
+                "leader_source": _source(leader), "office_source": _source(office)}
         if status == SCORED:
             leader_score, office_score = _sum_items(leader["items"]), _sum_items(office["items"])
             deduction = Decimal(leader["deduction"] or "0")
