@@ -1,5 +1,7 @@
 """Kill `ingest` with SIGKILL at many moments and check that re-runs end where an
-uninterrupted run ends; then run several at once, and reports while it runs.
+uninterrupted run ends; inject file-system faults (a full disk, a read-only or denied folder,
+a file taken away) and check the message and the re-run; then run several at once, and
+reports while it runs.
 
     python scripts/crash_ingest.py [--copies 12] [--rounds 8] [--months 7] [--seed 1]
 
@@ -82,6 +84,35 @@ def crashes(bench: Bench, copies: int, rounds: int, seed: int) -> bool:
     return ok
 
 
+def faults(bench: Bench, rounds: int, seed: int) -> bool:
+    """File-system faults (full disk, read-only folder, denied, a file taken away) at random
+    moments in every folder; each run told (exit 1, the folder named), each re-run complete."""
+    rng = random.Random(seed)
+    ok, tried, told, complete = True, Counter(), 0, 0
+    plan = [(kind, folder) for kind in ck.FAULT_KINDS
+            for folder in (("archive",) if kind == "vanish" else ck.FAULT_FOLDERS)]
+    for attempt in range(rounds):
+        kind, folder = plan[attempt % len(plan)]
+        after = rng.randrange(0, 60)
+        workspace = bench.copy(f"fault-{attempt}")
+        fault = ck.fault_and_resume(workspace, bench.source, kind, folder, after)
+        result = ck.figures(workspace, bench.reference, bench.inputs)
+        same = fault.rerun_code == 0 and result == {"lost": 0, "double_counted": 0,
+                                                    "mismatched": [], "temp_files": []}
+        tried[f"{kind}@{folder}"] += 1
+        told += fault.told
+        complete += same
+        if not (fault.told and same):
+            ok = False
+            print(f"  fault {kind} in {folder} after {after} writes: exit {fault.exit_code},"
+                  f" {fault.message[:200]!r}; re-run {fault.rerun_code}, {result}")
+        else:
+            shutil.rmtree(workspace.root)
+    print(f"file-system faults: {rounds} runs ({', '.join(sorted(tried))}); told with a "
+          f"message and exit 1: {told}; re-run equal to an uninterrupted run: {complete}")
+    return ok
+
+
 def together(bench: Bench, rounds: int) -> bool:
     ok, outcomes = True, Counter()
     for attempt in range(rounds):
@@ -133,6 +164,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=8, help="kills per copy")
     parser.add_argument("--months", type=int, default=7, help="months of forms in the inbox")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--faults", type=int, default=34,
+                        help="runs with a file-system fault injected")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="crash-ingest-"))
@@ -140,6 +173,7 @@ def main() -> int:
     try:
         bench = Bench(root, args.months)
         ok = crashes(bench, args.copies, args.rounds, args.seed)
+        ok &= faults(bench, args.faults, args.seed)
         ok &= together(bench, 6)
         ok &= reports(bench, 3)
         print(f"{'OK' if ok else 'FAILED'} in {time.monotonic() - start:.0f} s")

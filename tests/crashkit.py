@@ -156,6 +156,9 @@ def _mail(folder: Path, weekly: list, workspace: Workspace) -> Path:
     return target
 
 
+SETTLED = 1_700_000_000
+
+
 def fill_inbox(workspace: Workspace, source: Path) -> list[Path]:
     """Copy every file under `source` into the workspace's inbox (same relative paths)."""
     copied = []
@@ -163,6 +166,7 @@ def fill_inbox(workspace: Workspace, source: Path) -> list[Path]:
         target = workspace.inbox / path.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
         copied.append(Path(shutil.copyfile(path, target)))
+        os.utime(target, (SETTLED, SETTLED))  # long in the inbox: nothing still arriving
     return copied
 
 
@@ -520,3 +524,59 @@ def summaries_during_ingest(workspace: Workspace, month: str, output: Path) -> l
     assert process.wait() == 0, output.read_text(encoding="utf-8", errors="replace")
     seen.append(month_summary(workspace, month))
     return seen
+
+
+# --- file-system faults ----------------------------------------------------------------------
+
+FAULT_KINDS = ("enospc", "erofs", "eacces", "vanish")
+FAULT_FOLDERS = ("inbox", "archive", "rejected", "reports", ".engine")
+
+
+@dataclasses.dataclass
+class Fault:
+    kind: str
+    folder: str
+    after: int
+    exit_code: int
+    message: str  # what the faulted run printed on stderr
+    told: bool  # exit 1, a Chinese message naming the folder, no traceback
+    rerun_code: int = 0
+
+
+def fault_command(workspace: Workspace, kind: str, folder: str, after: int) -> list[str]:
+    shim = Path(__file__).with_name("faultshim.py")
+    return [sys.executable, str(shim), kind, folder, str(after), "-w", str(workspace.root),
+            "ingest", "--json"]
+
+
+def _put_back(workspace: Workspace, source: Path) -> None:
+    """Files a `vanish` fault took away go back where they were (the clerk puts them back)."""
+    log = workspace.root.parent / f"{workspace.root.name}.vanished"
+    taken = log.read_text(encoding="utf-8").split("\n") if log.exists() else []
+    for line in filter(None, taken):
+        relative = Path(line).resolve().relative_to(workspace.inbox.resolve())
+        if (source / relative).is_file():  # (a mail's staged attachment has no source)
+            target = workspace.inbox / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / relative, target)
+            os.utime(target, (SETTLED, SETTLED))
+    log.unlink(missing_ok=True)
+
+
+def fault_and_resume(workspace: Workspace, source: Path, kind: str, folder: str,
+                     after: int) -> Fault:
+    """Run ingest with the fault injected, then (fault fixed) run it again to the end."""
+    done = subprocess.run(fault_command(workspace, kind, folder, after), capture_output=True,
+                          text=True, timeout=300)
+    named = "inbox" if kind == "vanish" else folder
+    told = (done.returncode == 1 and "Traceback" not in done.stderr + done.stdout
+            and "内部错误" not in done.stderr and f"「{named}」" in done.stderr)
+    # a fault that came after the last write of the run lets it finish: nothing to tell
+    finished = done.returncode == 0
+    fault = Fault(kind, folder, after, done.returncode, done.stderr.strip(), told or finished)
+    if kind == "vanish":
+        _put_back(workspace, source)
+    again = subprocess.run(ingest_command(workspace), capture_output=True, text=True,
+                           timeout=300)
+    fault.rerun_code = again.returncode
+    return fault

@@ -1201,8 +1201,8 @@ def _layout_change(workbook, base: Base, rng: random.Random):
         return "layout:clear_scores", "", ANY
     # second_header: a copy of the header row right under the table
     if weekly:
-        main["A30"], main["B30"] = "工号", "9999"
-        return "layout:stray_label", "", KEPT
+        main["A30"], main["B30"] = "工号", "9999"  # data outside the form: refused naming B30
+        return "layout:stray_label", "", REJECTED
     table = monthly_table(workbook)
     for col in range(1, 4):
         main.cell(table.last + 1, col).value = layout.MONTHLY_ID_HEADERS[col - 1]
@@ -1344,11 +1344,15 @@ MUTATORS = {
 # --- running ingest and checking what it did ----------------------------------------------
 
 
+SETTLED = 1_700_000_000  # file times of files long in the inbox (not still being copied)
+
+
 def write_inbox(workspace: Workspace, variants: list[Variant]) -> None:
     for variant in variants:
         target = workspace.inbox / variant.name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(variant.data)
+        os.utime(target, (SETTLED, SETTLED))
 
 
 @dataclass

@@ -21,10 +21,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from crashkit import (
+    FAULT_FOLDERS,
     MODES,
     committed_summaries,
     crash_and_resume,
     end_state,
+    fault_and_resume,
     figures,
     fill_inbox,
     ingest_command,
@@ -97,6 +99,26 @@ def test_killed_runs_resume_to_the_state_of_an_uninterrupted_run(material):
                           "temp_files": []}, (seed, result, where)
         tried |= {k.mode for k in kills}
     assert tried == set(MODES)
+
+
+@pytest.mark.parametrize("kind", ["enospc", "erofs", "eacces", "vanish"])
+def test_file_system_faults_end_with_a_message_and_a_rerun_completes(material, kind):
+    """A full disk, a read-only folder (EROFS, EACCES) or a file taken away, hitting each
+    folder at its first write and at a later one: exit 1, a Chinese message naming the
+    folder, no traceback; the run after the fault is fixed ends in the uninterrupted state.
+    (scripts/crash_ingest.py tries more moments.)"""
+    folders = ("archive",) if kind == "vanish" else FAULT_FOLDERS
+    for folder in folders:
+        for after in (0,) if folder == "reports" else (0, 9):  # one write: the returns list
+            workspace = material.copy(f"{kind}-{folder}-{after}")
+            fault = fault_and_resume(workspace, material.source, kind, folder, after)
+            assert fault.exit_code == 1 and fault.told, fault
+            assert "错误：" in fault.message and "问题解决后重新运行本命令即可" in fault.message
+            assert fault.rerun_code == 0, fault
+            result = figures(workspace, material.reference, material.inputs)
+            assert result == {"lost": 0, "double_counted": 0, "mismatched": [],
+                              "temp_files": []}, (fault, result)
+            shutil.rmtree(workspace.root)
 
 
 def test_an_interrupted_copy_is_completed_not_left_behind(bureau, monkeypatch):

@@ -186,12 +186,19 @@ def hand_made_weekly(target: Path) -> Path:
         "H3": "2026-W10",
         "A5": "本周工作完成情况",
         "B5": "检查工地三处",
+        "A11": "下周工作计划",
         "B11": "继续检查",
+        "A15": "自评等次",
         "A17": "初评等次",
+        "C17": "签名",
+        "E17": "日期",
+        "A18": "初评意见",
         "A21": "评定等次",
         "B21": "称职",
         "C21": "签名",
         "D21": "孙副",
+        "E21": "日期",
+        "A22": "评定意见",
     }.items():
         sheet[ref] = value
     log = workbook.create_sheet("工作日志")
@@ -233,6 +240,7 @@ class Corpus:
         target = self.ws.inbox / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+        os.utime(target, (1_700_000_000, 1_700_000_000))  # long in the inbox, not arriving
         self.expected[name] = (outcome, list(codes))
         self.hashes[name] = sha(data)
         return data

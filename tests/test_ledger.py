@@ -385,3 +385,26 @@ def test_a_bad_ledger_has_errors(tmp_path, roster):
     path = write_ledger(tmp_path / "加减分台账.xlsx", leave=[[1002, None, None, "五天", None]])
     _, issues = load_ledger(path, roster, POLICY)
     assert has_errors(issues)
+
+
+def test_usual_spellings_of_the_issuer_and_separators_of_the_targets(tmp_path, roster):
+    """SPEC §4.4: 县委、县政府 / 县委 县政府 / 县委县政府 are one body; 对象 lists may be
+    separated by 、 , ， ; ； or spaces."""
+    praise = [
+        ["2026-03-02", "表扬", "县委、县政府", "县委发〔2026〕11号", "集体", "办公室；规划股", ""],
+        ["2026-03-03", "表扬", "县委 县政府", "县委发〔2026〕12号", "集体", "办公室;建管股", ""],
+        ["2026-03-04", "批评", "州委,州政府", "州委发〔2026〕13号", "集体", "规划股 建管股", ""],
+        ["2026-03-05", "表扬", "省委、省政府", "川委发〔2026〕14号", "个人", "1002", ""],
+    ]
+    activities = [["2026-03-12", "植树", "县委、县政府", 1002, "周一"]]
+    ledger, issues = load_ledger(write_ledger(tmp_path / "台账.xlsx", praise, activities),
+                                 roster, POLICY)
+    assert issues == []
+    found = [(d["issuer"], d["points"], d["sections"]) for d in records(ledger.documents)]
+    assert found == [
+        ("县委县政府", D(5), ("办公室", "规划股")),
+        ("县委县政府", D(5), ("办公室", "建管股")),
+        ("州委州政府", D(8), ("规划股", "建管股")),
+        ("省委省政府", D(12), ()),
+    ]
+    assert [a["organizer"] for a in records(ledger.activities)] == ["县委县政府"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import zipfile
 from email.message import EmailMessage
 
@@ -94,6 +95,7 @@ def test_hostile_reason_stays_text_in_month_quarter_year(bureau, reason):
 def test_hostile_names_stay_text_in_returns_and_status(bureau, tmp_path):
     (bureau.inbox / "=1+1.xlsx").write_text("not a workbook", encoding="utf-8")
     (bureau.inbox / "+@-名单.xlsx").write_bytes(b"PK\x03\x04broken")
+    os.utime(bureau.inbox / "+@-名单.xlsx", (1_700_000_000, 1_700_000_000))  # not arriving
     _hostile_mail(bureau)
     cli(bureau, "ingest")
     returns = next(bureau.reports.glob("退回清单_*.xlsx"))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from workbook_engine import __version__, store
+from workbook_engine import __version__, faults, store
 from workbook_engine.cli_text import ChineseGroup, install
 from workbook_engine.issues import ActionRefused, InputError, format_issues, has_errors
 from workbook_engine.lock import WorkspaceBusy
@@ -91,7 +91,12 @@ def handle_errors(command):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - discard what is still buffered
             sys.exit(0)
         except Exception as exc:  # noqa: BLE001 - the last guard before the clerk's screen
-            _internal_error(exc)
+            ctx = click.get_current_context(silent=True)
+            root = ctx.obj.get("root") if ctx and isinstance(ctx.obj, dict) else None
+            message = faults.describe(exc, Path(root) if root else None)
+            if message is None:
+                _internal_error(exc)
+            raise UserFacingError(message) from exc
 
     return wrapper
 
@@ -258,7 +263,7 @@ def forms_monthly(ctx: click.Context, month: str) -> None:
 @handle_errors
 def ingest(ctx: click.Context, as_json: bool) -> None:
     """读取 inbox/ 中的回传表格和邮件：接收、去重、替换旧版或退回。"""
-    from workbook_engine.ingest.inbox import MAIL, REJECTED, count_line
+    from workbook_engine.ingest.inbox import LABELS, count_line
     from workbook_engine.ingest.inbox import ingest as run_ingest
 
     workspace = _workspace(ctx)
@@ -270,11 +275,14 @@ def ingest(ctx: click.Context, as_json: bool) -> None:
     if not report.outcomes:
         click.echo("inbox/ 中没有待处理的文件。")
         return
-    for outcome in report.outcomes:
-        if outcome.outcome in (REJECTED, MAIL) and outcome.issues:
-            click.echo(f"退回  {outcome.file}")
-            for issue in outcome.issues:
-                click.echo(f"      - {issue}")
+    for outcome in report.outcomes:  # every file's problems and notices, grouped by file
+        if not outcome.issues:
+            continue
+        refused = outcome.outcome == "rejected" or (
+            outcome.outcome == "mail" and any(i.is_error for i in outcome.issues))
+        click.echo(f"{'退回' if refused else '提示'}  {outcome.file}（{LABELS[outcome.outcome]}）")
+        for issue in outcome.issues:
+            click.echo(f"      - {issue}")
     click.echo("导入完成：" + count_line(report.counts))
     if report.returns_path:
         click.echo(f"退回清单：{report.returns_path}")

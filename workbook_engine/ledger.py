@@ -59,6 +59,7 @@ _, ACTIVITY_NAME, ORGANIZER, STAFF_ID, NAME = ACTIVITY_HEADERS
 _, _, ENTITLED, ANNUAL_TAKEN, PRIVATE = LEAVE_HEADERS
 
 _SEPARATOR = re.compile("[" + "".join(TARGET_SEPARATORS) + "]")
+_ISSUER_MARKS = re.compile(r"[、,，;；/／·]")
 _YEAR_BRACKETS = re.compile(r"[\[【〔(（［]\s*(\d{4})\s*[\]】〕)）］]")
 
 
@@ -152,7 +153,7 @@ class _DocumentReader:
     def __call__(self, row: Row) -> dict | None:
         day = _date(row, self.policy.year)
         kind = _choice(row, KIND, KINDS)
-        issuer = _choice(row, ISSUER, self.policy.issuers)
+        issuer = _issuer(row, ISSUER, self.policy.issuers)
         doc_no = _doc_no(row)
         scope = _choice(row, SCOPE, SCOPES)
         staff_id, sections = _target(row, self.roster, scope)
@@ -198,7 +199,7 @@ class _ActivityReader:
         day = _date(row, self.policy.year)
         name = _required(row, ACTIVITY_NAME, "「活动名称」不能为空")
         hint = "只有县级及以上单位组织的活动才计分"
-        organizer = _choice(row, ORGANIZER, self.policy.issuers, hint)
+        organizer = _issuer(row, ORGANIZER, self.policy.issuers, hint)
         person = _person(row, self.roster)
         if not row.ok or person is None:
             return None
@@ -282,6 +283,20 @@ def _choice(row: Row, header: str, allowed: Sequence[str], hint: str = "") -> st
     else:
         row.issue("missing_value", header, f"「{header}」不能为空，应填写：{listed}{hint}")
     return None
+
+
+def _issuer_key(text: object) -> str:
+    """`县委、县政府`, `县委 县政府`, `县委,县政府` and `县委县政府` are one body."""
+    return _ISSUER_MARKS.sub("", clean_name(text))
+
+
+def _issuer(row: Row, header: str, allowed: Sequence[str], hint: str = "") -> str | None:
+    """A 发文机关/组织单位 in any of its usual spellings, as the policy names it."""
+    key = _issuer_key(row.raw(header))
+    spelled = {_issuer_key(name): name for name in allowed}
+    if key and key in spelled:
+        return spelled[key]
+    return _choice(row, header, allowed, hint)
 
 
 def _required(row: Row, header: str, message: str) -> str:

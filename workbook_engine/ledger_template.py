@@ -36,7 +36,7 @@ PRAISE, CRITICISM = "表扬", "批评"
 KINDS = (PRAISE, CRITICISM)
 INDIVIDUAL, COLLECTIVE = "个人", "集体"
 SCOPES = (INDIVIDUAL, COLLECTIVE)
-TARGET_SEPARATORS = ("、", ",", "，")
+TARGET_SEPARATORS = ("、", ",", "，", ";", "；")  # spaces too, where every word is a 股室
 OPTIONS_SHEET = "_选项"  # hidden; holds a dropdown list too long to write inline
 
 

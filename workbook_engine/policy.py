@@ -69,6 +69,7 @@ _INGEST_KEYS = (
     "max_zip_entries",
     "parse_seconds",
     "parse_memory_mb",
+    "settle_seconds",
 )
 # Column headers of the monthly form that a score item may not take as its name.
 _MAIL_KEYS = ("weekly_due_working_days", "monthly_due_working_days")
@@ -110,6 +111,7 @@ class IngestLimits:
     max_zip_entries: int
     parse_seconds: int
     parse_memory_bytes: int
+    settle_seconds: int = 5  # a file changed this recently and not readable yet waits
 
 
 def _rebuild(cls, values: dict):
@@ -707,12 +709,18 @@ def _read_limits(reader: _Reader, data: dict) -> IngestLimits | None:
     memory_mb = reader.positive(ingest, "ingest", "parse_memory_mb")
     if None in (file_mb, unzipped_mb, entries, seconds, memory_mb):
         return None
+    settle = IngestLimits.settle_seconds  # optional: workspaces made before it existed
+    if "settle_seconds" in ingest:
+        settle = reader.integer_between(ingest, "ingest", "settle_seconds", 0, 3600)
+        if settle is None:
+            return None
     return IngestLimits(
         max_file_bytes=int(file_mb * _MB),
         max_unzipped_bytes=int(unzipped_mb * _MB),
         max_zip_entries=int(entries),
         parse_seconds=int(seconds),
         parse_memory_bytes=int(memory_mb * _MB),
+        settle_seconds=int(settle),
     )
 
 

@@ -12,6 +12,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _UNIT_SUFFIXES = ("分", "天", "日", "元", "次")
 
@@ -36,6 +37,15 @@ def clean_text(value: object) -> str:
         return value.isoformat()
     text = unicodedata.normalize("NFKC", str(value))
     return _SPACES.sub(" ", text).strip()
+
+
+def typed_text(value: object) -> str:
+    """Free text exactly as typed: only control characters (other than line breaks and tabs)
+    and the blanks around it are removed. Full-width digits, punctuation and ㎡ stay."""
+    if value is None or isinstance(value, (bool, int, float, dt.date)):
+        return clean_text(value)
+    text = _CONTROL.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n"))
+    return text.strip()
 
 
 def clean_name(value: object) -> str:

@@ -10,6 +10,7 @@ year.
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
 import shutil
 import time
@@ -98,6 +99,10 @@ class Simulation:
         self.weekly_forms = PreparedWeeklyForms()  # blank and filled weekly forms, patched
 
     def _ingest(self) -> None:
+        settled = time.time() - self.workspace.policy().limits.settle_seconds - 60
+        for path in self.workspace.inbox.rglob("*"):  # simulated files arrived a while ago,
+            if path.is_file():  # they are not still being copied
+                os.utime(path, (settled, settled))
         report = ingest(self.workspace)
         self.counts.update(report.counts)
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from decimal import Decimal
 
 from workbook_engine.ingest.read import RawForm
 from workbook_engine.issues import WARNING, Issue
 from workbook_engine.periods import Month, PeriodError, Week, parse_month, parse_week
 from workbook_engine.policy import Policy
-from workbook_engine.roster import Person, Roster, parse_date
-from workbook_engine.text import clean_name, clean_text, parse_number
+from workbook_engine.roster import Person, Roster
+from workbook_engine.sheets import parse_date
+from workbook_engine.text import clean_name, clean_text, parse_number, typed_text
 
 SHOWN_CHARS = 40  # a value quoted in a message is cut here: a cell may hold 32,767 characters
 
@@ -64,6 +66,31 @@ class Collector:
 def identity(raw: RawForm, key: str, cell_value: object) -> str:
     """An identity value: the hidden _meta wins, the visible cell stands in for it."""
     return raw.meta.get(key) or clean_text(cell_value)
+
+
+def same_period(meta: str, shown_value: object, parse, label: str, out: Collector,
+                **where) -> None:
+    """The visible period must be the one in _meta: a form of one period, edited to read as
+    another, is refused (it would otherwise become a version of the old period)."""
+    text = clean_text(shown_value)
+    if not meta or not text:
+        return
+    try:
+        hidden = parse(meta)
+    except PeriodError:
+        return  # the hidden period itself is refused (form.bad_period)
+    try:
+        visible = parse(text)
+    except PeriodError:
+        visible = text
+    if visible != hidden:
+        out.error(
+            "form.period_mismatch",
+            f"表内{label}「{shown(text)}」与表格标识中的{label}「{shown(meta)}」不一致："
+            f"这份表是 {shown(meta)} 的，不能改作其他期间使用。"
+            f"请使用系统为 {shown(text)} 生成的表格",
+            **where,
+        )
 
 
 def _period_message(exc: PeriodError) -> str:
@@ -162,8 +189,65 @@ def date_value(value: object, out: Collector, label: str, **where) -> str:
     return day.isoformat()
 
 
+TITLES = ("副局长", "局长", "副主任", "主任", "副股长", "股长", "副科长", "科长", "书记", "组长",
+          "同志")  # what people write after their name when they sign
+_BRACKETS = re.compile(r"[()（）\[\]【】]")
+
+
 def signature_matches(value: object, expected: Person | None) -> bool:
     return expected is not None and clean_name(value) == clean_name(expected.name)
+
+
+def signature_with_title(value: object, expected: Person | None) -> str:
+    """The title after the expected name (`周强股长` → `股长`), '' when it is not that."""
+    if expected is None:
+        return ""
+    text, name = _BRACKETS.sub("", clean_name(value)), clean_name(expected.name)
+    if text.startswith(name) and text[len(name):] in TITLES:
+        return text[len(name):]
+    return ""
+
+
+def check_signature(value: object, expected: Person | None, out: Collector, **where) -> bool:
+    """True when the signature is the expected reviewer: the roster name, or that name with a
+    title after it (accepted with a notice)."""
+    if signature_matches(value, expected):
+        return True
+    title = signature_with_title(value, expected)
+    if title:
+        out.warn(
+            "form.signature_title",
+            f"签名「{shown(value)}」含职务称呼「{title}」，已按「{expected.name}」识别",
+            **where,
+        )
+        return True
+    return False
+
+
+def resolve_staff_id(text: str, roster: Roster, out: Collector, **where) -> str:
+    """A 工号 as in the roster; one whose leading zeros a spreadsheet dropped (`12` for
+    `0012`) is matched when exactly one roster 工号 fits, with a notice."""
+    if not text or roster.person(text) is not None or not text.isdigit():
+        return text
+    fits = [sid for sid in roster.people if sid.isdigit() and sid != text
+            and sid.lstrip("0") == text.lstrip("0")]
+    if len(fits) != 1:
+        return text
+    person = roster.person(fits[0])
+    out.warn(
+        "form.id_leading_zeros",
+        f"工号「{shown(text)}」在花名册中没有，已按「{fits[0]}」（{person.name}）识别"
+        "（表格软件去掉了工号前面的 0；以后请把工号单元格设为文本）",
+        **where,
+    )
+    return fits[0]
+
+
+def same_staff_id(shown_id: str, meta_id: str) -> bool:
+    """The visible 工号 is the _meta one, allowing leading zeros a spreadsheet dropped."""
+    return shown_id == meta_id or (
+        shown_id.isdigit() and meta_id.isdigit() and shown_id.lstrip("0") == meta_id.lstrip("0")
+    )
 
 
 def score_value(
@@ -199,3 +283,46 @@ def score_value(
         )
         return None
     return number
+
+
+def _looks_like_data(value: object, roster: Roster, policy: Policy) -> bool:
+    """A number, a date, a grade, a 工号 or a period: something a field would hold."""
+    if isinstance(value, (int, float, Decimal, dt.date)) and not isinstance(value, bool):
+        return True
+    text = clean_text(value)
+    if parse_number(text) is not None or parse_date(text) is not None:
+        return True
+    if clean_name(text) in policy.grade_names or roster.person(text) is not None:
+        return True
+    for parse in (parse_week, parse_month):
+        try:
+            parse(text)
+            return True
+        except PeriodError:
+            continue
+    return False
+
+
+def outside_values(raw: RawForm, roster: Roster, policy: Policy, out: Collector) -> list[dict]:
+    """Values typed outside the form's areas: data refuses the file naming the cell; a note
+    is kept (returned, to store with the form) with a notice that quotes it."""
+    notes = []
+    for cell in raw.outside:
+        where = {"sheet": cell.sheet, "cell": cell.cell}
+        if _looks_like_data(cell.value, roster, policy):
+            out.error(
+                "form.value_outside",
+                f"单元格 {cell.cell} 填写了「{shown(cell.value)}」，不在表格的任何填写栏内，"
+                "无法确定它属于哪一栏。请填写在对应的白色单元格中后重新发送",
+                **where,
+            )
+            continue
+        text = typed_text(cell.value)
+        notes.append({"sheet": cell.sheet, "cell": cell.cell, "text": text})
+        out.warn(
+            "form.margin_note",
+            f"表格填写区域外的文字「{text if len(text) <= 200 else text[:199] + '…'}」"
+            "已作为备注保留，未计入任何栏目",
+            **where,
+        )
+    return notes

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from workbook_engine.ingest.isolate import read_isolated
 from workbook_engine.ingest.read import RawForm
+from workbook_engine.ingest.saved import saved_at
 from workbook_engine.ingest.sniff import EML, sniff, sniff_bytes
 from workbook_engine.ingest.validate import FormRecord, validate
 from workbook_engine.issues import WARNING, Issue
@@ -35,6 +36,7 @@ class Classified:
     staff_id: str = ""  # the key of whom the form is about (or its rater); "" for the office
     person: str = ""  # the same, as the returns list prints it: 「姓名（工号）」 or 考核办
     period: str = ""
+    saved_at: str = ""  # the workbook's own last-saved time (ISO UTC), '' when unknown
 
     @property
     def is_mail(self) -> bool:
@@ -85,6 +87,7 @@ def classify(path: Path, name: str, roster: Roster, policy: Policy, read=None) -
         return result
     if sniffed.kind == EML:
         return result
+    result.saved_at = saved_at(data if data is not None else path.read_bytes(), sniffed.kind)
     if read is None:
         raw = read_isolated(path, sniffed.kind, name, policy.limits)
     else:  # already inside a limited reader process

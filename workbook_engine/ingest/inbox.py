@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,12 +26,12 @@ from pathlib import Path
 from workbook_engine import store
 from workbook_engine.filenames import safe_file_name
 from workbook_engine.ingest.classify import Classified, classify, file_sha256
-from workbook_engine.ingest.mail import read_eml
+from workbook_engine.ingest.mail import mail_complete, read_eml
 from workbook_engine.ingest.names import fit, readable
 from workbook_engine.ingest.returns import write_returns
 from workbook_engine.ingest.validate import FormRecord
 from workbook_engine.ingest.workers import ReaderPool
-from workbook_engine.issues import Issue, has_errors
+from workbook_engine.issues import WARNING, Issue, has_errors
 from workbook_engine.periods import parse_month, parse_week
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
@@ -38,11 +39,14 @@ from workbook_engine.workspace import Workspace
 
 ACCEPTED, NEWER, DUPLICATE, AMENDMENT = "accepted", "newer_version", "duplicate", "amendment"
 REJECTED, SKIPPED, MAIL, RESUMED = "rejected", "skipped", "mail", "resumed"
+WAITING = "waiting"
 LABELS = {
     ACCEPTED: "已接收", NEWER: "新版本（替换旧版）", DUPLICATE: "重复（不重复计数）",
     AMENDMENT: "待修订（所属期间已签批）", REJECTED: "退回", SKIPPED: "跳过（Office 临时文件）",
     MAIL: "邮件（已拆出附件）", RESUMED: "上次已处理（补完移出）",
+    WAITING: "等待（可能仍在复制中，下次运行时处理）",
 }
+INCOMPLETE_CODES = ("file.corrupt", "file.empty")  # what a file still being copied looks like
 
 
 def count_line(counts: Counter) -> str:
@@ -185,6 +189,7 @@ class Ingest:
         self.report = IngestReport()
         self.written: list[Path] = []
         self.leaving: list[Path] = []
+        self.listed: dict[Path, tuple[int, int]] = {}  # (size, mtime_ns) when the run began
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.workspace.root).as_posix()
@@ -225,15 +230,45 @@ class Ingest:
         if found.skip:
             self.report.outcomes.append(Outcome(rel, SKIPPED))
             return
+        waits = self._still_arriving(path, found)
+        if waits:
+            self.report.outcomes.append(Outcome(rel, WAITING, issues=[Issue(
+                code="file.still_arriving", severity=WARNING, file=rel, message=waits)]))
+            return
         done = store.processed_file(self.conn, found.sha256, rel)
         if done and (self.workspace.root / done["stored_path"]).exists():
+            if done["outcome"] == REJECTED and found.record is not None:
+                self._finish(Item(path, rel, fit(readable(path.name))), found)  # now valid
+                return
             self.leaving.append(path)
-            self.report.outcomes.append(Outcome(rel, RESUMED, stored_path=done["stored_path"]))
+            outcome = REJECTED if done["outcome"] == REJECTED else RESUMED
+            self.report.outcomes.append(Outcome(rel, outcome, stored_path=done["stored_path"],
+                                                issues=found.issues))
             return
         if found.is_mail:
             self._run_mail(path, rel, found)
             return
         self._finish(Item(path, rel, fit(readable(path.name))), found)
+
+    def _still_arriving(self, path: Path, found: Classified) -> str:
+        """Why a file waits for the next run ('' when it does not): it changed while this run
+        read it, or it changed within `settle_seconds` and cannot be read whole yet."""
+        try:
+            now = path.stat()
+        except FileNotFoundError:
+            return ""  # taken away: the copy below reports it
+        listed = self.listed.get(path)
+        if listed is not None and listed != (now.st_size, now.st_mtime_ns):
+            return "文件在读取过程中发生了变化（可能仍在复制中），本次不处理，下次运行时再读取"
+        settle = self.policy.limits.settle_seconds
+        if time.time() - now.st_mtime >= settle:
+            return ""
+        incomplete = any(i.code in INCOMPLETE_CODES for i in found.issues) or (
+            found.is_mail and not mail_complete(path))
+        if incomplete:
+            return (f"文件在 {settle} 秒内刚被修改，内容还不完整（可能仍在复制中），"
+                    "本次不处理，下次运行时再读取")
+        return ""
 
     def _run_mail(self, path: Path, rel: str, found: Classified) -> None:
         mail = read_eml(path, self.policy.limits, path.name)
@@ -247,7 +282,8 @@ class Ingest:
             staged_files.append(staged)
             inner = classify(staged, attachment.name, self.roster, self.policy)
             done = store.processed_file(self.conn, inner.sha256, original)
-            if done is None or not (self.workspace.root / done["stored_path"]).exists():
+            again = done is not None and done["outcome"] == REJECTED and inner.record is not None
+            if again or done is None or not (self.workspace.root / done["stored_path"]).exists():
                 self._finish(Item(staged, original, fit(attachment.name), mail.sender), inner)
         issues = list(mail.issues)
         outcome = REJECTED if has_errors(issues) and not mail.attachments else MAIL
@@ -345,8 +381,10 @@ class Ingest:
 
 
 def _returned(outcomes: list[Outcome]) -> bool:
-    """True when any of these goes on the returns list (a rejection, a mail with problems)."""
-    return any(o.outcome == REJECTED or (o.outcome == MAIL and o.issues) for o in outcomes)
+    """True when any of these goes on the returns list (a rejection, a mail with problems,
+    a file kept with a notice)."""
+    listed = (REJECTED, MAIL, ACCEPTED, NEWER, AMENDMENT, DUPLICATE)
+    return any(o.outcome == REJECTED or (o.outcome in listed and o.issues) for o in outcomes)
 
 
 def _note_returns_due(workspace: Workspace, day: dt.date) -> Path:
@@ -400,6 +438,43 @@ class _Sized:
         return self.length
 
 
+def _saved_when(path: Path, found: Classified) -> tuple[str, str, str]:
+    """When a version was saved: the workbook's own time, else the file's, then its name."""
+    try:
+        mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+        shown = mtime.isoformat(timespec="seconds")
+    except OSError:
+        shown = ""
+    return (found.saved_at or shown, shown, path.as_posix())
+
+
+def in_saved_order(items: list[tuple[Path, Classified]]) -> list[tuple[Path, Classified]]:
+    """The same files, with the versions of each form reordered among their own places so
+    that the one saved last is recorded last (and so counts); other files keep their order."""
+    places: dict[str, list[int]] = {}
+    for index, (_, found) in enumerate(items):
+        if found.record is not None:
+            places.setdefault(found.record.form_key, []).append(index)
+    ordered = list(items)
+    for indexes in places.values():
+        if len(indexes) > 1:
+            versions = sorted((items[i] for i in indexes), key=lambda item: _saved_when(*item))
+            for index, item in zip(indexes, versions):
+                ordered[index] = item
+    return ordered
+
+
+def _stats(files: list[Path]) -> dict[Path, tuple[int, int]]:
+    stats = {}
+    for path in files:
+        try:
+            found = path.stat()
+        except FileNotFoundError:
+            continue
+        stats[path] = (found.st_size, found.st_mtime_ns)
+    return stats
+
+
 def inbox_files(inbox: Path) -> list[Path]:
     """Every file under inbox/ at any depth, in a stable order."""
     return sorted((p for p in inbox.rglob("*") if p.is_file()), key=lambda p: p.as_posix())
@@ -416,10 +491,12 @@ def ingest(workspace: Workspace, progress: Progress = lambda xs: xs) -> IngestRe
             shutil.rmtree(workspace.engine_dir / "staging", ignore_errors=True)
             run = Ingest(workspace, roster, policy, conn)
             files = inbox_files(workspace.inbox)
+            run.listed = _stats(files)
             with ReaderPool(roster, policy) as pool:
                 results = pool.classify([(path, readable(path.name)) for path in files])
                 pairs = ((files[index], found) for index, found in results)
-                run.process(progress(_Sized(pairs, len(files))))
+                classified = list(progress(_Sized(pairs, len(files))))
+            run.process(in_saved_order(classified))
             run.report.returns_path = _write_due_returns(workspace, conn)
         finally:
             conn.close()

@@ -16,9 +16,11 @@ import base64
 import binascii
 import codecs
 import email.policy
+import io
 import quopri
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from email.errors import MessageError
 from email.message import Message
@@ -148,9 +150,13 @@ def _collect(message: Message, limits: IngestLimits, shown: str):
             continue
         if not raw_name and content_type in ("text/plain", "text/html") and not _attached(part):
             continue  # the body of the mail
+        data, issue = None, None
         if not _is_spreadsheet(raw_name, content_type):
-            ignored.append(_printable(raw_name) or f"（未命名的 {content_type}）")
-            continue
+            suffix = _by_bytes(part, raw_name, content_type, limits, shown)
+            if not suffix:
+                ignored.append(_printable(raw_name) or f"（未命名的 {content_type}）")
+                continue
+            raw_name = (raw_name or "附件") + suffix  # recognised by its bytes
         raw_name = raw_name or _default_name(content_type)
         data, issue = _payload(part, _printable(raw_name), limits, shown)
         if issue is not None:
@@ -168,6 +174,39 @@ def _attached(part: Message) -> bool:
 
 def _is_spreadsheet(name: str, content_type: str) -> bool:
     return name.lower().endswith(SPREADSHEET_SUFFIXES) or content_type in SPREADSHEET_TYPES
+
+
+_GENERIC_TYPES = ("application/octet-stream", "application/zip", "application/x-zip-compressed",
+                  "application/x-ole-storage", "application/cdfv2", "")
+
+
+def _by_bytes(part: Message, raw_name: str, content_type: str, limits: IngestLimits,
+              shown: str) -> str:
+    """The extension of an attachment without one whose bytes are a workbook ('' when not):
+    `周考评表` sent as application/octet-stream → `.xlsx`."""
+    if "." in raw_name.rsplit("/", 1)[-1] or content_type not in _GENERIC_TYPES:
+        return ""
+    if not raw_name and not _attached(part):
+        return ""
+    data, issue = _payload(part, raw_name or "附件", limits, shown)
+    if issue is not None or not data:
+        return ""
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return ".xls"
+    if not data.startswith(b"PK"):
+        return ""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "xl/workbook.xml" in names:
+                return ".xlsx"
+            if "mimetype" in names and archive.getinfo("mimetype").file_size < 100 \
+                    and archive.read("mimetype").startswith(
+                        b"application/vnd.oasis.opendocument.spreadsheet"):
+                return ".ods"
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError):
+        return ""
+    return ""
 
 
 def _default_name(content_type: str) -> str:
@@ -375,3 +414,19 @@ def _decode_bytes(data: bytes, charset: str) -> str:
         except UnicodeDecodeError:
             continue
     return data.decode("utf-8", "replace")
+
+
+_BOUNDARY = re.compile(rb'boundary\s*=\s*"?([^";\r\n]+)"?', re.I)
+
+
+def mail_complete(path: Path) -> bool:
+    """False for a multipart mail whose closing boundary has not arrived yet (a saved mail
+    still being copied); True otherwise."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return True
+    found = _BOUNDARY.search(data[:65536])
+    if found is None:
+        return True
+    return b"--" + found.group(1).strip() + b"--" in data

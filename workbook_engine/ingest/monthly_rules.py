@@ -22,18 +22,25 @@ from workbook_engine.ingest.checks import (
     blank_cell,
     check_month,
     check_person,
+    check_signature,
     date_value,
     identity,
+    outside_values,
+    resolve_staff_id,
+    same_period,
     score_value,
     shown,
+    signature_with_title,
 )
 from workbook_engine.ingest.read import RawForm
+from workbook_engine.periods import parse_month
 from workbook_engine.policy import Policy, ScoreItem
 from workbook_engine.roster import Person, Roster
-from workbook_engine.text import clean_name, clean_text, parse_number
+from workbook_engine.text import clean_name, clean_text, parse_number, typed_text
 
 _HEADER = re.compile(r"^(.*?)\s*(?:\(\s*([\d.]+)\s*分?\s*\))?$")
 _MONTH_TEXT = re.compile(r"考核月份[:：]\s*(\S+)")
+_RATER_TEXT = re.compile(r"评分人[:：]\s*([^\s(（]+)")  # `评分人：钱副（分管领导）`
 
 
 def _edition(raw: RawForm, headers: list[str]) -> str:
@@ -103,6 +110,7 @@ class Table:
     reason_col: int | None = None
     remark_col: int | None = None
     seen: dict[str, int] = field(default_factory=dict)  # 工号 → sheet row where it first came
+    roster: Roster | None = None  # to match a 工号 whose leading zeros were dropped
 
 
 @dataclass
@@ -131,6 +139,9 @@ class Row:
 
 def staff_id_present(row: Row, table: Table, out: Collector) -> bool:
     row.staff_id = clean_text(row.cell(0))
+    if row.staff_id and table.roster is not None:
+        row.staff_id = resolve_staff_id(row.staff_id, table.roster, out, **row.where,
+                                        column=layout.STAFF_ID_HEADER)
     if row.staff_id:
         return True
     out.error("monthly.no_staff_id",
@@ -216,8 +227,8 @@ def _stored(row: Row, table: Table) -> dict:
         "assessed": row.assessed,
         "items": {k: f"{v:f}" for k, v in row.scores.items() if v is not None},
         "deduction": f"{row.deduction or Decimal(0):f}",
-        "reason": clean_text(row.cell(table.reason_col)),
-        "remark": clean_text(row.cell(table.remark_col)),
+        "reason": typed_text(row.cell(table.reason_col)),
+        "remark": typed_text(row.cell(table.remark_col)),
     }
 
 
@@ -248,7 +259,7 @@ def _signature(raw, edition, rater, out) -> dict:
     where = {**out.at(layout.RATER_SIGN_NAME), "column": "评分人签名"}
     if clean_name(sign) == "":
         out.error("monthly.unsigned", "评分人未签名", **where)
-    elif edition == layout.LEADER_EDITION and clean_name(sign) != clean_name(rater.name):
+    elif edition == layout.LEADER_EDITION and not check_signature(sign, rater, out, **where):
         out.error(
             "monthly.wrong_signer",
             f"签名「{shown(sign)}」不是本表评分人「{rater.name}」",
@@ -257,15 +268,19 @@ def _signature(raw, edition, rater, out) -> dict:
     date = date_value(
         raw.fields.get(layout.RATER_DATE_NAME), out, "签名日期", **out.at(layout.RATER_DATE_NAME)
     )
+    if edition == layout.LEADER_EDITION and signature_with_title(sign, rater):
+        sign = rater.name
     return {"rater_sign": clean_name(sign), "rater_date": date}
 
 
-def _month_text(raw: RawForm) -> str:
-    period = raw.meta.get("period", "")
-    if period:
-        return period
+def _shown_month(raw: RawForm) -> str:
+    """The 考核月份 printed above the table (`考核月份：2026年3月`), '' when there is none."""
     match = _MONTH_TEXT.search(clean_text(raw.fields.get("_subtitle")))
     return match.group(1) if match else ""
+
+
+def _month_text(raw: RawForm) -> str:
+    return raw.meta.get("period", "") or _shown_month(raw)
 
 
 def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, list]:
@@ -279,6 +294,8 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
     items = policy.leader_items if edition == layout.LEADER_EDITION else policy.office_items
     table_where = {"sheet": raw.table_sheet, "row": raw.table_row}
     month = check_month(_month_text(raw), policy, out, sheet=raw.table_sheet)
+    same_period(raw.meta.get("period", ""), _shown_month(raw), parse_month, "考核月份", out,
+                sheet=raw.table_sheet, row=raw.table_row - 2 if raw.table_row > 2 else None)
     if month is not None:
         roster = roster.for_period(month)  # the people and raters of its own month
     columns = _item_columns(headers, items, out, table_where)
@@ -291,11 +308,21 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
         expected = {p.staff_id: p for p in roster.assessed()}
     if month is None or columns is None or (edition == layout.LEADER_EDITION and rater is None):
         return None, out.issues
+    shown_rater = _RATER_TEXT.search(clean_text(raw.fields.get("_subtitle")))
+    if rater is not None and shown_rater and clean_name(shown_rater.group(1)) != \
+            clean_name(rater.name) and not signature_with_title(shown_rater.group(1), rater):
+        out.error(
+            "form.identity_mismatch",
+            f"表头的评分人「{shown(shown_rater.group(1))}」与表格标识中的评分人"
+            f"「{rater.name}」（{rater.staff_id}）不一致：这份表是 {rater.name} 的，"
+            "不能改作他人的评分表。请使用系统为本人生成的表格",
+            sheet=raw.table_sheet,
+        )
     index = {h: i for i, h in enumerate(headers)}
     table = Table(raw, policy, edition, items, columns, expected,
                   deduction_col=index.get(layout.DEDUCTION_HEADER),
                   reason_col=index.get(layout.REASON_HEADER),
-                  remark_col=index.get(layout.REMARK_HEADER))
+                  remark_col=index.get(layout.REMARK_HEADER), roster=roster)
     rows = check_rows(table, out)
     values = {
         "month": str(month),
@@ -304,6 +331,9 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
         "rows": rows,
         **_signature(raw, edition, rater, out),
     }
+    notes = outside_values(raw, roster, policy, out)
+    if notes:
+        values["margin_notes"] = notes
     subject = rater.staff_id if rater else ""
     record = {
         "form_kind": layout.MONTHLY_KIND,

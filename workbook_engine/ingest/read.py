@@ -1,51 +1,50 @@
 """Read a returned workbook into a `RawForm`: the _meta identity, named fields and the table.
 
-Values come from python-calamine (xlsx, xlsm, xls, ods); defined names come from the
-workbook's own `xl/workbook.xml`, parsed with defusedxml. When a program dropped the names
-(.xls, .ods, a form rebuilt by hand) the addresses of `forms.layout` stand in for them.
-Nothing is evaluated: a formula's cached result is read as a plain value, never trusted for
-totals, and macros are never run.
+Values come from python-calamine (xlsx, xlsm, xls, ods); defined names come from the bytes
+of the file itself in every format (`defined.py`), and each is checked against the label
+beside it; where names are missing the fields are found by their labels (`locate.py`),
+never at a fixed address. Tables are read to their last filled row. Nothing is evaluated:
+a formula's cached result is read as a plain value, never trusted for totals, and macros
+are never run.
 """
 
 from __future__ import annotations
 
 import io
-import re
-import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
-from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from python_calamine import CalamineWorkbook
 
 from workbook_engine.forms import layout
-from workbook_engine.forms.layout import cell_position, column_letter
-from workbook_engine.issues import Issue
+from workbook_engine.forms.layout import column_letter
+from workbook_engine.ingest.defined import NamedRange, defined_names, parse_ref
+from workbook_engine.ingest.formulas import (
+    NotPlainArithmetic,
+    cell_number,
+    evaluate,
+    unsaved_formulas,
+)
+from workbook_engine.ingest.locate import label_text, weekly_fields
+from workbook_engine.ingest.margins import (
+    FORM_SHEETS,
+    Outside,
+    copied_from,
+    log_outside,
+    monthly_outside,
+    weekly_outside,
+)
+from workbook_engine.issues import WARNING, Issue
 from workbook_engine.text import clean_text
 
-_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REF = re.compile(
-    r"^(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Z]{1,3})\$?([1-9]\d*)"
-    r"(?::\$?([A-Z]{1,3})\$?([1-9]\d*))?$"
-)
 Grid = list[list[object]]
 MAX_GRID_CELLS = 2_000_000  # far beyond any form; a larger used range is refused unloaded
 READ_FAILED = (
     "文件已损坏，无法读取其中的表格内容。请在 Excel 或 WPS 中打开后重新保存为 .xlsx 再发送"
 )
-
-
-@dataclass(frozen=True)
-class NamedRange:
-    """Where a defined name points: a sheet and a 0-based (row, col) box."""
-
-    sheet: str
-    first: tuple[int, int]
-    last: tuple[int, int]
-
-    def ref(self) -> str:
-        return f"{column_letter(self.first[1])}{self.first[0] + 1}"
+RESTRUCTURED = "表格结构被改动，请使用系统生成的表格重新填写"
 
 
 @dataclass
@@ -62,38 +61,14 @@ class RawForm:
     table_sheet: str = ""
     table_row: int = 0  # 1-based row of the table's header
     table_col: int = 0  # 0-based first column
+    outside: list[Outside] = field(default_factory=list)  # typed outside the form's areas
     issues: list[Issue] = field(default_factory=list)
 
     def problem(self, code: str, message: str, **where) -> None:
         self.issues.append(Issue(code=code, message=message, file=self.file, **where))
 
 
-def parse_ref(text: str) -> NamedRange | None:
-    """`'周考评表'!$B$3` or `'月考评表'!$A$4:$L$12` → NamedRange; None for anything else."""
-    match = _REF.match(text.strip().lstrip("="))
-    if not match:
-        return None
-    sheet = (match.group(1) or "").replace("''", "'") or match.group(2)
-    first = cell_position(match.group(3) + match.group(4))
-    last = first
-    if match.group(5):
-        last = cell_position(match.group(5) + match.group(6))
-    return NamedRange(sheet, first, last)
-
-
-def defined_names(source: Path | bytes) -> dict[str, NamedRange]:
-    """Workbook-scope defined names of an xlsx/xlsm, read safely from xl/workbook.xml."""
-    with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
-        data = archive.read("xl/workbook.xml")
-    root = ElementTree.fromstring(data, forbid_dtd=True)
-    names: dict[str, NamedRange] = {}
-    for node in root.iter(f"{_MAIN_NS}definedName"):
-        if node.get("localSheetId") is not None or not node.text:
-            continue
-        target = parse_ref(node.text)
-        if target is not None:
-            names[node.get("name", "")] = target
-    return names
+__all__ = ["NamedRange", "RawForm", "parse_ref", "read_form"]
 
 
 class GridTooLarge(Exception):
@@ -127,18 +102,6 @@ class Sheets:
             return None if value == "" else value
         return None
 
-    def box(self, target: NamedRange) -> Grid:
-        """The values a name covers. Rows and columns past the sheet's used range are blank
-        and left out (keeping the first one), so a name over a whole sheet stays cheap."""
-        grid = self.grid(target.sheet)
-        width = max((len(row) for row in grid), default=0)
-        last_row = min(target.last[0], max(len(grid) - 1, target.first[0]))
-        last_col = min(target.last[1], max(width - 1, target.first[1]))
-        return [
-            [self.value(target.sheet, r, c) for c in range(target.first[1], last_col + 1)]
-            for r in range(target.first[0], last_row + 1)
-        ]
-
 
 def _read_meta(sheets: Sheets) -> dict[str, str]:
     if layout.META_SHEET not in sheets.names:
@@ -160,40 +123,84 @@ def _form_kind(meta: dict[str, str], sheets: Sheets) -> str:
     return ""
 
 
-def _named(names: dict[str, NamedRange], name: str, sheets: Sheets) -> NamedRange | None:
-    target = names.get(name)
-    if target is not None and target.sheet in sheets.names:
-        return target
+def _last_filled_row(grid: Grid, start: int = 0) -> int:
+    """0-based index of the last row at or after `start` with anything typed; start - 1 if none."""
+    for r in range(len(grid) - 1, start - 1, -1):
+        if any(clean_text(v) for v in grid[r]):
+            return r
+    return start - 1
+
+
+def _header_at(grid: Grid, row: int, col: int, headers: tuple[str, ...]) -> bool:
+    line = grid[row] if 0 <= row < len(grid) else []
+    cells = [label_text(v) for v in line[col:col + len(headers)]]
+    return cells == [label_text(h) for h in headers]
+
+
+def _find_header(grid: Grid, headers: tuple[str, ...]) -> tuple[int, int] | None:
+    """(row, col) of the one row whose cells read `headers` left to right."""
+    first = label_text(headers[0])
+    for r, line in enumerate(grid):
+        for c, value in enumerate(line):
+            if label_text(value) == first and _header_at(grid, r, c, headers):
+                return r, c
     return None
+
+
+def _table_start(grid: Grid, names: dict[str, NamedRange], name: str, sheet: str,
+                 headers: tuple[str, ...]) -> tuple[int, int] | None:
+    """The header cell of a table: its defined name when the header is there, else found."""
+    target = names.get(name)
+    if target is not None and target.sheet == sheet \
+            and _header_at(grid, target.first[0], target.first[1], headers):
+        return target.first
+    return _find_header(grid, headers)
+
+
+def _box(sheets: Sheets, sheet: str, rows: range, first_col: int, width: int) -> Grid:
+    return [[sheets.value(sheet, r, c) for c in range(first_col, first_col + width)] for r in rows]
 
 
 def _read_weekly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) -> None:
     if layout.WEEKLY_SHEET not in sheets.names:
         raw.problem("form.sheet_missing", f"缺少工作表「{layout.WEEKLY_SHEET}」")
         return
-    for name, ref in layout.WEEKLY_CELLS.items():
-        target = _named(names, name, sheets)
-        if target is None:
-            row, col = cell_position(ref)
-            target = NamedRange(layout.WEEKLY_SHEET, (row, col), (row, col))
+    grid = sheets.grid(layout.WEEKLY_SHEET)
+    found, missing = weekly_fields(grid, names)
+    if missing:  # a block whose label is gone: where its value is cannot be known
+        raw.problem(
+            "form.field_missing",
+            "找不到「" + "」「".join(missing) + f"」栏，{RESTRUCTURED}",
+            sheet=layout.WEEKLY_SHEET,
+        )
+    raw.outside.extend(weekly_outside(grid, found))
+    for name, target in found.items():
         raw.fields[name] = sheets.value(target.sheet, *target.first)
         raw.refs[name] = f"{target.sheet}!{target.ref()}"
-    target = _named(names, layout.WORKLOG_NAME, sheets)
-    if target is None and layout.WORKLOG_SHEET in sheets.names:
-        header = layout.WORKLOG_HEADER_ROW - 1
-        height = max(len(sheets.grid(layout.WORKLOG_SHEET)) - 1, header)
-        target = NamedRange(layout.WORKLOG_SHEET, (header, 0), (height, 2))
-    if target is not None:
-        raw.table = sheets.box(target)
-        raw.table_sheet, raw.table_row, raw.table_col = target.sheet, target.first[0] + 1, 0
+    _read_work_log(raw, sheets, names)
 
 
-def _find_header(grid: Grid) -> int | None:
-    wanted = list(layout.MONTHLY_ID_HEADERS)
-    for index, row in enumerate(grid):
-        if [clean_text(v) for v in row[:3]] == wanted:
-            return index
-    return None
+def _read_work_log(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) -> None:
+    """The 工作日志 table: from its header to the sheet's last filled row."""
+    if layout.WORKLOG_SHEET not in sheets.names:
+        return
+    grid = sheets.grid(layout.WORKLOG_SHEET)
+    start = _table_start(grid, names, layout.WORKLOG_NAME, layout.WORKLOG_SHEET,
+                         layout.WORKLOG_HEADERS)
+    if start is None:
+        if _last_filled_row(grid, 1) >= 1:
+            raw.problem(
+                "form.header_missing",
+                "找不到工作日志的表头（日期 | 工作内容 | 备注），" + RESTRUCTURED,
+                sheet=layout.WORKLOG_SHEET,
+            )
+        return
+    header, col = start
+    last = max(_last_filled_row(grid, header), header)
+    raw.table = _box(sheets, layout.WORKLOG_SHEET, range(header, last + 1), col,
+                     len(layout.WORKLOG_HEADERS))
+    raw.table_sheet, raw.table_row, raw.table_col = layout.WORKLOG_SHEET, header + 1, col
+    raw.outside.extend(log_outside(grid, header, col, last))
 
 
 def _value_column(row: list[object], label_col: int) -> int | None:
@@ -214,53 +221,140 @@ def _value_column(row: list[object], label_col: int) -> int | None:
     return None
 
 
-def _find_signature(sheets: Sheets, after_row: int) -> tuple[NamedRange | None, NamedRange | None]:
-    """The cells right of the 签名 and 日期 labels below the table (names dropped)."""
-    grid = sheets.grid(layout.MONTHLY_SHEET)
+def _signature_row(grid: Grid, after_row: int) -> int | None:
+    """The row of the last 签名 label (`评分人签名：`) below the table."""
+    for r in range(len(grid) - 1, after_row, -1):
+        if any("签名" in clean_text(v) and clean_text(v).endswith(":") for v in grid[r]):
+            return r
+    return None
+
+
+def _find_signature(grid: Grid, row: int | None) -> tuple[NamedRange | None, NamedRange | None]:
+    """The cells right of the 签名 and 日期 labels of the signature row."""
     found: dict[str, NamedRange] = {}
-    for r in range(after_row + 1, len(grid)):
-        for c, value in enumerate(grid[r]):
-            text = clean_text(value)
-            for label in ("签名", "日期"):
-                if label in text and text.endswith(":") and label not in found:
-                    col = _value_column(grid[r], c)
-                    if col is not None:
-                        found[label] = NamedRange(layout.MONTHLY_SHEET, (r, col), (r, col))
+    if row is None:
+        return None, None
+    for c, value in enumerate(grid[row]):
+        text = clean_text(value)
+        for label in ("签名", "日期"):
+            if label in text and text.endswith(":") and label not in found:
+                col = _value_column(grid[row], c)
+                if col is not None:
+                    found[label] = NamedRange(layout.MONTHLY_SHEET, (row, col), (row, col))
     return found.get("签名"), found.get("日期")
 
 
-def _read_monthly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) -> None:
+def _signature_name(grid: Grid, names: dict[str, NamedRange], name: str, label: str,
+                    row: int | None) -> NamedRange | None:
+    """A signature field's name when it sits on the signature row right of its label."""
+    target = names.get(name)
+    if target is None or target.sheet != layout.MONTHLY_SHEET or target.first[0] != row:
+        return None
+    line = grid[row]
+    left = [label_text(v) for v in line[: target.first[1]] if label_text(v)]
+    return target if left and label in left[-1] else None
+
+
+UNSAVED_FORMULA = "请在 Excel 或 WPS 中打开并保存后再发送"
+
+
+def _fill_formulas(raw: RawForm, sheets: Sheets, data: bytes, header: int, col: int) -> None:
+    """Work out the table's formulas that have no saved result (plain arithmetic only);
+    refuse the file naming each cell that cannot be worked out. 合计 is recomputed anyway."""
+    if raw.file_kind not in ("xlsx", "xlsm") or not raw.table:
+        return
+    formulas = unsaved_formulas(data, layout.MONTHLY_SHEET)
+    if not formulas:
+        return
+    heads = [clean_text(v) for v in raw.table[0]]
+
+    def value_at(row: int, column: int, depth: int) -> Decimal:
+        if (row, column) in formulas:
+            return evaluate(formulas[(row, column)], value_at, depth)
+        return cell_number(sheets.value(layout.MONTHLY_SHEET, row, column))
+
+    for (row, column), text in sorted(formulas.items()):
+        r, c = row - header, column - col
+        if r <= 0 or r >= len(raw.table) or not 0 <= c < len(heads):
+            continue
+        if heads[c] == layout.TOTAL_HEADER:
+            continue
+        try:
+            raw.table[r][c] = evaluate(text, value_at).normalize()
+        except (NotPlainArithmetic, RecursionError):
+            raw.problem(
+                "form.formula_unsaved",
+                f"这里是公式「={text[:60]}」，文件中没有保存它的计算结果，"
+                f"且不是简单的加减乘除，无法计算。{UNSAVED_FORMULA}",
+                sheet=layout.MONTHLY_SHEET, cell=f"{column_letter(column)}{row + 1}",
+            )
+
+
+def _read_monthly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange],
+                  data: bytes = b"") -> None:
     if layout.MONTHLY_SHEET not in sheets.names:
         raw.problem("form.sheet_missing", f"缺少工作表「{layout.MONTHLY_SHEET}」")
         return
-    target = _named(names, layout.SCORES_NAME, sheets)
-    if target is None:
-        grid = sheets.grid(layout.MONTHLY_SHEET)
-        header = _find_header(grid)
-        if header is None:
-            raw.problem(
-                "form.header_missing",
-                "找不到表头（工号 | 姓名 | 股室）",
-                sheet=layout.MONTHLY_SHEET,
-            )
-            return
-        end = header
-        while end + 1 < len(grid) and clean_text(grid[end + 1][0]):
-            end += 1
-        width = max(len(grid[header]) - 1, 0)
-        target = NamedRange(layout.MONTHLY_SHEET, (header, 0), (end, width))
-    raw.table = sheets.box(target)
-    raw.table_sheet, raw.table_row, raw.table_col = target.sheet, target.first[0] + 1, 0
-    above = sheets.grid(layout.MONTHLY_SHEET)[: target.first[0]]
-    raw.fields["_subtitle"] = " ".join(clean_text(v) for row in above for v in row if v)
-    sign = _named(names, layout.RATER_SIGN_NAME, sheets)
-    date = _named(names, layout.RATER_DATE_NAME, sheets)
+    grid = sheets.grid(layout.MONTHLY_SHEET)
+    start = _table_start(grid, names, layout.SCORES_NAME, layout.MONTHLY_SHEET,
+                         layout.MONTHLY_ID_HEADERS)
+    if start is None:
+        raw.problem("form.header_missing", "找不到表头（工号 | 姓名 | 股室）",
+                    sheet=layout.MONTHLY_SHEET)
+        return
+    header, col = start
+    heads = grid[header]
+    width = max((c for c in range(col, len(heads)) if clean_text(heads[c])), default=col) - col + 1
+    sign_row = _signature_row(grid, header)
+    last = _last_filled_row(grid[: sign_row] if sign_row is not None else grid, header)
+    raw.table = _box(sheets, layout.MONTHLY_SHEET, range(header, max(last, header) + 1), col,
+                     width)
+    raw.table_sheet, raw.table_row, raw.table_col = layout.MONTHLY_SHEET, header + 1, col
+    _fill_formulas(raw, sheets, data, header, col)
+    raw.fields["_subtitle"] = " ".join(clean_text(v) for row in grid[:header] for v in row if v)
+    sign = _signature_name(grid, names, layout.RATER_SIGN_NAME, "签名", sign_row)
+    date = _signature_name(grid, names, layout.RATER_DATE_NAME, "日期", sign_row)
     if sign is None or date is None:
-        found_sign, found_date = _find_signature(sheets, target.last[0])
+        found_sign, found_date = _find_signature(grid, sign_row)
         sign, date = sign or found_sign, date or found_date
+    if sign is None:
+        raw.problem("form.field_missing", f"找不到表格下方的「评分人签名」栏，{RESTRUCTURED}",
+                    sheet=layout.MONTHLY_SHEET)
     for name, where in ((layout.RATER_SIGN_NAME, sign), (layout.RATER_DATE_NAME, date)):
         raw.fields[name] = sheets.value(where.sheet, *where.first) if where else None
         raw.refs[name] = f"{where.sheet}!{where.ref()}" if where else ""
+    raw.outside.extend(monthly_outside(grid, header, col, width, max(last, header), sign_row,
+                                       sign, date))
+
+
+def _other_sheets(raw: RawForm, sheets: Sheets) -> None:
+    """A second copy of a form sheet is refused naming it; any other filled sheet gets a
+    notice (its content is not part of the form)."""
+    for sheet in sheets.names:
+        if sheet in FORM_SHEETS or sheet == layout.META_SHEET:
+            continue
+        copy_of = copied_from(sheet, sheets.grid)
+        if copy_of:
+            raw.problem(
+                "form.sheet_copy",
+                f"工作簿中有第二份「{copy_of}」（工作表「{sheet}」），无法确定以哪一份为准。"
+                "请删除多余的工作表，只保留一份后重新发送",
+                sheet=sheet,
+            )
+        elif any(clean_text(v) for line in sheets.grid(sheet) for v in line):
+            raw.issues.append(Issue(
+                code="form.extra_sheet", severity=WARNING, file=raw.file, sheet=sheet,
+                message=f"工作表「{sheet}」不是考评表的一部分，其中的内容没有读取"))
+
+
+def _names(data: bytes, file_kind: str) -> dict[str, NamedRange]:
+    """The file's defined names; {} when they cannot be read (the labels stand in)."""
+    try:
+        return defined_names(data, file_kind)
+    except DefusedXmlException:
+        raise
+    except Exception:  # noqa: BLE001 - a broken names part leaves the labels to find fields
+        return {}
 
 
 def read_form(source: Path | bytes, file_kind: str, display_name: str) -> RawForm:
@@ -268,18 +362,17 @@ def read_form(source: Path | bytes, file_kind: str, display_name: str) -> RawFor
     on the RawForm, never exceptions."""
     raw = RawForm(file=display_name, file_kind=file_kind)
     try:
-        if isinstance(source, bytes):
-            sheets = Sheets(CalamineWorkbook.from_filelike(io.BytesIO(source)))
-        else:
-            with Path(source).open("rb") as handle:  # by content, not by the extension
-                sheets = Sheets(CalamineWorkbook.from_filelike(handle))
-        names = defined_names(source) if file_kind in ("xlsx", "xlsm") else {}
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        sheets = Sheets(CalamineWorkbook.from_filelike(io.BytesIO(data)))
+        names = _names(data, file_kind)
         raw.meta = _read_meta(sheets)
         raw.form = _form_kind(raw.meta, sheets)
         if raw.form == layout.WEEKLY_KIND:
             _read_weekly(raw, sheets, names)
         elif raw.form == layout.MONTHLY_KIND:
-            _read_monthly(raw, sheets, names)
+            _read_monthly(raw, sheets, names, data)
+        if raw.form:
+            _other_sheets(raw, sheets)
         else:
             raw.problem(
                 "form.unknown",

@@ -46,6 +46,45 @@ def returns_rows(conn, day: dt.date) -> list[tuple]:
     return rows
 
 
+NOTICE_SHEET = "提示"
+NOTICE_HEADERS = ("序号", "文件名", "发件人", "人员", "期间", "提示（表格已接收）", "收到时间",
+                  "存放位置")
+KEPT_OUTCOMES = ("accepted", "newer_version", "amendment", "duplicate")
+
+
+def notice_rows(conn, day: dt.date) -> list[tuple]:
+    """Files received that day and kept, with what they were accepted with a notice for
+    (a 工号 matched without its leading zeros, a signature with a title, a margin note…)."""
+    rows = []
+    for outcome in KEPT_OUTCOMES:
+        for entry in store.files_received_on(conn, day.isoformat(), outcome):
+            reasons = json.loads(entry["reasons"] or "{}")
+            if reasons.get("issues"):
+                rows.append((entry["original_path"], entry["sender"], reasons.get("person", ""),
+                             reasons.get("period", ""), _reason_lines(reasons),
+                             entry["received_at"].replace("T", " "), entry["stored_path"]))
+    return rows
+
+
+def _table(workbook, sheet, title: str, headers, rows, empty: str, formats) -> None:
+    head, cell, title_format = formats
+    sheet.merge_range(0, 0, 0, len(headers) - 1, title, title_format)
+    sheet.set_row(0, 30)
+    for col, (text, width) in enumerate(zip(headers, WIDTHS, strict=True)):
+        sheet.write_string(1, col, text, head)
+        sheet.set_column(col, col, width)
+    for index, row in enumerate(rows, start=1):
+        sheet.write_number(index + 1, 0, index, cell)
+        for col, value in enumerate(row, start=1):
+            sheet.write_string(index + 1, col, str(value), cell)
+        sheet.set_row(index + 1, fitted_height([""] + [str(v) for v in row], WIDTHS, 11))
+    if not rows:
+        sheet.write_string(2, 0, empty, cell)
+    sheet.freeze_panes(2, 0)
+    sheet.autofilter(1, 0, max(1, len(rows) + 1), len(headers) - 1)
+    setup_print(sheet, landscape=True, repeat_rows=(1, 1))
+
+
 def returned_files(conn) -> list[dict]:
     """Every file on any day's returns list, with the sender and the list's reason text
     (for `mail returns`): id, name, sender, person, period, reasons, codes, received_at."""
@@ -63,7 +102,8 @@ def returned_files(conn) -> list[dict]:
 
 
 def write_returns(workspace: Workspace, conn, day: dt.date) -> Path:
-    """Write reports/退回清单_<day>.xlsx and return its path."""
+    """Write reports/退回清单_<day>.xlsx (with a second sheet of the notices given on files
+    that were kept) and return its path."""
     target = workspace.reports / f"退回清单_{day.isoformat()}.xlsx"
     target.parent.mkdir(parents=True, exist_ok=True)
     rows = returns_rows(conn, day)
@@ -74,21 +114,13 @@ def write_returns(workspace: Workspace, conn, day: dt.date) -> Path:
                                 "align": "center", "valign": "vcenter", "font_name": BODY_FONT})
     cell = workbook.add_format({"border": 1, "text_wrap": True, "valign": "top",
                                 "font_name": BODY_FONT})
-    sheet = workbook.add_worksheet("退回清单")
-    sheet.merge_range(0, 0, 0, len(HEADERS) - 1, f"退回清单（{day.isoformat()}）", title)
-    sheet.set_row(0, 30)
-    for col, (text, width) in enumerate(zip(HEADERS, WIDTHS, strict=True)):
-        sheet.write_string(1, col, text, head)
-        sheet.set_column(col, col, width)
-    for index, row in enumerate(rows, start=1):
-        sheet.write_number(index + 1, 0, index, cell)
-        for col, value in enumerate(row, start=1):
-            sheet.write_string(index + 1, col, str(value), cell)
-        sheet.set_row(index + 1, fitted_height([""] + [str(v) for v in row], WIDTHS, 11))
-    if not rows:
-        sheet.write_string(2, 0, "当天没有退回的文件", cell)
-    sheet.freeze_panes(2, 0)
-    sheet.autofilter(1, 0, max(1, len(rows) + 1), len(HEADERS) - 1)
-    setup_print(sheet, landscape=True, repeat_rows=(1, 1))
+    formats = (head, cell, title)
+    _table(workbook, workbook.add_worksheet("退回清单"), f"退回清单（{day.isoformat()}）",
+           HEADERS, rows, "当天没有退回的文件", formats)
+    notices = notice_rows(conn, day)
+    if notices:
+        _table(workbook, workbook.add_worksheet(NOTICE_SHEET),
+               f"已接收但有提示的文件（{day.isoformat()}）", NOTICE_HEADERS, notices, "",
+               formats)
     workbook.close()
     return target

@@ -478,6 +478,10 @@ def _describe_other(head: bytes, name: str) -> tuple[str, str]:
     text = _as_text(head)
     if text is None:
         return "file.not_workbook", "无法识别的文件格式，不是 Excel 工作簿"
+    if "<office:document" in text and "opendocument" in text or name.lower().endswith(".fods"):
+        return "file.flat_ods", (
+            "这是 LibreOffice 的单文件 XML 表格（.fods），无法读取，请另存为 .xlsx 后再发送"
+        )
     if _SPREADSHEET_2003.search(text) or re.search(r"^x-document-type:", text, re.I | re.M):
         return "file.unsupported_format", "这是旧式 Excel 网页/XML 表格，无法读取，" + SAVE_AS_XLSX
     if _HTML.match(text):

@@ -7,21 +7,29 @@ nothing written about the week                                 → weekly.empty
 
 from __future__ import annotations
 
+import datetime as dt
+
 from workbook_engine.forms import layout
 from workbook_engine.ingest.checks import (
     Collector,
     check_person,
+    check_signature,
     check_week,
     date_value,
     grade_value,
     identity,
+    outside_values,
+    resolve_staff_id,
+    same_period,
+    same_staff_id,
     shown,
-    signature_matches,
+    signature_with_title,
 )
 from workbook_engine.ingest.read import RawForm
+from workbook_engine.periods import parse_week
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Person, Roster
-from workbook_engine.text import clean_name, clean_text
+from workbook_engine.text import clean_name, clean_text, typed_text
 
 LABELS = {
     "staff_id": "工号",
@@ -56,7 +64,17 @@ def _identity(raw: RawForm, roster: Roster, policy: Policy, out: Collector):
         )
         return None, None
     shown_id = clean_text(fields.get("staff_id"))
-    if raw.meta.get("staff_id") and shown_id and shown_id != raw.meta["staff_id"]:
+    if not raw.meta.get("staff_id"):
+        staff_id = resolve_staff_id(staff_id, roster, out, **_where(out, "staff_id"))
+    elif shown_id and shown_id != raw.meta["staff_id"] \
+            and same_staff_id(shown_id, raw.meta["staff_id"]):
+        out.warn(
+            "form.id_leading_zeros",
+            f"表内工号「{shown(shown_id)}」按表格标识识别为「{shown(raw.meta['staff_id'])}」"
+            "（表格软件去掉了工号前面的 0）",
+            **_where(out, "staff_id"),
+        )
+    if raw.meta.get("staff_id") and shown_id and not same_staff_id(shown_id, raw.meta["staff_id"]):
         out.error(
             "form.identity_mismatch",
             f"表内工号「{shown(shown_id)}」与表格标识「{shown(raw.meta['staff_id'])}」不一致，"
@@ -64,6 +82,8 @@ def _identity(raw: RawForm, roster: Roster, policy: Policy, out: Collector):
             **_where(out, "staff_id"),
         )
     week = check_week(period, policy, out, **_where(out, "period"))
+    same_period(raw.meta.get("period", ""), fields.get("period"), parse_week, "考评周", out,
+                **_where(out, "period"))
     if week is not None:
         roster = roster.for_period(week)  # validated against the bureau of its own week
     person = check_person(staff_id, roster, out, **_where(out, "staff_id"))
@@ -92,7 +112,8 @@ def _review(raw, out, policy, prefix: str, expected: Person | None, role: str) -
             f"{LABELS[prefix + '_grade']}已填写，但{role}未签名",
             **_where(out, f"{prefix}_sign"),
         )
-    elif clean_name(sign) and not signature_matches(sign, expected):
+    elif clean_name(sign) and not check_signature(sign, expected, out,
+                                                  **_where(out, f"{prefix}_sign")):
         who = f"应为{role}「{expected.name}」" if expected else f"本表不需要{role}签名"
         out.error(
             "weekly.wrong_signer",
@@ -107,8 +128,9 @@ def _review(raw, out, policy, prefix: str, expected: Person | None, role: str) -
         )
     return {
         f"{prefix}_grade": grade,
-        f"{prefix}_comment": clean_text(raw.fields.get(f"{prefix}_comment")),
-        f"{prefix}_sign": clean_name(sign),
+        f"{prefix}_comment": typed_text(raw.fields.get(f"{prefix}_comment")),
+        f"{prefix}_sign": clean_name(expected.name) if expected is not None
+        and signature_with_title(sign, expected) else clean_name(sign),
         f"{prefix}_date": date_value(
             raw.fields.get(f"{prefix}_date"),
             out,
@@ -123,11 +145,15 @@ def _work_log(raw: RawForm, out: Collector) -> list[list[str]]:
     log = []
     for offset, row in enumerate(rows, start=1):
         cells = (list(row) + [None, None, None])[:3]
-        if all(clean_text(v) == "" for v in cells[1:]):
-            continue
         where = {"sheet": raw.table_sheet, "row": raw.table_row + offset}
+        if all(clean_text(v) == "" for v in cells[1:]):
+            if clean_text(cells[0]) and not date_value(cells[0], Collector(raw), "日期"):
+                out.warn("weekly.log_without_content",
+                         f"「日期」栏填写了「{shown(cells[0])}」，但这一行没有工作内容，未计入工作日志",
+                         **where, column="日期")
+            continue
         day = date_value(cells[0], out, "日期", **where)
-        log.append([day, clean_text(cells[1]), clean_text(cells[2])])
+        log.append([day, typed_text(cells[1]), typed_text(cells[2])])
     return log
 
 
@@ -137,6 +163,13 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
     person, week = _identity(raw, roster, policy, out)
     if person is None or week is None:
         return None, out.issues
+    if week.sunday > dt.date.today():
+        out.warn(
+            "weekly.week_not_over",
+            f"考评周 {week} 还没有结束（到 {week.sunday.month}月{week.sunday.day}日），"
+            "表格已接收；本周如有补充，可在周末后重新发送（以最后保存的一份为准）",
+            **_where(out, "period"),
+        )
     roster = roster.for_period(week)
     chief = roster.initial_rater(person) if roster.needs_initial_rating(person) else None
     final = roster.final_rater(person)
@@ -146,8 +179,8 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
         "section": person.section,
         "week": str(week),
         "month": str(week.month),
-        "work_done": clean_text(raw.fields.get("work_done")),
-        "next_plan": clean_text(raw.fields.get("next_plan")),
+        "work_done": typed_text(raw.fields.get("work_done")),
+        "next_plan": typed_text(raw.fields.get("next_plan")),
         "self_grade": grade_value(
             raw.fields.get("self_grade"), policy, out, "自评等次", **_where(out, "self_grade")
         ),
@@ -157,6 +190,9 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
     final_title = final.category if final is not None else "分管领导"
     values.update(_review(raw, out, policy, "leader", final, final_title))
     values["work_log"] = _work_log(raw, out)
+    notes = outside_values(raw, roster, policy, out)
+    if notes:
+        values["margin_notes"] = notes
     if not values["work_done"] and not values["work_log"]:
         out.error("weekly.empty", "本周工作完成情况和工作日志都未填写", **_where(out, "work_done"))
     if values["leader_grade"] and chief is not None and not values["chief_grade"]:

@@ -1,0 +1,61 @@
+"""When a workbook was last saved, as the workbook itself records it.
+
+    saved_at(data, "xlsx") → "2026-03-09T10:00:00+00:00"   (docProps/core.xml dcterms:modified)
+    saved_at(data, "ods")  → meta.xml dc:date;  saved_at(data, "xls") → SummaryInformation
+    saved_at(broken, ...)  → ""   (then the file's own modified time decides)
+
+Several versions of one form in one run are taken in this order, never by file name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+
+_XLSX_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>\s*([^<\s]+)\s*<")
+_ODS_DATE = re.compile(rb"<dc:date>\s*([^<\s]+)\s*<")
+MAX_PART_BYTES = 1 << 20  # a properties part is a few hundred bytes; a larger one is ignored
+
+
+def _iso(value: dt.datetime) -> str:
+    if value.tzinfo is None:  # ODS and OLE times without a zone: taken as UTC
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _parse(text: bytes) -> str:
+    try:
+        value = dt.datetime.fromisoformat(text.decode("ascii").replace("Z", "+00:00"))
+    except (UnicodeDecodeError, ValueError):
+        return ""
+    return _iso(value)
+
+
+def _zip_part(data: bytes, name: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(name)
+        if info.file_size > MAX_PART_BYTES:
+            return b""
+        return archive.read(info)
+
+
+def saved_at(data: bytes, kind: str) -> str:
+    """The workbook's own last-saved time (ISO, UTC), '' when it does not say."""
+    try:
+        if kind in ("xlsx", "xlsm"):
+            found = _XLSX_MODIFIED.search(_zip_part(data, "docProps/core.xml"))
+            return _parse(found.group(1)) if found else ""
+        if kind == "ods":
+            found = _ODS_DATE.search(_zip_part(data, "meta.xml"))
+            return _parse(found.group(1).split(b".")[0]) if found else ""
+        if kind == "xls":
+            import olefile
+
+            with olefile.OleFileIO(data) as ole:
+                saved = ole.get_metadata().last_saved_time
+            return _iso(saved) if isinstance(saved, dt.datetime) else ""
+    except Exception:  # noqa: BLE001 - a broken part: the file's own time decides
+        return ""
+    return ""
