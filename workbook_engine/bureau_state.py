@@ -103,40 +103,33 @@ class _State:
         return _State(*(dict(getattr(self, f.name)) for f in dataclasses.fields(self)))
 
 
-def _undo(state: _State, change: Change) -> None:
+def _set_side(state: _State, change: Change, after: bool) -> None:
+    """Put the state on one side of a change: before it (after=False) or after it."""
+    side = 1 if after else 0
     if isinstance(change, DutyChange):
         if change.chief is not None:
-            state.chief[change.section] = change.chief[0] or None
+            state.chief[change.section] = change.chief[side] or None
         if change.leader is not None:
-            state.leader[change.section] = change.leader[0] or None
+            state.leader[change.section] = change.leader[side] or None
         return
     who = change.staff_id
     if change.kind in (JOIN, RETURN):
-        state.post[who] = False
+        state.post[who] = after
     elif change.kind in (EXIT, LEAVE):
-        state.post[who] = True
+        state.post[who] = not after
     if change.moves_section:
-        state.section[who] = change.old_section
-    if change.kind == ROLE and change.old_category:
-        state.category[who] = change.old_category
+        state.section[who] = change.new_section if after else change.old_section
+    category = change.new_category if after else change.old_category
+    if change.kind == ROLE and category:
+        state.category[who] = category
+
+
+def _undo(state: _State, change: Change) -> None:
+    _set_side(state, change, after=False)
 
 
 def _apply(state: _State, change: Change) -> None:
-    if isinstance(change, DutyChange):
-        if change.chief is not None:
-            state.chief[change.section] = change.chief[1] or None
-        if change.leader is not None:
-            state.leader[change.section] = change.leader[1] or None
-        return
-    who = change.staff_id
-    if change.kind in (JOIN, RETURN):
-        state.post[who] = True
-    elif change.kind in (EXIT, LEAVE):
-        state.post[who] = False
-    if change.moves_section:
-        state.section[who] = change.new_section
-    if change.kind == ROLE and change.new_category:
-        state.category[who] = change.new_category
+    _set_side(state, change, after=True)
 
 
 # ---------------------------------------------------------------------------------------
