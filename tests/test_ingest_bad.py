@@ -930,7 +930,7 @@ def test_files_saved_by_libreoffice_are_read(bureau, tmp_path):
     assert outcomes(report) == built.expected
     assert "单元格 B17" in reason_text(ws, report, "缺初评.xls")
     unsigned_reason = reason_text(ws, report, "钱副未签名.ods")
-    assert "单元格 I11" in unsigned_reason and "评分人未签名" in unsigned_reason
+    assert "单元格 J11" in unsigned_reason and "评分人未签名" in unsigned_reason
     with ws.connect() as conn:
         rows = conn.execute(
             "SELECT staff_id, items, deduction, reason FROM monthly_rows"
