@@ -22,14 +22,14 @@ from workbook_engine.forms.layout import cell_position, column_letter
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _STRICT_NS = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
-_TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_OFFICE_NS = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+OFFICE_NS = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _REF = re.compile(
     r"^(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Z]{1,3})\$?([1-9]\d*)"
     r"(?::\$?([A-Z]{1,3})\$?([1-9]\d*))?$"
 )
-_ODS_CELL = r"\$?(?:'((?:[^']|'')+)'|([^.':$][^.']*))?\.\$?([A-Z]{1,3})\$?([1-9]\d*)"
-_ODS_REF = re.compile(rf"^{_ODS_CELL}(?::{_ODS_CELL})?$")
+ODS_CELL = r"\$?(?:'((?:[^']|'')+)'|([^.':$][^.']*))?\.\$?([A-Z]{1,3})\$?([1-9]\d*)"
+_ODS_REF = re.compile(rf"^{ODS_CELL}(?::{ODS_CELL})?$")
 
 
 @dataclass(frozen=True)
@@ -109,18 +109,24 @@ def _xls_names(data: bytes) -> dict[str, NamedRange]:
         book.release_resources()
 
 
-def _ods_names(data: bytes) -> dict[str, NamedRange]:
+def ods_content(data: bytes) -> bytes:
+    """content.xml of an .ods: its sheets, cells and named ranges (also read by
+    `ods_formulas.py`)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        part = archive.read("content.xml")
+        return archive.read("content.xml")
+
+
+def _ods_names(data: bytes) -> dict[str, NamedRange]:
+    part = ods_content(data)
     names: dict[str, NamedRange] = {}
     for _, node in ElementTree.iterparse(io.BytesIO(part), forbid_dtd=True):
-        if node.tag == f"{_TABLE_NS}table":
+        if node.tag == f"{TABLE_NS}table":
             node.clear()  # sheet-scope names live inside a table; cells are not needed here
-        elif node.tag == f"{_OFFICE_NS}spreadsheet":
-            block = node.find(f"{_TABLE_NS}named-expressions")
-            for item in block.findall(f"{_TABLE_NS}named-range") if block is not None else []:
-                target = parse_ods_ref(item.get(f"{_TABLE_NS}cell-range-address", ""))
-                name = item.get(f"{_TABLE_NS}name", "")
+        elif node.tag == f"{OFFICE_NS}spreadsheet":
+            block = node.find(f"{TABLE_NS}named-expressions")
+            for item in block.findall(f"{TABLE_NS}named-range") if block is not None else []:
+                target = parse_ods_ref(item.get(f"{TABLE_NS}cell-range-address", ""))
+                name = item.get(f"{TABLE_NS}name", "")
                 if target is not None and name:
                     names[name] = target
     return names

@@ -1,6 +1,7 @@
 """Formulas without a saved result (a workbook written by a program that never calculated it).
 
-    unsaved_formulas(data, "月考评表")  → {(4, 4): "C5+D5*2", ...}   (0-based row, col)
+    unsaved_formulas(data, "月考评表", "xlsx")  → {(4, 4): "C5+D5*2", ...}   (0-based row, col)
+    (.xlsx/.xlsm here; .ods in `ods_formulas.py`, .xls in `xls_formulas.py`)
     evaluate("SUM(E5:G5)-1", value_at)  → Decimal("56")  or raises NotPlainArithmetic
 
 Only plain arithmetic is worked out: numbers, cells of the same sheet, + − × ÷, brackets
@@ -52,8 +53,19 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
     return None
 
 
-def unsaved_formulas(data: bytes, sheet: str) -> dict[tuple[int, int], str]:
-    """Cells of `sheet` holding a formula with no saved result: (row, col) → formula text."""
+def unsaved_formulas(data: bytes, sheet: str, kind: str) -> dict[tuple[int, int], str]:
+    """Cells of `sheet` holding a formula with no saved result: (row, col) → formula text
+    ('' for a formula that is certainly more than plain arithmetic)."""
+    if kind == "ods":
+        from workbook_engine.ingest.ods_formulas import unsaved_ods_formulas
+
+        return unsaved_ods_formulas(data, sheet)
+    if kind == "xls":
+        from workbook_engine.ingest.xls_formulas import unsaved_xls_formulas
+
+        return unsaved_xls_formulas(data, sheet)
+    if kind not in ("xlsx", "xlsm"):
+        return {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         part = _sheet_part(archive, sheet)
         if part is None:

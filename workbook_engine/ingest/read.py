@@ -3,9 +3,10 @@
 Values come from python-calamine (xlsx, xlsm, xls, ods); defined names come from the bytes
 of the file itself in every format (`defined.py`), and each is checked against the label
 beside it; where names are missing the fields are found by their labels (`locate.py`),
-never at a fixed address. Tables are read to their last filled row. Nothing is evaluated:
-a formula's cached result is read as a plain value, never trusted for totals, and macros
-are never run.
+never at a fixed address. Tables are read to their last filled row. A formula's cached
+result is read as a plain value, never trusted for totals; a score formula saved without a
+result (any format) is worked out when it is plain arithmetic, else refused naming the cell
+(`formulas.py`); macros are never run.
 """
 
 from __future__ import annotations
@@ -261,9 +262,9 @@ UNSAVED_FORMULA = "请在 Excel 或 WPS 中打开并保存后再发送"
 def _fill_formulas(raw: RawForm, sheets: Sheets, data: bytes, header: int, col: int) -> None:
     """Work out the table's formulas that have no saved result (plain arithmetic only);
     refuse the file naming each cell that cannot be worked out. 合计 is recomputed anyway."""
-    if raw.file_kind not in ("xlsx", "xlsm") or not raw.table:
+    if not raw.table:
         return
-    formulas = unsaved_formulas(data, layout.MONTHLY_SHEET)
+    formulas = unsaved_formulas(data, layout.MONTHLY_SHEET, raw.file_kind)
     if not formulas:
         return
     heads = [clean_text(v) for v in raw.table[0]]
@@ -284,7 +285,7 @@ def _fill_formulas(raw: RawForm, sheets: Sheets, data: bytes, header: int, col: 
         except (NotPlainArithmetic, RecursionError):
             raw.problem(
                 "form.formula_unsaved",
-                f"这里是公式「={text[:60]}」，文件中没有保存它的计算结果，"
+                (f"这里是公式「={text[:60]}」" if text else "这里是公式") + "，文件中没有保存它的计算结果，"
                 f"且不是简单的加减乘除，无法计算。{UNSAVED_FORMULA}",
                 sheet=layout.MONTHLY_SHEET, cell=f"{column_letter(column)}{row + 1}",
             )
