@@ -38,9 +38,11 @@ def fill_weekly(form: Path, target: Path, *, work_done="完成本周工作", nex
     return target
 
 
-def fill_monthly(form: Path, target: Path, scores: dict, sign: str | None, date=None) -> Path:
+def fill_monthly(form: Path, target: Path, scores: dict, sign: str | None, date=None,
+                 cells: dict | None = None) -> Path:
     """Fill a monthly edition; scores maps 工号 → list of item values, or with
-    (items, deduction, reason) for a leader edition. Missing 工号 stay blank (未考核)."""
+    (items, deduction, reason) for a leader edition. Missing 工号 stay blank (未考核).
+    cells maps 工号 → {header: value} for any other column (评定等次, 备注)."""
     workbook = openpyxl.load_workbook(form)
     rows = _range(workbook, "scores")
     headers = [c.value for c in rows[0]]
@@ -56,6 +58,8 @@ def fill_monthly(form: Path, target: Path, scores: dict, sign: str | None, date=
             row[headers.index("履职扣分")].value = deduction
         if reason is not None:
             row[headers.index("扣分事由")].value = reason
+        for header, value in (cells or {}).get(row[0].value, {}).items():
+            row[headers.index(header)].value = value
     if sign is not None:
         _cell(workbook, "rater_sign").value = sign
     if date is not None:

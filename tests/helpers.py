@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -25,6 +26,9 @@ LIMITS = IngestLimits(
     parse_seconds=30,
     parse_memory_bytes=512 * MB,
 )
+# English that click would print where a clerk must read Chinese (SPEC §7)
+ENGLISH = re.compile(r"Usage:|Error:|Missing (argument|option)|Show this message|No such|"
+                     r"Options:|Commands:|Try '|Got unexpected|Invalid value|is not|\[OPTIONS\]")
 SHEET_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 

@@ -7,6 +7,7 @@ Run with the system Python that has `uno` (/usr/bin/python3), never imported by 
 jobs.json is a list of {"src", "dst", "filter", "edits": [...]}; an edit is one of
     {"op": "insert_rows", "sheet": "周考评表", "row": 1, "count": 1}     (1-based row, before it)
     {"op": "delete_rows", "sheet": ..., "row": 5, "count": 1}
+    {"op": "delete_cols", "sheet": ..., "col": 12, "count": 1}          (1-based column: L)
     {"op": "set", "sheet": ..., "cell": "B5", "value": "text or number"}
     {"op": "formula", "sheet": ..., "cell": "B5", "value": "=1+2"}
     {"op": "copy_sheet", "sheet": ..., "name": "周考评表 (2)"}
@@ -68,6 +69,9 @@ def edit(doc, step):
             rows.insertByIndex(step["row"] - 1, step.get("count", 1))
         else:
             rows.removeByIndex(step["row"] - 1, step.get("count", 1))
+    elif op == "delete_cols":
+        doc.Sheets.getByName(step["sheet"]).Columns.removeByIndex(step["col"] - 1,
+                                                                  step.get("count", 1))
     elif op == "set":
         target = cell(doc, step["sheet"], step["cell"])
         value = step["value"]

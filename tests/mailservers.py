@@ -137,6 +137,7 @@ class Dovecot:
 
     folder: Path
     mail_root: Path
+    run: Path
     cert: Path
     imap_port: int
     imaps_port: int
@@ -204,6 +205,7 @@ class Dovecot:
                 self.process.kill()
                 self.process.wait()
         shutil.rmtree(self.mail_root, ignore_errors=True)
+        shutil.rmtree(self.run, ignore_errors=True)
 
 
 def start_dovecot(folder: Path) -> Dovecot:
@@ -220,15 +222,18 @@ def start_dovecot(folder: Path) -> Dovecot:
         internal_group = mail_user.pw_name
     mail_root = Path(tempfile.mkdtemp(prefix="wbe-maildirs-"))  # outside pytest's 0700 tree
     os.chown(mail_root, mail_user.pw_uid, mail_user.pw_gid)
-    server = Dovecot(folder=folder, mail_root=mail_root, cert=cert, imap_port=free_port(),
-                     imaps_port=free_port(), uid=mail_user.pw_uid, gid=mail_user.pw_gid)
+    # its sockets live here: a short path (a socket path is at most 107 bytes, and pytest's
+    # per-test folders under an xdist worker's are longer than that)
+    run = Path(tempfile.mkdtemp(prefix="wbe-dc-"))
+    server = Dovecot(folder=folder, mail_root=mail_root, run=run, cert=cert,
+                     imap_port=free_port(), imaps_port=free_port(), uid=mail_user.pw_uid,
+                     gid=mail_user.pw_gid)
     server.passwd.write_text("", encoding="utf-8")
-    (folder / "run").mkdir(exist_ok=True)
     (folder / "state").mkdir(exist_ok=True)
     log = folder / "dovecot.log"
     config = folder / "dovecot.conf"
     config.write_text(_CONFIG.format(
-        run=folder / "run", state=folder / "state", log=log, internal=internal,
+        run=run, state=folder / "state", log=log, internal=internal,
         internal_group=internal_group, login=login_user, uid=mail_user.pw_uid,
         gid=mail_user.pw_gid, cert=cert, key=key, passwd=server.passwd,
         imap_port=server.imap_port, imaps_port=server.imaps_port), encoding="utf-8")

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import click
 from click.testing import CliRunner
+from helpers import ENGLISH
 
 from workbook_engine.cli import main
 from workbook_engine.periods import Week, parse_week
-
-ENGLISH = re.compile(r"Usage:|Error:|Missing (argument|option)|Show this message|No such|"
-                     r"Options:|Commands:|Try '|Got unexpected|Invalid value|is not|\[OPTIONS\]")
 
 
 def invoke(*args):
@@ -26,7 +23,12 @@ def _commands(group: click.Group, path: tuple[str, ...] = ()):
             yield from _commands(command, (*path, name))
 
 
-def test_every_command_explains_usage_mistakes_in_chinese(tmp_path):
+def test_every_command_explains_usage_mistakes_in_chinese(tmp_path, monkeypatch):
+    # `demo` without a folder works in ./考核演示: here a folder that is not a demo, so the bare
+    # call ends at once with its Chinese refusal (test_demo checks a whole demo's output)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "考核演示").mkdir()
+    (tmp_path / "考核演示" / "花名册.xlsx").write_bytes(b"office data")
     walked = 0
     for path, command in _commands(main):
         for args in ([*path, "--no-such-option"], [*path], [*path, "--help"]):
@@ -44,6 +46,7 @@ def test_every_command_explains_usage_mistakes_in_chinese(tmp_path):
             assert "错误：缺少" in missing.output, missing.output
         walked += 1
     assert walked >= 14
+    assert "不是演示工作区" in invoke("demo").output  # the bare call above was refused
     assert "显示本说明并退出" in invoke("--help").output
     missing_period = invoke("report", "month")
     assert "错误：缺少参数「期间」。" in missing_period.output

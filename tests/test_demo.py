@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from helpers import cli
+from helpers import ENGLISH, cli
 
 from workbook_engine.cli import main
 
@@ -26,6 +26,7 @@ def test_demo_runs_a_whole_year_and_says_where_the_summary_is(demo_year):
     root, result = demo_year
     summary = root / "reports" / "2026_年度考核汇总.xlsx"
     assert f"年度汇总表：{summary.resolve()}" in result.output
+    assert not ENGLISH.search(result.output), result.output  # a clerk reads it: Chinese
     # the mess: two forms sent twice, two corrected resends, one mail, three broken files
     line = next(x for x in result.output.splitlines() if x.startswith("收取文件："))
     assert "新版本（替换旧版） 2 份" in line and "重复（不重复计数） 2 份" in line

@@ -165,7 +165,13 @@ def test_leader_edition_contract(bureau):
     table = _table(workbook)
     assert table[0][:3] == ["工号", "姓名", "股室"]
     assert table[0][3:] == ["周考评情况", "思想作风(20)", "工作量(20)", "完成情况(30)",
-                            "工作效率(10)", "履职扣分", "扣分事由", "合计", "备注"]
+                            "工作效率(10)", "履职扣分", "扣分事由", "合计", "评定等次", "备注"]
+    # 评定等次 (column L): a dropdown of the policy's grades on every person's row, blank allowed
+    grades = [dv for dv in workbook["月考评表"].data_validations.dataValidation
+              if dv.type == "list"]
+    assert [(str(dv.sqref), dv.formula1, dv.allow_blank) for dv in grades] == [
+        ("L5:L9", '"优秀,称职,基本称职,不称职"', True)]
+    assert workbook["月考评表"]["L5"].protection.locked is False
     assert [row[:3] for row in table[1:]] == [
         ["1001", "李办", "办公室"], ["1002", "周一", "办公室"], ["2001", "郑规", "规划股"],
         ["2002", "王三", "规划股"], ["2003", "王三", "规划股"]]

@@ -667,8 +667,8 @@ def reason_text(ws: Workspace, report: dict, name: str) -> str:
         ("32_月_小数过多.xlsx", ["第 5 行", "18.125 小数位过多（最多 2 位）"]),
         ("33_月_部分填写.xlsx", ["第 5 行", "缺：完成情况(30)、工作效率(10)", "整行留空"]),
         ("34_月_扣分无事由.xlsx", ["第 5 行", "「扣分事由」列", "未填写扣分事由"]),
-        ("35_月_签名不对.xlsx", ["单元格 I8", "签名「钱副」不是本表评分人「孙副」"]),
-        ("36_月_未签名.xlsx", ["单元格 I8", "评分人未签名"]),
+        ("35_月_签名不对.xlsx", ["单元格 J8", "签名「钱副」不是本表评分人「孙副」"]),
+        ("36_月_未签名.xlsx", ["单元格 J8", "评分人未签名"]),
         (
             "37_月_不该评的人.xlsx",
             [
@@ -930,7 +930,7 @@ def test_files_saved_by_libreoffice_are_read(bureau, tmp_path):
     assert outcomes(report) == built.expected
     assert "单元格 B17" in reason_text(ws, report, "缺初评.xls")
     unsigned_reason = reason_text(ws, report, "钱副未签名.ods")
-    assert "单元格 I11" in unsigned_reason and "评分人未签名" in unsigned_reason
+    assert "单元格 J11" in unsigned_reason and "评分人未签名" in unsigned_reason
     with ws.connect() as conn:
         rows = conn.execute(
             "SELECT staff_id, items, deduction, reason FROM monthly_rows"

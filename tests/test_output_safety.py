@@ -85,8 +85,8 @@ def test_hostile_reason_stays_text_in_month_quarter_year(bureau, reason):
     month = _assert_safe(bureau.reports / "2026-03_月度考核汇总.xlsx")
     _assert_safe(bureau.reports / "2026-Q1_季度考核小结.xlsx")
     year = _assert_safe(bureau.reports / "2026_年度考核汇总.xlsx")
-    rows = {r[0]: r for r in month["月度汇总"].iter_rows(min_row=2, values_only=True)}
-    shown = rows["3002"][9]
+    rows = {r[0]: r for r in month["月度汇总"].iter_rows(values_only=True)}
+    shown = rows["3002"][rows["工号"].index("扣分事由")]
     assert isinstance(shown, str) and shown.strip().lstrip("=+-@").strip()
     detail = [r for r in year["加减分明细"].iter_rows(min_row=2, values_only=True) if r[2] == "履职扣分"]
     assert detail and all(isinstance(r[6], str) for r in detail)

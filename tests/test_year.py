@@ -201,7 +201,8 @@ def test_month_report_talk_list_and_publicity(year_ws):
     assert headers[:8] == ["工号", "姓名", "股室", "领导评分", "考核办评分", "履职扣分", "月度得分", "等次"]
     got = {r[0]: r for r in rows}
     assert (got["3002"][3], got["3002"][4], got["3002"][6], got["3002"][7]) == (50, 15, 65, "不称职")
-    assert got["2003"][8] == "未考核" and got["2003"][6] is None
+    status = headers.index("状态")
+    assert got["2003"][status] == "未考核" and got["2003"][6] is None
     _, talk = sheet_rows(path, "诫勉谈话")
     assert [r[0] for r in talk] == ["3002"]
     notice = [c for row in openpyxl.load_workbook(path)["公示"].iter_rows(values_only=True)

@@ -140,6 +140,11 @@ MIGRATIONS: tuple[str, ...] = (
     WHERE json_valid(reasons) AND json_type(reasons, '$.person') = 'text'
       AND json_type(reasons, '$.staff_id') IS NULL;
     """,
+    # 5: the leader's 评定等次 of a monthly row (SPEC §5), '' when left blank or when the row
+    #    came from a form without the column (the grade then follows the score).
+    """
+    ALTER TABLE monthly_rows ADD COLUMN rated_grade TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -379,10 +384,12 @@ def insert_submission(conn: sqlite3.Connection, *, file_id: int, record, state: 
     else:
         conn.executemany(
             "INSERT INTO monthly_rows (submission_id, edition, month, staff_id, sheet_row,"
-            " assessed, items, deduction, reason, remark) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            " assessed, items, deduction, reason, remark, rated_grade)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [(submission_id, payload["edition"], payload["month"], row["staff_id"],
               row["sheet_row"], int(row["assessed"]), json.dumps(row["items"], ensure_ascii=False),
-              row["deduction"], row["reason"], row["remark"]) for row in payload["rows"]])
+              row["deduction"], row["reason"], row["remark"], row.get("rated_grade", ""))
+             for row in payload["rows"]])
     return submission_id
 
 
@@ -481,7 +488,7 @@ def monthly_rows_of(conn: sqlite3.Connection, months: list[str]) -> list[dict]:
     marks = ",".join("?" * len(months))
     rows = conn.execute(
         "SELECT r.edition, r.month, r.staff_id, r.assessed, r.items, r.deduction, r.reason,"
-        " r.sheet_row, s.subject_id, f.original_name FROM monthly_rows r"
+        " r.remark, r.rated_grade, r.sheet_row, s.subject_id, f.original_name FROM monthly_rows r"
         " JOIN submissions s ON s.id = r.submission_id JOIN files f ON f.id = s.file_id"
         f" WHERE s.state = 'current' AND r.month IN ({marks}) ORDER BY r.month, s.id, r.sheet_row",
         months)
@@ -496,10 +503,11 @@ def monthly_rows_of(conn: sqlite3.Connection, months: list[str]) -> list[dict]:
 
     return [{"edition": same.setdefault(edition, edition), "month": same.setdefault(month, month),
              "staff_id": staff_id, "assessed": bool(assessed), "items": items_of(items),
-             "deduction": deduction, "reason": reason, "sheet_row": sheet_row,
+             "deduction": deduction, "reason": reason, "remark": remark,
+             "rated_grade": same.setdefault(rated, rated), "sheet_row": sheet_row,
              "rater_id": same.setdefault(rater_id, rater_id), "file": same.setdefault(file, file)}
-            for edition, month, staff_id, assessed, items, deduction, reason, sheet_row, rater_id,
-            file in rows]
+            for edition, month, staff_id, assessed, items, deduction, reason, remark, rated,
+            sheet_row, rater_id, file in rows]
 
 
 def weekly_rows_of(conn: sqlite3.Connection, months: list[str]) -> list[dict]:

@@ -15,12 +15,24 @@ _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _UNIT_SUFFIXES = ("分", "天", "日", "元", "次")
+# Texts already cleaned: a form's labels and typed values repeat from file to file and from
+# cell to cell. Short texts only, and the memo is emptied when it grows past its size.
+_MEMO_TEXT_CHARS = 256
+_MEMO_SIZE = 65536
+_cleaned: dict[str, str] = {}
+_names: dict[str, str] = {}
 
 
 def clean_text(value: object) -> str:
     """A cell value as trimmed text; full-width letters and digits become ASCII (NFKC)."""
-    if value is None:
+    if value is None or value == "":  # most cells of a read sheet: nothing to normalise
         return ""
+    if type(value) is str:
+        found = _cleaned.get(value)
+        if found is None:
+            found = _SPACES.sub(" ", unicodedata.normalize("NFKC", value)).strip()
+            _remember(_cleaned, value, found)
+        return found
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
@@ -50,7 +62,20 @@ def typed_text(value: object) -> str:
 
 def clean_name(value: object) -> str:
     """A person's or section's name with every space removed (`张  三` → `张三`)."""
+    if type(value) is str:
+        found = _names.get(value)
+        if found is None:
+            found = _SPACES.sub("", clean_text(value))
+            _remember(_names, value, found)
+        return found
     return _SPACES.sub("", clean_text(value))
+
+
+def _remember(memo: dict[str, str], text: str, cleaned: str) -> None:
+    if len(text) <= _MEMO_TEXT_CHARS:
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[text] = cleaned
 
 
 def parse_number(value: object) -> Decimal | None:

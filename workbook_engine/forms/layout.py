@@ -55,10 +55,14 @@ DEDUCTION_HEADER = "履职扣分"
 REASON_HEADER = "扣分事由"
 TOTAL_HEADER = "合计"
 REMARK_HEADER = "备注"
+# The leader's own grade of the month (SPEC §5): optional, blank = the grade follows the score.
+# Forms made before this column existed have none and are read as all blank.
+RATED_GRADE_HEADER = "评定等次"
 MONTH_SCORE_HEADER = "月度得分"  # the month summary's column beside the item columns
 # A score item of the policy may not take one of these names (its column would be ambiguous).
 RESERVED_HEADERS = frozenset((*MONTHLY_ID_HEADERS, WEEKLY_SUMMARY_HEADER, DEDUCTION_HEADER,
-                              REASON_HEADER, REMARK_HEADER, TOTAL_HEADER, MONTH_SCORE_HEADER))
+                              REASON_HEADER, REMARK_HEADER, TOTAL_HEADER, MONTH_SCORE_HEADER,
+                              RATED_GRADE_HEADER))
 MONTHLY_HEADER_ROW = 4  # 1-based
 SCORES_NAME = "scores"
 RATER_SIGN_NAME = "rater_sign"
@@ -101,6 +105,7 @@ def monthly_columns(edition: str, item_headers: tuple[str, ...]) -> MonthlyColum
             DEDUCTION_HEADER,
             REASON_HEADER,
             TOTAL_HEADER,
+            RATED_GRADE_HEADER,
             REMARK_HEADER,
         )
     else:

@@ -22,6 +22,7 @@ from workbook_engine.forms.layout import (
 )
 from workbook_engine.style import (
     Formats,
+    grade_validation,
     new_workbook,
     number_validation,
     protect,
@@ -38,6 +39,7 @@ _WIDTHS = {
     layout.DEDUCTION_HEADER: 9,
     layout.REASON_HEADER: 24,
     layout.TOTAL_HEADER: 8,
+    layout.RATED_GRADE_HEADER: 10,
     layout.REMARK_HEADER: 16,
 }
 
@@ -53,6 +55,8 @@ class MonthlyRow:
     items: tuple = ()  # filled scores, for a program that returns filled forms
     deduction: object = None
     reason: str = ""
+    rated_grade: str = ""  # 评定等次 as typed, for a program that returns filled forms
+    remark: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class MonthlyForm:
     edition: str
     items: tuple[ScoreColumn, ...]
     max_deduction: Decimal
+    grades: tuple[str, ...] = ()  # the policy's grade names: the 评定等次 dropdown
     rows: tuple[MonthlyRow, ...] = field(default_factory=tuple)
     period: str = ""
     period_label: str = ""
@@ -94,11 +99,12 @@ def _write_top(ws, form: MonthlyForm, fmt: Formats, last_col: int) -> None:
     hint = (
         "说明：白色单元格填写各项得分（不超过括号内满分，最多两位小数）；"
         "本月未参加考核的人员整行留空；有履职扣分的须填写扣分事由。"
+        "「评定等次」可不填（按得分确定等次）；评定的等次与得分对应的等次不同时，须在「备注」中写明理由。"
         if form.edition == LEADER_EDITION
         else "说明：白色单元格填写各项得分（不超过括号内满分，最多两位小数）；本月未参加考核的人员整行留空。"
     )
     ws.merge_range(2, 0, 2, last_col, hint, fmt.note)
-    ws.set_row(2, 30)
+    ws.set_row(2, 30 if form.edition != LEADER_EDITION else 44)
 
 
 def _write_table(ws, form: MonthlyForm, fmt: Formats) -> int:
@@ -132,7 +138,18 @@ def _write_table(ws, form: MonthlyForm, fmt: Formats) -> int:
                 col,
                 number_validation(form.max_deduction, layout.DEDUCTION_HEADER),
             )
+            if form.grades:
+                col = columns.index(layout.RATED_GRADE_HEADER)
+                ws.data_validation(header_row + 1, col, last_row, col,
+                                   rated_grade_validation(form.grades))
     return last_row
+
+
+def rated_grade_validation(grades: tuple[str, ...]) -> dict:
+    """The 评定等次 dropdown: the policy's grades; blank allowed (the grade follows the score)."""
+    return {**grade_validation(grades), "input_title": "评定等次（可不填）",
+            "input_message": ("不填则按得分确定等次。可选：" + "、".join(grades)
+                              + "。与得分对应的等次不同时须在备注中写明理由")[:255]}
 
 
 def _number(ws, row: int, col: int, value, fmt) -> None:
@@ -172,7 +189,16 @@ def _write_person(ws, row, person: MonthlyRow, form, columns, fmt, item_span) ->
         total = f"{total}-N({deduction}{excel_row})"
     formula = f'=IF(COUNT({first}{excel_row}:{last}{excel_row})=0,"",{total})'
     ws.write_formula(row, columns.index(layout.TOTAL_HEADER), formula, fmt.total, "")
-    ws.write_blank(row, columns.index(layout.REMARK_HEADER), None, fmt.input_text)
+    if form.edition == LEADER_EDITION:
+        _text(ws, row, columns.index(layout.RATED_GRADE_HEADER), person.rated_grade, fmt.input)
+    _text(ws, row, columns.index(layout.REMARK_HEADER), person.remark, fmt.input_text)
+
+
+def _text(ws, row: int, col: int, value: str, cell_format) -> None:
+    if value:
+        ws.write_string(row, col, value, cell_format)
+    else:
+        ws.write_blank(row, col, None, cell_format)
 
 
 def _write_signature(workbook, ws, form: MonthlyForm, fmt: Formats, sign_row: int,

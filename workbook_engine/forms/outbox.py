@@ -142,7 +142,7 @@ def monthly_plan(workspace: Workspace, month: Month) -> list[tuple[Path, Monthly
         return MonthlyRow(person.staff_id, person.name, person.section, summary)
 
     common = dict(unit=policy.unit_name, year=policy.year, max_deduction=policy.max_deduction,
-                  period=str(month), period_label=month.label)
+                  grades=policy.grade_names, period=str(month), period_label=month.label)
     plan = []
     for rater in roster.final_raters():
         form = MonthlyForm(edition=layout.LEADER_EDITION, items=_columns(policy.leader_items),
@@ -192,6 +192,7 @@ def build_templates(policy: Policy, folder: Path) -> list[Path]:
                 edition=edition,
                 items=_columns(items),
                 max_deduction=policy.max_deduction,
+                grades=policy.grade_names,
             ),
         )
         paths.append(target)

@@ -11,14 +11,15 @@ Everything is read from the bytes already in memory; XML is parsed with defusedx
 
 from __future__ import annotations
 
+import functools
 import io
 import re
-import zipfile
 from dataclasses import dataclass
 
 from defusedxml import ElementTree
 
 from workbook_engine.forms.layout import cell_position, column_letter
+from workbook_engine.ingest.package import open_package
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _STRICT_NS = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
@@ -48,6 +49,7 @@ class NamedRange:
                           (self.last[0] + rows, self.last[1]))
 
 
+@functools.lru_cache(maxsize=4096)  # the same few references in every form
 def parse_ref(text: str) -> NamedRange | None:
     """`'周考评表'!$B$3` or `'月考评表'!$A$4:$L$12` → NamedRange; None for anything else."""
     match = _REF.match(text.strip().lstrip("="))
@@ -75,10 +77,26 @@ def parse_ods_ref(text: str) -> NamedRange | None:
     return NamedRange(sheet, first, last)
 
 
+# workbook.xml → its names: forms of one template carry the same workbook.xml, byte for byte
+_MEMO_PART_BYTES = 65536
+_MEMO_SIZE = 64
+_names_of_part: dict[bytes, dict[str, NamedRange]] = {}
+
+
 def _xlsx_names(data: bytes) -> dict[str, NamedRange]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        part = archive.read("xl/workbook.xml")
-    root = ElementTree.fromstring(part, forbid_dtd=True)
+    package = open_package(data)
+    part = package.read("xl/workbook.xml")
+    names = _names_of_part.get(part)
+    if names is None:
+        names = _workbook_names(package.xml("xl/workbook.xml"))  # the tree: formulas.py too
+        if len(part) <= _MEMO_PART_BYTES:
+            if len(_names_of_part) >= _MEMO_SIZE:
+                _names_of_part.clear()
+            _names_of_part[part] = names
+    return dict(names)
+
+
+def _workbook_names(root) -> dict[str, NamedRange]:
     names: dict[str, NamedRange] = {}
     for namespace in (_MAIN_NS, _STRICT_NS):
         for node in root.iter(f"{namespace}definedName"):
@@ -112,8 +130,7 @@ def _xls_names(data: bytes) -> dict[str, NamedRange]:
 def ods_content(data: bytes) -> bytes:
     """content.xml of an .ods: its sheets, cells and named ranges (also read by
     `ods_formulas.py`)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return archive.read("content.xml")
+    return open_package(data).read("content.xml")  # decompressed once per file
 
 
 def _ods_names(data: bytes) -> dict[str, NamedRange]:

@@ -10,15 +10,12 @@ and SUM over cells or ranges. Anything else is refused by the caller, naming the
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Callable
 from decimal import Decimal, DivisionByZero, InvalidOperation
 
-from defusedxml import ElementTree
-
 from workbook_engine.forms.layout import cell_position
+from workbook_engine.ingest.package import Package, open_package
 from workbook_engine.text import parse_number
 
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -36,8 +33,8 @@ class NotPlainArithmetic(ValueError):
     """The formula is more than plain arithmetic over the sheet's own cells."""
 
 
-def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
-    book = ElementTree.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
+def _sheet_part(package: Package, sheet: str) -> str | None:
+    book = package.xml("xl/workbook.xml")  # parsed once, for the defined names too
     rel_id = None
     for node in book.iter():
         if node.tag.endswith("}sheet") and node.get("name") == sheet:
@@ -45,7 +42,7 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
                 "{http://purl.oclc.org/ooxml/officeDocument/relationships}id")
     if rel_id is None:
         return None
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True)
+    rels = package.xml("xl/_rels/workbook.xml.rels")
     for node in rels.iter():
         if node.tag.endswith("}Relationship") and node.get("Id") == rel_id:
             target = node.get("Target", "")
@@ -66,11 +63,11 @@ def unsaved_formulas(data: bytes, sheet: str, kind: str) -> dict[tuple[int, int]
         return unsaved_xls_formulas(data, sheet)
     if kind not in ("xlsx", "xlsm"):
         return {}
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        part = _sheet_part(archive, sheet)
-        if part is None:
-            return {}
-        xml = archive.read(part)
+    package = open_package(data)  # parsed once per file: sniff, names and this check
+    part = _sheet_part(package, sheet)
+    if part is None:
+        return {}
+    xml = package.read(part)
     if b"<f" not in xml:
         return {}
     found = {}

@@ -43,21 +43,21 @@ def _outside(sheet: str, row: int, col: int, value: object) -> Outside:
     return Outside(sheet, f"{column_letter(col)}{row + 1}", value)
 
 
-def _filled(grid: Grid):
-    for r, line in enumerate(grid):
-        for c, value in enumerate(line):
-            if clean_text(value):
-                yield r, c, value
+def _filled(grid: Grid) -> list[tuple[int, int, object]]:
+    """(row, col, value) of every cell with something typed (blank cells skipped unread)."""
+    return [(r, c, value) for r, line in enumerate(grid) for c, value in enumerate(line)
+            if value is not None and value != "" and clean_text(value)]
 
 
 def weekly_outside(grid: Grid, fields: dict[str, NamedRange]) -> list[Outside]:
     """Filled cells of the 周考评表 sheet that are neither a field nor the form's own text."""
     known = {target.first for target in fields.values()}
-    for r, c, value in _filled(grid):
+    filled = _filled(grid)
+    for r, c, value in filled:
         if label_text(value) in PREFILL_LABELS:
             known.add((r, c + 1))
     found = []
-    for r, c, value in _filled(grid):
+    for r, c, value in filled:
         if (r, c) in known or label_text(value) in WEEKLY_LABEL_SET:
             continue
         if _WEEKLY_TEXT.search(clean_text(value)):

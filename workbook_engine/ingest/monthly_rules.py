@@ -4,6 +4,11 @@
 three items filled, one blank    → monthly.partial_row
 all items blank                  → the person was not assessed that month (未考核)
 履职扣分 2 without 扣分事由       → monthly.deduction_without_reason
+评定等次 = 「优　秀」             → read as 优秀 (spaces and full-width forms normalised)
+评定等次 = 良好                    → form.bad_grade (row, column named)
+评定等次 不称职, 备注 blank, while the leader items alone already make at least 称职
+                                  → monthly.rated_grade_without_remark (the band is certain
+                                    whatever the office scores; otherwise scoring decides)
 
 The rows are checked by ROW_CHECKS, an ordered list of small named checks (each returns False
 when the row cannot be kept); `check_rows` runs them and `missing_rows` notes who has no row.
@@ -24,6 +29,7 @@ from workbook_engine.ingest.checks import (
     check_person,
     check_signature,
     date_value,
+    grade_value,
     identity,
     outside_values,
     resolve_staff_id,
@@ -109,6 +115,7 @@ class Table:
     deduction_col: int | None = None
     reason_col: int | None = None
     remark_col: int | None = None
+    rated_grade_col: int | None = None  # 评定等次: absent on forms made before it existed
     seen: dict[str, int] = field(default_factory=dict)  # 工号 → sheet row where it first came
     roster: Roster | None = None  # to match a 工号 whose leading zeros were dropped
 
@@ -124,6 +131,7 @@ class Row:
     blank: list[str] = field(default_factory=list)
     deduction: Decimal | None = None
     deduction_text: str = ""
+    rated_grade: str = ""
 
     def cell(self, col: int | None) -> object:
         return self.cells[col] if col is not None and col < len(self.cells) else None
@@ -193,12 +201,64 @@ def deduction_value(row: Row, table: Table, out: Collector) -> bool:
     return True
 
 
+def rated_grade_value(row: Row, table: Table, out: Collector) -> bool:
+    """评定等次: blank, or one of the policy's grades (spaces and full-width forms ignored)."""
+    if table.rated_grade_col is None:
+        return True
+    row.rated_grade = grade_value(row.cell(table.rated_grade_col), table.policy, out,
+                                  layout.RATED_GRADE_HEADER, **row.where,
+                                  column=layout.RATED_GRADE_HEADER)
+    return True
+
+
 def row_complete(row: Row, table: Table, out: Collector) -> bool:
     """A row is filled whole or left blank (未考核); a half-filled row is refused."""
     if row.assessed and row.blank:
         out.error("monthly.partial_row",
                   "本行只填写了部分评分，缺：" + "、".join(row.blank) + "（本月未考核的人员请整行留空）",
                   **row.where)
+    elif row.rated_grade and not row.assessed:
+        out.error("monthly.grade_without_scores",
+                  f"填写了评定等次「{row.rated_grade}」，但本行未填写评分"
+                  "（本月未考核的人员请整行留空）",
+                  **row.where, column=layout.RATED_GRADE_HEADER)
+    return True
+
+
+def _grades_within(low: Decimal, high: Decimal, policy: Policy) -> list[str]:
+    """The grades a monthly score between `low` and `high` can take (best first)."""
+    names = list(policy.grade_names)
+    best, worst = names.index(policy.grade_of(high)), names.index(policy.grade_of(low))
+    return names[best: worst + 1]
+
+
+def rated_grade_has_remark(row: Row, table: Table, out: Collector) -> bool:
+    """A 评定等次 other than the score's grade needs a reason in 备注 (SPEC §5). The office
+    items are on the other edition, so the month score is only known at scoring time; here
+    the leader's part bounds it: when no office score could give the rated grade, the row is
+    refused now; when it might differ, a notice says what happens without a reason."""
+    if not row.rated_grade or row.blank or not row.scores or None in row.scores.values() \
+            or typed_text(row.cell(table.remark_col)):
+        return True
+    policy = table.policy
+    leader = sum(row.scores.values(), Decimal(0)) - (row.deduction or Decimal(0))
+    office_max = sum((item.maximum for item in policy.office_items), Decimal(0))
+    low, high = policy.round_score(leader), policy.round_score(leader + office_max)
+    possible = _grades_within(low, high, policy)
+    span = f"{low:.2f}" if low == high else f"{low:.2f}～{high:.2f}"
+    if row.rated_grade not in possible:
+        out.error(
+            "monthly.rated_grade_without_remark",
+            f"评定等次「{row.rated_grade}」与得分对应的等次不一致：本行领导评分减履职扣分为 "
+            f"{leader:.2f} 分，加上考核办评分后月度得分在 {span} 分之间，等次应为"
+            + "或".join(possible) + "。评定等次与得分等次不同的，须在「备注」中写明理由",
+            **row.where, column=layout.REMARK_HEADER)
+    elif possible != [row.rated_grade]:
+        out.warn(
+            "monthly.rated_grade_unexplained",
+            f"填写了评定等次「{row.rated_grade}」但「备注」为空：如与最终得分对应的等次不一致，"
+            "该评定等次不予采用、按得分等次计，并在月度汇总的数据问题中列出",
+            **row.where, column=layout.REMARK_HEADER)
     return True
 
 
@@ -215,8 +275,10 @@ ROW_CHECKS: tuple[Callable[[Row, Table, Collector], bool], ...] = (
     person_expected,
     item_scores,
     deduction_value,
+    rated_grade_value,
     row_complete,
     deduction_has_reason,
+    rated_grade_has_remark,
 )
 
 
@@ -229,6 +291,7 @@ def _stored(row: Row, table: Table) -> dict:
         "deduction": f"{row.deduction or Decimal(0):f}",
         "reason": typed_text(row.cell(table.reason_col)),
         "remark": typed_text(row.cell(table.remark_col)),
+        "rated_grade": row.rated_grade,
     }
 
 
@@ -322,7 +385,10 @@ def check(raw: RawForm, roster: Roster, policy: Policy) -> tuple[dict | None, li
     table = Table(raw, policy, edition, items, columns, expected,
                   deduction_col=index.get(layout.DEDUCTION_HEADER),
                   reason_col=index.get(layout.REASON_HEADER),
-                  remark_col=index.get(layout.REMARK_HEADER), roster=roster)
+                  remark_col=index.get(layout.REMARK_HEADER),
+                  rated_grade_col=(index.get(layout.RATED_GRADE_HEADER)
+                                   if edition == layout.LEADER_EDITION else None),
+                  roster=roster)
     rows = check_rows(table, out)
     values = {
         "month": str(month),

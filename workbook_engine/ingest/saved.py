@@ -10,9 +10,9 @@ Several versions of one form in one run are taken in this order, never by file n
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
+
+from workbook_engine.ingest.package import open_package
 
 from workbook_engine.ingest.order import utc_text
 
@@ -36,11 +36,10 @@ def _parse(text: bytes) -> str:
 
 
 def _zip_part(data: bytes, name: str) -> bytes:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        info = archive.getinfo(name)
-        if info.file_size > MAX_PART_BYTES:
-            return b""
-        return archive.read(info)
+    package = open_package(data)  # parsed once for the sniff, names and formula checks too
+    if package.archive.getinfo(name).file_size > MAX_PART_BYTES:
+        return b""
+    return package.read(name)
 
 
 def saved_at(data: bytes, kind: str) -> str:

@@ -28,6 +28,7 @@ from typing import BinaryIO
 
 import olefile
 
+from workbook_engine.ingest.package import Package, open_package
 from workbook_engine.issues import Issue
 from workbook_engine.policy import IngestLimits
 
@@ -120,7 +121,7 @@ def sniff_bytes(
     by_name = _judge_name(base, shown)
     if by_name is not None:
         return by_name
-    return _sniff_stream(io.BytesIO(data), len(data), base, shown, limits)
+    return _sniff_stream(io.BytesIO(data), len(data), base, shown, limits, data)
 
 
 # --- by name and size ----------------------------------------------------------------------
@@ -148,9 +149,12 @@ def _judge_name(name: str, shown: str) -> Sniffed | None:
 
 
 def _sniff_stream(
-    stream: BinaryIO, size: int, name: str, shown: str, limits: IngestLimits
+    stream: BinaryIO, size: int, name: str, shown: str, limits: IngestLimits,
+    data: bytes | None = None,
 ) -> Sniffed:
-    """Size first (from the head alone), then the container: zip, OLE2, e-mail, other."""
+    """Size first (from the head alone), then the container: zip, OLE2, e-mail, other.
+    `data`: the stream's bytes when they are in memory (the zip is then parsed once for
+    every later reader of the same bytes, see package.py)."""
     if size == 0:
         return _refused(shown, "file.empty", "文件是空的（0 字节），请重新保存后再发送")
     head = stream.read(HEAD_BYTES)
@@ -166,7 +170,7 @@ def _sniff_stream(
         )
         return _refused(shown, "file.too_large", message)
     if head.startswith(_ZIP_MAGIC):
-        return _sniff_zip(stream, size, shown, limits)
+        return _sniff_zip(stream, size, shown, limits, data)
     if head.startswith(_OLE_MAGIC):
         return _sniff_ole(stream, size, shown)
     if mail:
@@ -178,7 +182,8 @@ def _sniff_stream(
 # --- zip: xlsx, xlsm, ods ------------------------------------------------------------------
 
 
-def _sniff_zip(stream: BinaryIO, size: int, shown: str, limits: IngestLimits) -> Sniffed:
+def _sniff_zip(stream: BinaryIO, size: int, shown: str, limits: IngestLimits,
+               data: bytes | None = None) -> Sniffed:
     directory = _end_of_directory(stream, size)
     if directory is None:
         return _refused(shown, "file.corrupt", CORRUPT_MESSAGE)
@@ -190,9 +195,11 @@ def _sniff_zip(stream: BinaryIO, size: int, shown: str, limits: IngestLimits) ->
     if directory_bytes > limits.max_zip_entries * CD_BYTES_PER_ENTRY:
         return _bomb(shown, "文件的目录区异常庞大")
     try:
+        if data is not None:
+            return _judge_archive(open_package(data), shown, limits)
         stream.seek(0)
         with zipfile.ZipFile(stream) as archive:
-            return _judge_archive(archive, shown, limits)
+            return _judge_archive(_Streamed(archive), shown, limits)
     except _BROKEN:
         return _refused(shown, "file.corrupt", CORRUPT_MESSAGE)
 
@@ -222,8 +229,19 @@ def _end_of_directory(stream: BinaryIO, size: int) -> tuple[int, int] | None:
     return entries, directory_bytes
 
 
-def _judge_archive(archive: zipfile.ZipFile, shown: str, limits: IngestLimits) -> Sniffed:
-    infos = archive.infolist()
+class _Streamed:
+    """A zip read from a file stream: part heads through zipfile (cf. package.Package)."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive = archive
+
+    def head(self, info: zipfile.ZipInfo, limit: int) -> bytes:
+        with self.archive.open(info) as part:
+            return part.read(limit)
+
+
+def _judge_archive(package: Package | _Streamed, shown: str, limits: IngestLimits) -> Sniffed:
+    infos = package.archive.infolist()
     if len(infos) > limits.max_zip_entries:
         return _bomb(
             shown, f"文件内部有 {len(infos)} 个部件，超过了 {limits.max_zip_entries} 个的上限"
@@ -237,9 +255,9 @@ def _judge_archive(archive: zipfile.ZipFile, shown: str, limits: IngestLimits) -
         if key in parts:
             return _refused(shown, "file.corrupt", CORRUPT_MESSAGE)
         parts[key] = info
-    verdict = _zip_kind(archive, parts, shown)
+    verdict = _zip_kind(package, parts, shown)
     if verdict.kind:
-        unsafe = _unsafe_xml_part(archive, infos, verdict.kind == ODS)
+        unsafe = _unsafe_xml_part(package, infos, verdict.kind == ODS)
         if unsafe is not None:
             message = (
                 f"文件内部的部件 {_printable(unsafe)} 含有不安全的 XML 声明（DOCTYPE/ENTITY），"
@@ -270,12 +288,13 @@ def _bomb(shown: str, reason: str) -> Sniffed:
     return _refused(shown, "file.zip_bomb", message)
 
 
-def _zip_kind(archive: zipfile.ZipFile, parts: dict[str, zipfile.ZipInfo], shown: str) -> Sniffed:
+def _zip_kind(package: Package | _Streamed, parts: dict[str, zipfile.ZipInfo],
+              shown: str) -> Sniffed:
     """xlsx / xlsm / ods by the parts present; a refusal for any other zip."""
     if "xl/workbook.bin" in parts:
         return _refused(shown, "file.unsupported_format", _XLSB_MESSAGE)
     if "[content_types].xml" in parts and "xl/workbook.xml" in parts:
-        types = _read_head(archive, parts["[content_types].xml"], _MB).lower()
+        types = package.head(parts["[content_types].xml"], _MB).lower()
         macros = (
             b"macroenabled" in types
             or "xl/vbaproject.bin" in parts
@@ -283,7 +302,7 @@ def _zip_kind(archive: zipfile.ZipFile, parts: dict[str, zipfile.ZipInfo], shown
         )
         return Sniffed(XLSM, macros=True) if macros else Sniffed(XLSX)
     if "mimetype" in parts:
-        mimetype = _read_head(archive, parts["mimetype"], 200).strip().decode("ascii", "replace")
+        mimetype = package.head(parts["mimetype"], 200).strip().decode("ascii", "replace")
         if mimetype.startswith("application/vnd.oasis.opendocument.spreadsheet"):
             return Sniffed(ODS)
         if mimetype.startswith("application/vnd.oasis.opendocument."):
@@ -294,12 +313,6 @@ def _zip_kind(archive: zipfile.ZipFile, parts: dict[str, zipfile.ZipInfo], shown
         return _refused(shown, "file.not_workbook", "这是 PowerPoint 演示文稿，不是 Excel 工作簿")
     message = "这是压缩包（zip），不是 Excel 工作簿；请解压后直接发送其中的 Excel 文件"
     return _refused(shown, "file.not_workbook", message)
-
-
-def _read_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
-    """At most `limit` bytes from the start of a part, decompressing no more than that."""
-    with archive.open(info) as part:
-        return part.read(limit)
 
 
 # --- XML parts: no DOCTYPE, no ENTITY ------------------------------------------------------
@@ -318,16 +331,27 @@ _OLD_MANIFEST_DOCTYPE = re.compile(
 )
 
 
-def _unsafe_xml_part(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], ods: bool):
+_JUDGED_SIZE = 512
+_judged: dict[tuple[bytes, bool], bool] = {}  # head → unsafe: the same head, the same verdict
+
+
+def _unsafe_xml_part(package: Package | _Streamed, infos: list[zipfile.ZipInfo], ods: bool):
     """The name of the first XML part whose head is unsafe, or None."""
     for info in infos:
         if info.is_dir() or not info.filename.lower().endswith(_XML_SUFFIXES):
             continue
-        head = _read_head(archive, info, XML_HEAD_BYTES)
-        text = _decode_xml_head(head)
-        if ods and info.filename == "META-INF/manifest.xml":
-            text = _OLD_MANIFEST_DOCTYPE.sub("", text, count=1)
-        if _xml_head_unsafe(text, complete=len(head) < XML_HEAD_BYTES):
+        head = package.head(info, XML_HEAD_BYTES)
+        manifest = ods and info.filename == "META-INF/manifest.xml"
+        unsafe = _judged.get((head, manifest))
+        if unsafe is None:
+            text = _decode_xml_head(head)
+            if manifest:
+                text = _OLD_MANIFEST_DOCTYPE.sub("", text, count=1)
+            unsafe = _xml_head_unsafe(text, complete=len(head) < XML_HEAD_BYTES)
+            if len(_judged) >= _JUDGED_SIZE:
+                _judged.clear()
+            _judged[(head, manifest)] = unsafe
+        if unsafe:
             return info.filename
     return None
 

@@ -106,6 +106,7 @@ class ReportBook:
         for label, value in stats:
             sheet.write_string(row, 0, label, self.fmt["label"])
             sheet.merge_range(row, 1, row, 3, value, self.fmt["text"])
+            sheet.set_row(row, fitted_height([value], [3 * 22]))  # a long figure wraps whole
             row += 1
         row += 1
         errors = [p for p in problems if p.is_error]

@@ -29,7 +29,7 @@ from workbook_engine.periods import Month, Quarter, Year
 from workbook_engine.reports.talks import NOT_RECORDED
 from workbook_engine.scoring.compute import compute_month, compute_quarter, compute_year
 from workbook_engine.scoring.frames import records
-from workbook_engine.scoring.monthly import SCORED
+from workbook_engine.scoring.monthly import RATED_NOT_USED, SCORED
 from workbook_engine.scoring.ranking import TIED, YES
 from workbook_engine.workspace import Workspace
 
@@ -136,6 +136,26 @@ def _grade_counts(frame, grades) -> str:
     return "，".join(f"{g} {int((frame['grade'] == g).sum())} 人" for g in grades)
 
 
+def _grade_text(r: dict, what: str = "等次") -> str:
+    """`等次为不称职`, or with the score's grade when the leader rated the month otherwise."""
+    if r.get("score_grade") and r["score_grade"] != r["grade"]:
+        return f"分数等次为{r['score_grade']}，经分管领导评定{what}为{r['grade']}"
+    return f"{what}为{r['grade']}"
+
+
+def _rated_part(draft: Draft, scored, remarks: dict) -> None:
+    """The months the leader rated apart from the score (备注 quoted as the reason), and the
+    rated grades not used for want of a reason."""
+    for r in records(scored):
+        if r["score_grade"] != r["grade"]:
+            remark = remarks.get((LEADER_EDITION, r["staff_id"]), "")
+            draft.para(f"{r['name']}（{r['section']}）月度得分 {r['score']:.2f} 分，"
+                       f"{_grade_text(r)}，理由：“{remark}”。")
+        elif r["grade_note"].startswith(RATED_NOT_USED):
+            draft.para(f"{r['name']}（{r['section']}）月度得分 {r['score']:.2f} 分，"
+                       f"{r['grade_note']}。")
+
+
 def _talk_text(talk_records: Records, staff_id: str, month: str) -> str:
     held = talk_records.talks_of(staff_id, month)
     if not held:
@@ -185,6 +205,7 @@ def write_month_draft(workspace: Workspace, month: Month) -> Path:
                f"{_grade_counts(scored, inputs_policy.grade_names)}。")
     draft.table(["等次", "人数"], [[g, int((scored["grade"] == g).sum())]
                                    for g in inputs_policy.grade_names])
+    _rated_part(draft, scored, remarks)
     draft.heading("二、月度不称职及诫勉谈话")
     _unfit_part(draft, result.talk, talk_records, remarks, comments)
     draft.heading("三、履职扣分")
@@ -209,7 +230,7 @@ def _unfit_part(draft: Draft, talk, talk_records: Records, remarks: dict, commen
         draft.para("本月无月度考核等次为不称职的人员。")
         return
     for r in people:
-        draft.para(f"{r['name']}（{r['section']}）月度得分 {r['score']:.2f} 分，等次为{r['grade']}；"
+        draft.para(f"{r['name']}（{r['section']}）月度得分 {r['score']:.2f} 分，{_grade_text(r)}；"
                    f"{_talk_text(talk_records, r['staff_id'], r['month'])}。")
         remark = remarks.get((LEADER_EDITION, r["staff_id"]))
         if remark:
@@ -251,7 +272,7 @@ def write_quarter_draft(workspace: Workspace, quarter: Quarter) -> Path:
         draft.para("本季度考核记录中未发现问题。")
     unfit = monthly[monthly["grade"] == policy.lowest_grade]
     for r in records(unfit):
-        draft.para(f"{r['name']}（{r['section']}）{r['month']} 月度等次为{r['grade']}，"
+        draft.para(f"{r['name']}（{r['section']}）{r['month']} {_grade_text(r, '月度等次')}，"
                    f"{_talk_text(talk_records, r['staff_id'], r['month'])}。")
     remedies = talk_records.remedies
     draft.heading("三、整改方案")
@@ -315,7 +336,7 @@ def write_year_draft(workspace: Workspace, year: Year) -> Path:
     unfit = monthly[monthly["grade"] == policy.lowest_grade]
     for r in records(unfit):
         draft.para(f"{r['name']}（{r['section']}）{r['month']} 月度得分 {r['score']:.2f} 分，"
-                   f"等次为{r['grade']}；{_talk_text(talk_records, r['staff_id'], r['month'])}。")
+                   f"{_grade_text(r)}；{_talk_text(talk_records, r['staff_id'], r['month'])}。")
     if unfit.empty:
         draft.para("全年无月度考核等次为不称职的人员。")
     draft.heading("五、本年度存在的问题")

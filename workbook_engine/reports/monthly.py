@@ -22,16 +22,17 @@ from workbook_engine.reports.status import due_editions
 from workbook_engine.reports.talks import TALK_COLUMNS, talk_rows, write_talk_notices
 from workbook_engine.scoring.compute import MonthResult, compute_month
 from workbook_engine.scoring.frames import records
-from workbook_engine.scoring.monthly import SCORED
+from workbook_engine.scoring.monthly import RATED_NOT_USED, SCORED
 from workbook_engine.workspace import Workspace
 
 SUMMARY_COLUMNS = [
     Column("工号", "text", 10), Column("姓名", "text", 10), Column("股室", "text", 12),
     Column("领导评分", "number", 10), Column("考核办评分", "number", 10),
     Column(layout.DEDUCTION_HEADER, "number", 9), Column(layout.MONTH_SCORE_HEADER, "number", 10),
-    Column("等次", "grade", 9), Column("状态", "text", 8), Column(layout.REASON_HEADER, "text", 24),
-    Column("领导评分来源", "text", 30),
-    Column("考核办评分来源", "text", 30),
+    Column("等次", "grade", 9), Column("分数等次", "grade", 9), Column("状态", "text", 8),
+    Column(layout.REASON_HEADER, "text", 22), Column("等次说明", "text", 26),
+    Column("领导评分来源", "text", 26),
+    Column("考核办评分来源", "text", 26),
 ]
 
 
@@ -48,8 +49,19 @@ def month_report_path(workspace: Workspace, month: Month) -> Path:
 
 def _summary_rows(result: MonthResult) -> list[list]:
     return [[r["staff_id"], r["name"], r["section"], r["leader_score"], r["office_score"],
-             r["deduction"], r["score"], r["grade"], r["status"], r["reason"],
-             r["leader_source"], r["office_source"]] for r in records(result.scores)]
+             r["deduction"], r["score"], r["grade"], r["score_grade"], r["status"], r["reason"],
+             r["grade_note"], r["leader_source"], r["office_source"]]
+            for r in records(result.scores)]
+
+
+def _rated_stat(scores) -> str:
+    """How many grades the leaders set apart from the score, and how many were not used."""
+    scored = scores[scores["status"] == SCORED]
+    changed = int((scored["grade"] != scored["score_grade"]).sum())
+    refused = sum(1 for note in scored["grade_note"] if note.startswith(RATED_NOT_USED))
+    text = f"与分数等次不同 {changed} 人（按评定）"
+    return text + (f"，未采用 {refused} 人（备注无理由，按分数等次）" if refused else "") \
+        + "；见月度汇总「等次说明」"
 
 
 def _publicity_dates(month: Month, days: int) -> tuple[str, str]:
@@ -154,6 +166,7 @@ def write_month_report(workspace: Workspace, month: Month, signoff: SignOff = UN
         ("已计分", f"{int((scores['status'] == SCORED).sum())} 人"),
         ("等次分布", "，".join(f"{g} {int((scores['grade'] == g).sum())} 人"
                              for g in inputs.policy.grade_names)),
+        ("评定等次", _rated_stat(scores)),
         ("诫勉谈话", f"{len(result.talk)} 人（月度不称职，由考核领导小组组长或副组长谈话）"),
         ("未交表格", f"{len(missing)} 项"),
     ]

@@ -18,6 +18,7 @@ TALK_COLUMNS = [
     Column("考核月份", "text", 9), Column("月度得分", "number", 9), Column("等次", "grade", 8),
     Column("扣分事由", "text", 20), Column("谈话人", "text", 11), Column("谈话日期", "text", 11),
     Column("谈话要点", "text", 30), Column("整改承诺", "text", 24),
+    Column("等次说明", "text", 24),  # when the leader's 评定等次 differs from the score's
 ]
 
 
@@ -28,11 +29,12 @@ def talk_rows(talk, talk_records: Records) -> list[list]:
         head = [r["staff_id"], r["name"], r["section"], r["month"], r["score"], r["grade"],
                 r["reason"]]
         held = talk_records.talks_of(r["staff_id"], r["month"])
+        note = r.get("grade_note") or ""
         for t in held:
             rows.append(head + [t["talker"], t["date"].isoformat() if t["date"] else "",
-                                t["points"], t["promise"]])
+                                t["points"], t["promise"], note])
         if not held:
-            rows.append(head + [NOT_RECORDED, "", "", ""])
+            rows.append(head + [NOT_RECORDED, "", "", "", note])
     return rows or [["无"] + [None] * (len(TALK_COLUMNS) - 1)]
 
 
@@ -49,9 +51,12 @@ def write_talk_notices(book: ReportBook, talk, month_label: str) -> None:
         sheet.merge_range(row, 0, row, 3, "诫勉谈话通知", fmt["notice_title"])
         sheet.set_row(row, 50)
         reason = f"领导评分表记录的扣分事由：{r['reason']}。" if r["reason"] else ""
+        grade = f"等次为{r['grade']}"
+        if r.get("score_grade") and r["score_grade"] != r["grade"]:
+            grade = f"分数等次为{r['score_grade']}，经分管领导评定，等次为{r['grade']}"
         body = (f"{r['name']}同志（{r['section']}）：\n"
                 f"    根据干部职工量化考核办法，你{month_label}月度考核得分 {r['score']:.2f} 分，"
-                f"等次为{r['grade']}。{reason}按照规定，由考核领导小组组长或副组长对你进行诫勉谈话。\n"
+                f"{grade}。{reason}按照规定，由考核领导小组组长或副组长对你进行诫勉谈话。\n"
                 "    请于______年____月____日____时到____________________参加谈话。")
         sheet.merge_range(row + 1, 0, row + 1, 3, body, fmt["body"])
         sheet.set_row(row + 1, 110)

@@ -3,6 +3,9 @@
     leader 18 + 19 + 28.5 + 9, office 10 + 9.5, 履职扣分 2 → 92.00 称职
     both editions blank for a person → 未考核 (left out of the annual mean)
     only one edition scored → 不完整: reported, not scored
+    leader's 评定等次 (SPEC §5): blank → the score's grade; another grade with a reason in
+    备注 → it stands (grade 优秀, score_grade 称职); another grade without a reason → not
+    used: the score's grade, a note on the line and a data problem naming both grades
 Pure function over the stored rows (a DataFrame) and the policy; no file or SQL access.
 """
 
@@ -21,9 +24,14 @@ from workbook_engine.scoring.frames import records
 
 SCORED, NOT_ASSESSED, INCOMPLETE = "已考核", "未考核", "不完整"
 MISSING = layout.NOT_SUBMITTED
+RATED_NOT_USED = "评定等次未采用"  # how a grade_note starts when the rated grade was refused
 NOT_IN_POST = "未在岗"  # a month outside someone's time in post (before 调入, after 调出/离岗)
+# grade: the month's grade as it stands (the leader's 评定等次 when it counts, else the
+# score's); score_grade: the score's grade; grade_note: why the two differ, or why a rated
+# grade was not used.
 COLUMNS = ("staff_id", "name", "section", "month", "status", "leader_score", "office_score",
-           "deduction", "score", "grade", "reason", "leader_source", "office_source")
+           "deduction", "score", "grade", "reason", "leader_source", "office_source",
+           "score_grade", "grade_note")
 
 
 def _sum_items(items: dict) -> Decimal:
@@ -93,14 +101,16 @@ def monthly_lines(rows: pd.DataFrame | list[dict], roster: Roster, policy: Polic
         line = {"staff_id": person.staff_id, "name": person.name, "section": person.section,
                 "month": month, "status": status, "leader_score": None, "office_score": None,
                 "deduction": None, "score": None, "grade": "", "reason": "",
-                "leader_source": _source(leader), "office_source": _source(office)}
+                "leader_source": _source(leader), "office_source": _source(office),
+                "score_grade": "", "grade_note": ""}
         if status == SCORED:
             leader_score, office_score = _sum_items(leader["items"]), _sum_items(office["items"])
             deduction = Decimal(leader["deduction"] or "0")
             score = policy.round_score(leader_score + office_score - deduction)
             line.update(leader_score=leader_score, office_score=office_score,
-                        deduction=deduction, score=score, grade=policy.grade_of(score),
-                        reason=leader["reason"])
+                        deduction=deduction, score=score, reason=leader["reason"])
+            line.update(_month_grade(person, leader, policy.grade_of(score), score, month,
+                                     problems))
         elif status == INCOMPLETE:
             have = "领导评分" if leader and leader["assessed"] else "考核办评分"
             lack = "考核办评分" if have == "领导评分" else "领导评分"
@@ -114,6 +124,29 @@ def monthly_lines(rows: pd.DataFrame | list[dict], roster: Roster, policy: Polic
         lines.append(line)
     problems += _scored_but_not_listed(leaders, offices, roster, month)
     return lines, problems
+
+
+def _month_grade(person, leader: dict, score_grade: str, score: Decimal, month: str,
+                 problems: list[Issue]) -> dict:
+    """The month's grade: the leader's 评定等次 when blank, equal to the score's grade or
+    explained in 备注; otherwise the score's grade, said on the line and as a data problem."""
+    rated = leader.get("rated_grade", "")
+    remark = leader.get("remark", "")
+    if not rated or rated == score_grade:
+        return {"grade": score_grade, "score_grade": score_grade, "grade_note": ""}
+    if remark:
+        return {"grade": rated, "score_grade": score_grade,
+                "grade_note": f"分管领导评定为{rated}（分数等次{score_grade}），理由：{remark}"}
+    problems.append(Issue(  # an error: the rater's grade was refused, the form needs a reason
+        code="score.rated_grade_without_reason", file=leader["file"],
+        sheet=layout.MONTHLY_SHEET, row=leader["sheet_row"], column=layout.RATED_GRADE_HEADER,
+        message=f"{person.name}（{person.staff_id}）{month} 的评定等次为「{rated}」，与月度得分 "
+                f"{score:.2f} 分对应的分数等次「{score_grade}」不一致，但「备注」未写明理由："
+                f"评定等次未采用，本月等次按分数等次「{score_grade}」计。"
+                "请评分人在备注中写明理由后重新提交领导评分表"))
+    return {"grade": score_grade, "score_grade": score_grade,
+            "grade_note": f"{RATED_NOT_USED}：评定为「{rated}」，与分数等次不同且备注未写理由，"
+                          "按分数等次计"}
 
 
 def _scored_but_not_listed(leaders: dict, offices: dict, roster: Roster,
@@ -145,7 +178,7 @@ def not_in_post_lines(period_roster: Roster, month_roster: Roster, month: str) -
             line = dict.fromkeys(COLUMNS, None)
             line.update(staff_id=person.staff_id, name=person.name, section=person.section,
                         month=month, status=NOT_IN_POST, reason="", grade="",
-                        leader_source="", office_source="")
+                        leader_source="", office_source="", score_grade="", grade_note="")
             lines.append(line)
     return lines
 

@@ -1,0 +1,109 @@
+"""package: one parsed zip per file; a part's head is what zipfile gives, bytes and errors alike."""
+
+from __future__ import annotations
+
+import io
+import random
+import zipfile
+from functools import partial
+
+import openpyxl
+import pytest
+
+from workbook_engine.ingest.defined import defined_names
+from workbook_engine.ingest.package import Package, open_package
+
+LIMITS = (200, 4096, 1 << 20)
+
+
+def workbook_bytes(rows: int = 300) -> bytes:
+    """A workbook with parts above and below 4 KB, compressed and not."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "周考评表"
+    for row in range(rows):
+        sheet.append([f"S{row:05d}", f"职工{row}", row * 1.5, "完成本周工作" * (row % 7)])
+    workbook.create_sheet("工作日志").append(["日期", "工作内容", "备注"])
+    workbook.defined_names["staff_id"] = openpyxl.workbook.defined_name.DefinedName(
+        "staff_id", attr_text="'周考评表'!$A$1")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, \
+            zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():  # the small parts stored, the rest deflated
+            method = zipfile.ZIP_STORED if info.file_size < 1500 else zipfile.ZIP_DEFLATED
+            target.writestr(info.filename, source.read(info), method)
+    return out.getvalue()
+
+
+def outcome(read) -> tuple[str, object]:
+    try:
+        return "read", read()
+    except Exception as error:  # noqa: BLE001 - the kind of error is what is compared
+        return "error", type(error)
+
+
+def zipfile_head(data: bytes, index: int, limit: int) -> tuple[str, object]:
+    def read():
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            with archive.open(archive.infolist()[index]) as part:
+                return part.read(limit)
+    return outcome(read)
+
+
+def damaged(data: bytes, rng: random.Random) -> bytes:
+    """Random bytes changed (in the local headers and deflate streams too), sometimes cut."""
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 4)):
+        out[rng.randrange(len(out))] = rng.randrange(256)
+    if rng.random() < 0.2:
+        out = out[: rng.randrange(len(out))]
+    return bytes(out)
+
+
+def test_heads_are_zipfiles_bytes_and_errors_for_whole_and_damaged_files():
+    base = workbook_bytes()
+    rng = random.Random(15)
+    compared = {"read": 0, "error": 0}
+    for trial in range(150):
+        data = base if trial == 0 else damaged(base, rng)
+        try:
+            package = Package(data)
+        except Exception:  # noqa: BLE001 - zipfile refuses the directory: nothing to compare
+            continue
+        for index, info in enumerate(package.archive.infolist()):
+            for limit in LIMITS:
+                for _ in range(2):  # the second read may come from the memo of heads
+                    mine = outcome(partial(package.head, info, limit))
+                    assert mine == zipfile_head(data, index, limit), (trial, info.filename)
+                    compared[mine[0]] += 1
+    assert compared["read"] > 1000 and compared["error"] > 50, compared
+
+
+def test_head_reads_no_more_than_asked_and_big_parts_whole():
+    data = workbook_bytes(rows=2000)
+    package = open_package(data)
+    sheet = package.archive.getinfo("xl/worksheets/sheet1.xml")
+    assert sheet.file_size > 1 << 16 and sheet.compress_type == zipfile.ZIP_DEFLATED
+    assert package.head(sheet, 4096) == package.read("xl/worksheets/sheet1.xml")[:4096]
+    assert package.head(sheet, 1 << 30) == package.read("xl/worksheets/sheet1.xml")
+
+
+def test_one_package_per_bytes_object_and_parts_read_once():
+    data = workbook_bytes(rows=5)
+    package = open_package(data)
+    assert open_package(data) is package
+    assert open_package(bytes(bytearray(data))) is not package  # equal bytes, another file
+    assert package.read("xl/workbook.xml") is package.read("xl/workbook.xml")
+    assert package.xml("xl/workbook.xml") is package.xml("xl/workbook.xml")
+    with pytest.raises(KeyError):
+        package.read("xl/nothing.xml")
+
+
+def test_defined_names_of_a_repeated_workbook_part_are_a_fresh_dict_each_time():
+    data = workbook_bytes(rows=5)
+    first = defined_names(data, "xlsx")
+    first["staff_id"] = None
+    second = defined_names(bytes(bytearray(data)), "xlsx")
+    assert second["staff_id"].sheet == "周考评表" and second["staff_id"].first == (0, 0)

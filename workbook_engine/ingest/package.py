@@ -1,0 +1,166 @@
+"""A zip workbook (xlsx, xlsm, ods) in memory: its central directory parsed once per file.
+
+Sniffing (the zip-bomb limits, the head of every XML part), the last-saved time, the defined
+names and the formula check all look into the same file. `open_package(data)` gives each of
+them the one parsed archive of those bytes, and a part read whole (or parsed as XML) is
+decompressed (or parsed) once:
+
+    package = open_package(data)        # the same Package again for the same bytes object
+    package.archive.infolist()          # zipfile's view of the central directory
+    package.head(info, 4096)            # the same bytes (and errors) as
+                                        #   archive.open(info).read(4096)
+    package.read("xl/workbook.xml")     # the same as archive.read(...), decompressed once
+    package.xml("xl/workbook.xml")      # that part parsed with defusedxml (no DTD), once
+
+Only the last file's package is kept (a reader handles one file at a time).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+from xml.etree.ElementTree import Element
+
+from defusedxml import ElementTree
+
+_LOCAL_HEADER = b"PK\x03\x04"
+_LOCAL_HEADER_SIZE = 30
+_UNSUPPORTED_FLAGS = 0x01 | 0x20 | 0x40  # encrypted, patched data, strong encryption
+_UTF8_NAME = 0x800
+_MIN_READ = 4096  # zipfile.ZipExtFile.MIN_READ_SIZE: the chunking `head` follows
+# Heads of parts already read: the styles, theme and relations of forms of one template are
+# the same bytes in every file. Small parts only, a bounded number of them.
+_MEMO_COMPRESSED_BYTES = 16384
+_MEMO_SIZE = 512
+_heads: dict[tuple, bytes] = {}
+
+
+class Package:
+    """One zip file's bytes, its parsed central directory and the parts read so far."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.archive = zipfile.ZipFile(io.BytesIO(data))
+        self._parts: dict[str, bytes] = {}
+        self._trees: dict[str, Element] = {}
+
+    def read(self, name: str) -> bytes:
+        """A whole part, as `ZipFile.read` gives it (the same errors), decompressed once."""
+        if name not in self._parts:
+            self._parts[name] = self.archive.read(name)
+        return self._parts[name]
+
+    def xml(self, name: str) -> Element:
+        """A whole part parsed with defusedxml (a DTD is refused), parsed once."""
+        if name not in self._trees:
+            self._trees[name] = ElementTree.fromstring(self.read(name), forbid_dtd=True)
+        return self._trees[name]
+
+    def head(self, info: zipfile.ZipInfo, limit: int) -> bytes:
+        """At most `limit` bytes from the start of a part, decompressing no more than
+        `ZipFile.open(info).read(limit)` would: the same bytes, and the same errors (a bad
+        local header, a broken deflate stream, a CRC mismatch once the part is read to its
+        end). Anything but a plain stored or deflated part goes through zipfile itself."""
+        start = self._data_start(info)
+        if start is None:
+            with self.archive.open(info) as part:
+                return part.read(limit)
+        if info.compress_size > _MEMO_COMPRESSED_BYTES:
+            return _read_like_zipfile(self.data, start, info, limit)
+        # the same compressed bytes, method, size and CRC give the same head (or error)
+        key = (info.compress_type, info.file_size, info.CRC, limit,
+               self.data[start:start + info.compress_size])
+        head = _heads.get(key)
+        if head is None:
+            head = _read_like_zipfile(self.data, start, info, limit)
+            if len(_heads) >= _MEMO_SIZE:
+                _heads.clear()
+            _heads[key] = head
+        return head
+
+    def _data_start(self, info: zipfile.ZipInfo) -> int | None:
+        """Where a part's compressed bytes begin, when its local header is one zipfile reads
+        without complaint and its method is stored or deflated; None otherwise."""
+        if info.flag_bits & _UNSUPPORTED_FLAGS or \
+                info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return None
+        data, offset = self.data, info.header_offset
+        if offset < 0 or len(data) < offset + _LOCAL_HEADER_SIZE \
+                or data[offset:offset + 4] != _LOCAL_HEADER:
+            return None
+        (flags,) = struct.unpack_from("<H", data, offset + 6)
+        name_length, extra_length = struct.unpack_from("<HH", data, offset + 26)
+        name_at = offset + _LOCAL_HEADER_SIZE
+        raw_name = data[name_at:name_at + name_length]
+        try:
+            name = raw_name.decode("utf-8" if flags & _UTF8_NAME else "cp437")
+        except UnicodeDecodeError:
+            return None
+        start = name_at + name_length + extra_length
+        if name != info.orig_filename or len(raw_name) != name_length or start > len(data):
+            return None
+        return start
+
+
+def _read_like_zipfile(data: bytes, start: int, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """`ZipExtFile.read(limit)` of a stored or deflated part, step by step on bytes in memory
+    (Python 3.11's zipfile: the same chunks, end-of-part test and CRC check)."""
+    deflated = info.compress_type == zipfile.ZIP_DEFLATED
+    decompressor = zlib.decompressobj(-15) if deflated else None
+    position, compress_left, left = start, info.compress_size, info.file_size
+    crc, eof = 0, False
+    wanted, out = limit, b""
+
+    def read2(count: int) -> bytes:  # ZipExtFile._read2 on the bytes in memory
+        nonlocal position, compress_left
+        if compress_left <= 0:
+            return b""
+        count = min(max(count, _MIN_READ), compress_left)
+        chunk = data[position:position + count]
+        position += len(chunk)
+        compress_left -= len(chunk)
+        if not chunk:
+            raise EOFError
+        return chunk
+
+    while wanted > 0 and not eof:  # ZipExtFile._read1(wanted)
+        if deflated:
+            chunk = decompressor.unconsumed_tail
+            if wanted > len(chunk):
+                chunk += read2(wanted - len(chunk))
+            chunk = decompressor.decompress(chunk, max(wanted, _MIN_READ))
+            eof = decompressor.eof or (compress_left <= 0 and not decompressor.unconsumed_tail)
+            if eof:
+                chunk += decompressor.flush()
+        else:
+            chunk = read2(wanted)
+            eof = compress_left <= 0
+        chunk = chunk[:left]
+        left -= len(chunk)
+        if left <= 0:
+            eof = True
+        crc = zlib.crc32(chunk, crc)
+        if eof and crc != info.CRC:
+            raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+        # ZipExtFile.read(limit): keep what was asked for
+        if wanted < len(chunk):
+            out += chunk[:wanted]
+            break
+        out += chunk
+        wanted -= len(chunk)
+    return out
+
+
+_last: Package | None = None
+
+
+def open_package(data: bytes) -> Package:
+    """The package of these bytes: parsed now, or the one parsed for the same bytes object
+    just before (zipfile's errors for a broken zip are raised, as by `zipfile.ZipFile`)."""
+    global _last
+    if _last is None or _last.data is not data:
+        _last = None
+        _last = Package(data)
+    return _last
