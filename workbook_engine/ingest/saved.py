@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from workbook_engine.ingest.package import open_package
-
 from workbook_engine.ingest.order import utc_text
+from workbook_engine.ingest.package import open_package
 
 _XLSX_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>\s*([^<\s]+)\s*<")
 _ODS_DATE = re.compile(rb"<dc:date>\s*([^<\s]+)\s*<")
