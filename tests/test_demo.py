@@ -41,6 +41,23 @@ def test_demo_runs_a_whole_year_and_says_where_the_summary_is(demo_year):
     assert not any(p.is_file() for p in (root / "inbox").rglob("*"))
 
 
+def test_demo_leader_rates_a_month_apart_from_the_score_with_a_reason(demo_year):
+    """July: the 局长 rates 卢国庆 (1002, usual level 91.43) 优秀 with the flood-season reason
+    in 备注; the July report shows 等次 as rated beside 分数等次, the 公示 the rated grade."""
+    root, _ = demo_year
+    book = openpyxl.load_workbook(root / "reports" / "2026-07_月度考核汇总.xlsx")
+    rows = list(book["月度汇总"].iter_rows(values_only=True))
+    head = rows[0]
+    got = {r[0]: dict(zip(head, r)) for r in rows[1:]}
+    assert got["1002"]["等次"] == "优秀"
+    apart = {k: r for k, r in got.items() if r["等次"] != r["分数等次"]}
+    assert apart and all(r["等次"] == "优秀" and r["等次说明"].endswith(
+        "理由：七月防汛抢险连续值守，表现突出") for r in apart.values())
+    posted = {r[1]: r[3] for r in book["公示"].iter_rows(min_row=4, values_only=True)
+              if isinstance(r[0], int)}
+    assert posted["卢国庆"] == "优秀"
+
+
 def test_demo_is_deterministic_for_a_seed(demo_year, tmp_path):
     """A second run with the same seed gives the same bytes: every month, quarter and the year
     (the returns list is left out: it prints when the files were received)."""

@@ -493,9 +493,9 @@ def test_roster_template_layout(tmp_path):
     workbook = openpyxl.load_workbook(path)
     assert workbook.sheetnames == ["人员", "股室", "人员变动", "分工变动", "填写说明"]
     people, sections = workbook["人员"], workbook["股室"]
-    assert [c.value for c in people[1]] == list(PEOPLE_HEADERS)
+    assert [c.value for c in people[1]] == [*PEOPLE_HEADERS, "邮箱"]  # 邮箱 optional (SPEC §4.1)
     assert [c.value for c in sections[1]] == list(SECTION_HEADERS)
-    assert people.freeze_panes == "A2" and people.auto_filter.ref == "A1:H2"
+    assert people.freeze_panes == "A2" and people.auto_filter.ref == "A1:I2"
     assert people.max_row == 1
     assert [c.value for c in sections[2]] == ["局领导", None, None]
     checks = _validations(people)
@@ -505,12 +505,13 @@ def test_roster_template_layout(tmp_path):
     assert checks["F"] == ("list", '"在岗,离岗"', "在岗状态")
     assert checks["G"] == ("list", '"是,否"', "参加考核")
     assert checks["H"] == ("list", '"是,否"', "参加排名")
-    assert set(checks) == set("ABCDEFGH")
+    assert checks["I"] == (None, None, "邮箱")  # input help only (any value)
+    assert set(checks) == set("ABCDEFGHI")
     assert all(v.prompt for v in people.data_validations.dataValidation)
     assert people.column_dimensions["E"].width > 12
     notes = workbook["填写说明"]
     topics = [notes.cell(row, 1).value for row in range(3, notes.max_row + 1)]
-    assert topics[2:10] == list(PEOPLE_HEADERS)
+    assert topics[2:11] == [*PEOPLE_HEADERS, "邮箱"]
 
 
 def test_roster_template_sample_cells_and_reproducible_bytes(tmp_path):
@@ -579,3 +580,24 @@ def test_ledger_template_sample_and_long_issuer_list(tmp_path):
     workbook = openpyxl.load_workbook(path)
     assert workbook["_选项"].sheet_state == "hidden"
     assert _validations(workbook[PRAISE_SHEET])["C"][1] == "'_选项'!$A$1:$A$30"
+
+
+def test_the_roster_init_writes_has_the_optional_email_column(workspace):
+    """`init` writes 邮箱 (SPEC §4.1, optional) as the last 人员 column; a clerk fills one
+    address and mistypes another: the first is read, the second named by row and column."""
+    from workbook_engine.mail.addresses import load_addresses
+
+    book = openpyxl.load_workbook(workspace.roster_path)
+    people = book["人员"]
+    headers = [c.value for c in people[1]]
+    assert headers == [*PEOPLE_HEADERS, "邮箱"]
+    assert all(people.cell(row, 9).value is None for row in range(2, people.max_row + 1))
+    ids = {str(people.cell(row, 1).value): row for row in range(2, people.max_row + 1)}
+    people.cell(ids["2102"], 9).value = "wangsan@example.gov.cn"
+    people.cell(ids["2103"], 9).value = "zhaosi163.com"
+    book.save(workspace.roster_path)
+    _, issues = load_roster(workspace.roster_path)
+    assert issues == []
+    addresses, issues = load_addresses(workspace.roster_path)
+    assert addresses.by_id == {"2102": "wangsan@example.gov.cn"}
+    assert [(i.row, i.column, i.code) for i in issues] == [(ids["2103"], "邮箱", "roster.bad_email")]

@@ -551,15 +551,14 @@ def write_roster_template(path: str | PathLike, sample: bool = True,
     """Write 花名册.xlsx for the office to fill in; with `sample`, a small example bureau;
     `people`/`sections` rows (in header order) replace the sample (the demo bureau),
     `person_changes`/`duty_changes` fill the change sheets, and `emails` (工号 → address)
-    adds the optional 邮箱 column."""
+    fill the optional 邮箱 column (always there, blank when not given)."""
     workbook = new_template(path)
     people_rows = people if people is not None else (_SAMPLE_PEOPLE if sample else ())
     section_rows = sections if sections is not None else (
         _SAMPLE_SECTIONS if sample else ((LEADERSHIP_SECTION, None, None),))
-    columns = _people_columns()
-    if emails:
-        columns.append(TemplateColumn(EMAIL, 26, "text", "可不填；填写后可用 mail send 把表格发到此邮箱。"))
-        people_rows = [(*row, emails.get(str(row[0]), "")) for row in people_rows]
+    columns = [*_people_columns(), TemplateColumn(
+        EMAIL, 26, "text", "可不填；填写后可用 mail send 把表格发到此邮箱。")]  # SPEC §4.1, optional
+    people_rows = [(*row, (emails or {}).get(str(row[0]), "")) for row in people_rows]
     add_table_sheet(workbook, PEOPLE_SHEET, columns, people_rows)
     add_table_sheet(workbook, SECTIONS_SHEET, _section_columns(), section_rows)
     add_table_sheet(workbook, PERSON_CHANGES_SHEET, person_change_columns(), person_changes)
@@ -655,6 +654,11 @@ _ROSTER_INSTRUCTIONS = (
     (
         "参加排名",
         "只能填写：是、否；空白视为「是」。填「否」的人照常考核，但不参加年度排名和优秀预备人选。",
+    ),
+    (
+        "邮箱",
+        "可不填。填写本人的电子邮箱（如 zhangsan@example.gov.cn）后，可用 mail send 把表格"
+        "发到此邮箱、用 mail remind 提醒；不用邮件收发的单位可以留空或删除这一列。",
     ),
     (
         "「股室」表",

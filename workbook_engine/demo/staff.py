@@ -80,8 +80,19 @@ def leader_row(row: MonthlyRow, member: Member | None, month: int, leader_max: l
     if rng.random() < 0.03:
         deduction, reason = rng.choice(((1, "迟报信息"), (2, "会议缺席未请假"), (3, "督查整改不到位")))
     items = split(level, leader_max, rng)
+    rated, remark = _rated(member, month)
     return MonthlyRow(row.staff_id, row.staff_name, row.section, row.weekly_summary,
-                      items=tuple(items), deduction=deduction, reason=reason)
+                      items=tuple(items), deduction=deduction, reason=reason,
+                      rated_grade=rated, remark=remark)
+
+
+def _rated(member: Member, month: int) -> tuple[str, str]:
+    """The leader's own 评定等次 with its reason in 备注: in July a few steady people who
+    stood out in the flood season are rated 优秀 whatever their score (no draw from the rng,
+    so every other simulated value stays as it was)."""
+    if month == 7 and 91.0 <= member.level < 91.5:
+        return "优秀", "七月防汛抢险连续值守，表现突出"
+    return "", ""
 
 
 def office_row(row: MonthlyRow, member: Member | None, month: int, office_max: list[Decimal],

@@ -40,7 +40,7 @@ _WIDTHS = {
     layout.REASON_HEADER: 24,
     layout.TOTAL_HEADER: 8,
     layout.RATED_GRADE_HEADER: 10,
-    layout.REMARK_HEADER: 16,
+    layout.REMARK_HEADER: 22,  # also where a leader explains a 评定等次
 }
 
 

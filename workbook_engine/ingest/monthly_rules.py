@@ -283,7 +283,9 @@ ROW_CHECKS: tuple[Callable[[Row, Table, Collector], bool], ...] = (
 
 
 def _stored(row: Row, table: Table) -> dict:
-    return {
+    """A kept row's values. 评定等次 only when filled, so a form without a rating keeps the
+    content hash it had before the column existed (`rebuild` compares stores by it)."""
+    stored = {
         "staff_id": row.staff_id,
         "sheet_row": row.where["row"],
         "assessed": row.assessed,
@@ -291,8 +293,10 @@ def _stored(row: Row, table: Table) -> dict:
         "deduction": f"{row.deduction or Decimal(0):f}",
         "reason": typed_text(row.cell(table.reason_col)),
         "remark": typed_text(row.cell(table.remark_col)),
-        "rated_grade": row.rated_grade,
     }
+    if row.rated_grade:
+        stored["rated_grade"] = row.rated_grade
+    return stored
 
 
 def missing_rows(table: Table, out: Collector) -> None:

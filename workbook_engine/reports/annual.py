@@ -15,7 +15,7 @@ from workbook_engine.periods import Year
 from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, Table
 from workbook_engine.reports.fingerprint import fingerprint
 from workbook_engine.reports.history import history_table
-from workbook_engine.reports.monthly import ReportOutput
+from workbook_engine.reports.monthly import Also, Figures, ReportOutput
 from workbook_engine.reports.talks import TALK_COLUMNS, talk_rows
 from workbook_engine.results_history import HISTORY_FILE, load_history
 from workbook_engine.scoring.compute import YearResult, compute_year
@@ -150,9 +150,10 @@ def _write_charts(book: ReportBook, result: YearResult, grade_names) -> None:
     book.print_setup(sheet, landscape=False, repeat=None, title=f"{result.year.label}统计图表")
 
 
-def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = None,
-                      signoff: SignOff = UNSIGNED, target: Path | None = None) -> ReportOutput:
-    """Build the year report; with a pool the 奖金金额 column is added."""
+def year_figures(workspace: Workspace, year: Year, pool: Decimal | None = None,
+                 also: Also = None) -> Figures:
+    """The year computed from one consistent state of the store (with the bonus when a pool
+    is given)."""
     inputs = workspace.inputs()
     with workspace.connect() as conn, store.Snapshot(conn):  # one consistent state
         result = compute_year(workspace, year, pool, conn, inputs)
@@ -161,10 +162,22 @@ def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = N
         print_ = fingerprint(conn, months, [workspace.policy_path, workspace.roster_path,
                                             workspace.ledger_path]
                              + ([history_path] if history_path.is_file() else []))
-    history, history_issues = load_history(history_path)
+        notes = also(conn, inputs, result) if also else None
     talk_records, record_issues = load_records(workspace.ledger_path, inputs.roster,
                                                inputs.policy)
-    problems = result.ledger_issues + record_issues + result.problems + history_issues
+    return Figures(inputs, result, print_, talk_records, record_issues, notes=notes)
+
+
+def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = None,
+                      signoff: SignOff = UNSIGNED, target: Path | None = None,
+                      figures: Figures | None = None) -> ReportOutput:
+    """Build the year report (from figures the caller computed with the same pool, or from
+    the store); with a pool the 奖金金额 column is added."""
+    figures = figures or year_figures(workspace, year, pool)
+    inputs, result, print_ = figures.inputs, figures.result, figures.fingerprint
+    talk_records = figures.talk_records
+    history, history_issues = load_history(workspace.root / HISTORY_FILE)
+    problems = result.ledger_issues + figures.record_issues + result.problems + history_issues
     monthly = result.monthly
     talks = talk_rows(monthly[monthly["grade"] == inputs.policy.lowest_grade], talk_records)
     earlier = history_table(history, list(result.annual["staff_id"]), year.label)
@@ -172,7 +185,9 @@ def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = N
     book = ReportBook(path, f"{year.label}干部职工量化考核汇总", inputs.policy.unit_name, print_)
     _write_sheets(book, result, problems, pool, signoff, inputs.policy.grade_names, talks,
                   earlier)
-    del result  # the year's monthly lines are not needed while the workbook is assembled
+    # the year's monthly lines are not needed while the workbook is assembled (freed unless
+    # the caller keeps the figures for the draft)
+    del result, figures
     book.close()
     return ReportOutput(path, print_, problems)
 
