@@ -11,6 +11,8 @@ from docx.shared import Pt
 from helpers import cli, convert_to_pdf
 from test_records import TALKS, add_record_sheets
 
+from workbook_engine.reports import annual, drafts, monthly, quarterly
+
 year_ws = test_year.year_ws
 
 REMEDIES = [
@@ -29,10 +31,18 @@ def cells(path, index=0):
     return [[c.text for c in row.cells] for row in table.rows]
 
 
-def test_drafts_hold_the_periods_figures(year_ws, tmp_path):
+def test_drafts_hold_the_periods_figures(year_ws, tmp_path, monkeypatch):
     add_record_sheets(year_ws.ledger_path, talks=TALKS[:1], remedies=REMEDIES)
+    computed = []  # each report and its draft are written from one computation of the period
+    for module, name in ((monthly, "compute_month"), (quarterly, "compute_quarter"),
+                         (annual, "compute_year")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _real=real, _name=name, **k: (
+            computed.append(_name), _real(*a, **k))[1])
     for args in (("month", "2026-05"), ("quarter", "2026-Q2"), ("year", "2026")):
         assert "文字稿（Word，供修改后签发）" in cli(year_ws, "report", *args).output
+    assert computed == ["compute_month", "compute_quarter", "compute_year"]
+    assert not any(name.startswith("compute_") for name in vars(drafts))
     month = year_ws.reports / "2026-05_月小结.docx"
     quarter = year_ws.reports / "2026-Q2_季度小结.docx"
     year = year_ws.reports / "2026_全年总结.docx"

@@ -1,7 +1,8 @@
 """The leader's monthly grade 评定等次 (SPEC §5) from the filled form to every report.
 
-One month (March 2026) of the small bureau, filled the way the raters do: 钱副 and 孙副 in
-Excel (openpyxl), 赵局 in LibreOffice saved as .ods. Items: leader 思想作风/工作量/完成情况/
+One month (March 2026) of the small bureau, filled the way the raters do: 钱副 in Excel
+(openpyxl), 赵局 in LibreOffice saved as .ods, 孙副 in LibreOffice saved as .xls (typing
+「不称职　」 with a full-width space). Items: leader 思想作风/工作量/完成情况/
 工作效率 (80), office 出勤情况/公共职责 (20). Worked by hand:
 
     工号  leader          office  score  分数等次  评定等次 (备注)              等次
@@ -102,7 +103,6 @@ def month(tmp_path_factory):
     ws = bureau_with_forms(root / "ws", weeks=(), months=(MONTH,))
     src = root / "src"
     _leader(ws, "L1", "钱副", ws.inbox / "钱副.xlsx")
-    _leader(ws, "L2", "孙副", ws.inbox / "孙副.xlsx")
     fill_monthly(office_path(ws), ws.inbox / "考核办.xlsx", OFFICE, sign="考核办小李",
                  date=dt.date(2026, 3, 31))
     old_layout = [{"op": "delete_cols", "sheet": "月考评表", "col": 12}]  # 评定等次 (L) gone
@@ -111,6 +111,10 @@ def month(tmp_path_factory):
          "edits": _uno_fill(leader_path(ws, "L0"), {
              "L1": (LEADER["L1"], "", ""), "L2": (LEADER["L2"], "基本称职", "督办事项滞后")},
              "赵局")},
+        {"src": leader_path(ws, "L2"), "dst": ws.inbox / "孙副.xls", "filter": XLS,
+         "edits": _uno_fill(leader_path(ws, "L2"), {
+             "3001": (LEADER["3001"], "", ""),
+             "3002": (LEADER["3002"], "不称职\u3000", "两次安全检查缺岗")}, "孙副")},
         {"src": leader_path(ws, "L2"), "dst": src / "孙副_良好.xls", "filter": XLS,
          "edits": _uno_fill(leader_path(ws, "L2"), {
              "3001": (LEADER["3001"], "", ""), "3002": (LEADER["3002"], "良好", "")}, "孙副")},
@@ -169,7 +173,7 @@ def test_month_summary_shows_the_grade_as_rated_and_as_scored(month):
         "2003": (100, "称职", "优秀"), "3001": (95, "优秀", "优秀"),
         "3002": (90, "不称职", "称职")}
     assert {k: (r[6], r[7], r[8]) for k, r in got.items()} == expected
-    assert got["1002"][note] == f"分管领导评定为优秀（分数等次称职），理由：{FLOOD}"
+    assert got["1002"][note] == f"领导评定为优秀（分数等次称职），理由：{FLOOD}"
     assert got["2001"][note] == ("评定等次未采用：评定为「不称职」，与分数等次不同且备注未写理由，"
                                  "按分数等次计")
     assert not got["1001"][note] and not got["2002"][note]  # 「优 秀」 read as 优秀: no note
@@ -199,9 +203,9 @@ def test_publicity_and_talk_list_follow_the_rated_grade(month):
     assert shown["郑规"] == "称职" and shown["钱副"] == "优秀"
     headers, talk = _sheet(month["report"], "诫勉谈话")
     assert [(r[0], r[4], r[5]) for r in talk] == [("3002", 90, "不称职")]  # rated, not scored
-    assert talk[0][headers.index("等次说明")] == "分管领导评定为不称职（分数等次称职），理由：两次安全检查缺岗"
+    assert talk[0][headers.index("等次说明")] == "领导评定为不称职（分数等次称职），理由：两次安全检查缺岗"
     notice = " ".join(str(c) for r in book["谈话通知"].iter_rows(values_only=True) for c in r if c)
-    assert "月度考核得分 90.00 分，分数等次为称职，经分管领导评定，等次为不称职。" in notice
+    assert "月度考核得分 90.00 分，分数等次为称职，经领导评定，等次为不称职。" in notice
 
 
 def test_quarter_year_and_drafts_use_the_rated_grade(month):
@@ -214,8 +218,9 @@ def test_quarter_year_and_drafts_use_the_rated_grade(month):
     assert "2026-03 不称职" in got["3002"]["存在问题"]
     draft = docx.Document(ws.reports / "2026-03_月小结.docx")
     text = "\n".join(p.text for p in draft.paragraphs)
-    assert f"周一（办公室）月度得分 90.00 分，分数等次为称职，经分管领导评定等次为优秀，理由：“{FLOOD}”。" in text
-    assert ("褚五（建管股）月度得分 90.00 分，分数等次为称职，经分管领导评定等次为不称职；"
+    assert "本月领导评定等次与分数等次不同的 4 人，评定等次未采用的 1 人（备注未写理由），情况如下：" in text
+    assert f"周一（办公室）月度得分 90.00 分，分数等次为称职，经领导评定等次为优秀，理由：“{FLOOD}”。" in text
+    assert ("褚五（建管股）月度得分 90.00 分，分数等次为称职，经领导评定等次为不称职；"
             "诫勉谈话：未记录谈话。") in text
     assert ("郑规（规划股）月度得分 80.00 分，评定等次未采用：评定为「不称职」，与分数等次不同且"
             "备注未写理由，按分数等次计。") in text

@@ -375,12 +375,10 @@ def report() -> None:
 
 
 def _make_report(ctx, scope: str, period: str, pdf: bool, pool=None) -> None:
-    from workbook_engine.reports.drafts import write_draft
-    from workbook_engine.reports.write import SCOPES, write_report
+    from workbook_engine.reports.write import write_report
 
     workspace = _workspace(ctx)
-    output, frozen = write_report(workspace, scope, period, pool)
-    draft = write_draft(workspace, scope, SCOPES[scope].parse(period))
+    output, frozen, draft = write_report(workspace, scope, period, pool)
     _report_done(output, frozen, pdf)
     click.echo(f"文字稿（Word，供修改后签发）：{draft}")
     if pdf:
@@ -612,9 +610,18 @@ def _print_send_report(report, what: str) -> None:
         raise UserFacingError(f"有 {len(report.failed)} 封邮件未能发送（原因见上）。")
 
 
-def _mail_warnings(warnings) -> None:
+def _mail_period_run(ctx: click.Context, week: str | None, month: str | None, action,
+                     what: str, again: bool):
+    """`mail send` / `mail remind`: the period, the workspace, the sending with progress, the
+    roster's warnings; (report, period)."""
+    period = _mail_period(week, month)
+    workspace = _workspace(ctx)
+    workspace.check_period(period)
+    report, warnings = action(workspace, period, _mail_password(),
+                              lambda xs: _progress(xs, what, threshold=1), again)
     for issue in warnings:
         click.echo(str(issue), err=True)
+    return report, period
 
 
 @mail.command("send")
@@ -627,12 +634,7 @@ def mail_send(ctx: click.Context, week: str | None, month: str | None, resend: b
     """把本期生成的表格发给每位填表人或评分人（花名册「邮箱」列）。"""
     from workbook_engine.mail.actions import send_forms
 
-    period = _mail_period(week, month)
-    workspace = _workspace(ctx)
-    workspace.check_period(period)
-    report, warnings = send_forms(workspace, period, _mail_password(),
-                                  lambda xs: _progress(xs, "发送邮件", threshold=1), resend)
-    _mail_warnings(warnings)
+    report, period = _mail_period_run(ctx, week, month, send_forms, "发送邮件", resend)
     _print_send_report(report, f"{period.label}表格")
 
 
@@ -646,12 +648,7 @@ def mail_remind(ctx: click.Context, week: str | None, month: str | None, force: 
     """只提醒未交表的人和有表格等待评分的评分人（每人每天最多一次）。"""
     from workbook_engine.mail.actions import send_reminders
 
-    period = _mail_period(week, month)
-    workspace = _workspace(ctx)
-    workspace.check_period(period)
-    report, warnings = send_reminders(workspace, period, _mail_password(),
-                                      lambda xs: _progress(xs, "发送提醒", threshold=1), force)
-    _mail_warnings(warnings)
+    report, period = _mail_period_run(ctx, week, month, send_reminders, "发送提醒", force)
     if not (report.sent or report.already or report.failed or report.fault or report.no_address):
         click.echo("没有需要提醒的人：表格都已交齐、评完。")
     _print_send_report(report, f"{period.label}提醒")

@@ -86,15 +86,20 @@ def _category(row: _Row, header: str) -> str | None:
     return value or None
 
 
-def read_person_changes(table: Table, roster, year: int | None) -> tuple[list, list[Issue]]:
-    """The 人员变动 rows that can be read, and the problems of every row."""
+def _read_rows(table: Table, roster, year: int | None, read_row) -> tuple[list, list[Issue]]:
+    """The rows `read_row` could read without a problem, and the problems of every row."""
     changes, issues = [], []
     for number, cells in table.rows:
         row = _Row(table, number, cells, issues)
-        change = _person_change(row, roster, year)
+        change = read_row(row, roster, year)
         if change is not None and not row.failed:
             changes.append(change)
     return changes, issues
+
+
+def read_person_changes(table: Table, roster, year: int | None) -> tuple[list, list[Issue]]:
+    """The 人员变动 rows that can be read, and the problems of every row."""
+    return _read_rows(table, roster, year, _person_change)
 
 
 def _person_change(row: _Row, roster, year: int | None) -> PersonChange | None:
@@ -140,13 +145,7 @@ def _person_change(row: _Row, roster, year: int | None) -> PersonChange | None:
 
 def read_duty_changes(table: Table, roster, year: int | None) -> tuple[list, list[Issue]]:
     """The 分工变动 rows that can be read, and the problems of every row."""
-    changes, issues = [], []
-    for number, cells in table.rows:
-        row = _Row(table, number, cells, issues)
-        change = _duty_change(row, roster, year)
-        if change is not None and not row.failed:
-            changes.append(change)
-    return changes, issues
+    return _read_rows(table, roster, year, _duty_change)
 
 
 def _staff(row: _Row, header: str, roster) -> str:

@@ -10,6 +10,8 @@ was not sent; `--resend` sends everything again.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from workbook_engine.forms import layout
 from workbook_engine.forms.outbox import monthly_plan, weekly_plan
 from workbook_engine.issues import InputError, Issue
@@ -33,26 +35,39 @@ def deadlines(policy: Policy, file: str = "policy.toml") -> MailDeadlines:
     return policy.mail
 
 
+def _form_mail(report: SendReport, addresses: Addresses, person, target: Path, form: str,
+               listed_as: str, command: str, key: str,
+               words: tuple[str, str]) -> Outgoing | None:
+    """The mail (subject and body: `words`) carrying one generated form to `person`; None,
+    said in the report, when the person has no address (listed as `listed_as`) or the form
+    is not generated yet."""
+    address = addresses.of(person.staff_id)
+    if not address:
+        report.no_address.append(NoAddress(person.staff_id, person.name, listed_as))
+        return None
+    if not target.is_file():
+        report.notes.append(f"{person.name}（{person.staff_id}）的{form}尚未生成："
+                            f"请先运行 workbook-engine {command}")
+        return None
+    subject, body = words
+    return Outgoing(ACTION, (key,), person.staff_id, person.name, address, subject, body,
+                    ((target.name, target.read_bytes()),))
+
+
 def weekly_items(workspace: Workspace, week: Week, addresses: Addresses,
                  report: SendReport) -> list[Outgoing]:
     policy = workspace.policy()
     due = texts.due_date(week.sunday, deadlines(policy).weekly_due_working_days)
     items = []
     for target, form, person in weekly_plan(workspace, week):
-        address = addresses.of(person.staff_id)
-        if not address:
-            report.no_address.append(NoAddress(person.staff_id, person.name, "周考评表"))
-            continue
-        if not target.is_file():
-            report.notes.append(f"{person.name}（{person.staff_id}）的周考评表尚未生成："
-                                f"请先运行 workbook-engine forms weekly --week {week}")
-            continue
         identity = form.identity
-        subject, body = texts.weekly_form(person.name, week, target.name, identity.chief_name,
-                                          identity.final_rater_name, due, policy.unit_name)
-        items.append(Outgoing(ACTION, (f"{week}:weekly:{person.staff_id}",), person.staff_id,
-                              person.name, address, subject, body,
-                              ((target.name, target.read_bytes()),)))
+        item = _form_mail(
+            report, addresses, person, target, "周考评表", "周考评表",
+            f"forms weekly --week {week}", f"{week}:weekly:{person.staff_id}",
+            texts.weekly_form(person.name, week, target.name, identity.chief_name,
+                              identity.final_rater_name, due, policy.unit_name))
+        if item is not None:
+            items.append(item)
     return items
 
 
@@ -68,17 +83,11 @@ def monthly_items(workspace: Workspace, month: Month, addresses: Addresses,
             report.notes.append(f"考核办评分表 {target.name} 由考核办自己填写，不发送")
             continue
         rater = roster.person(form.rater_id)
-        address = addresses.of(rater.staff_id)
-        if not address:
-            report.no_address.append(NoAddress(rater.staff_id, rater.name, "月考评表（领导评分）"))
-            continue
-        if not target.is_file():
-            report.notes.append(f"{rater.name}（{rater.staff_id}）的月考评表尚未生成："
-                                f"请先运行 workbook-engine forms monthly --month {month}")
-            continue
-        subject, body = texts.monthly_form(rater.name, month, target.name, len(form.rows),
-                                           headers, due, policy.unit_name)
-        items.append(Outgoing(ACTION, (f"{month}:leader:{rater.staff_id}",), rater.staff_id,
-                              rater.name, address, subject, body,
-                              ((target.name, target.read_bytes()),)))
+        item = _form_mail(
+            report, addresses, rater, target, "月考评表", "月考评表（领导评分）",
+            f"forms monthly --month {month}", f"{month}:leader:{rater.staff_id}",
+            texts.monthly_form(rater.name, month, target.name, len(form.rows), headers, due,
+                               policy.unit_name))
+        if item is not None:
+            items.append(item)
     return items

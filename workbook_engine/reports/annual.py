@@ -16,7 +16,7 @@ from workbook_engine.periods import Year
 from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, Table
 from workbook_engine.reports.fingerprint import fingerprint
 from workbook_engine.reports.history import history_table
-from workbook_engine.reports.monthly import ReportOutput
+from workbook_engine.reports.monthly import Also, Figures, ReportOutput
 from workbook_engine.reports.talks import TALK_COLUMNS, talk_rows
 from workbook_engine.results_history import HISTORY_FILE, load_history
 from workbook_engine.scoring.compute import YearResult, compute_year
@@ -151,9 +151,10 @@ def _write_charts(book: ReportBook, result: YearResult, grade_names) -> None:
     book.print_setup(sheet, landscape=False, repeat=None, title=f"{result.year.label}统计图表")
 
 
-def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = None,
-                      signoff: SignOff = UNSIGNED, target: Path | None = None) -> ReportOutput:
-    """Build the year report; with a pool the 奖金金额 column is added."""
+def year_figures(workspace: Workspace, year: Year, pool: Decimal | None = None,
+                 also: Also = None) -> Figures:
+    """The year computed from one consistent state of the store (with the bonus when a pool
+    is given)."""
     inputs = workspace.inputs()
     with workspace.connect() as conn, store.Snapshot(conn):  # one consistent state
         result = compute_year(workspace, year, pool, conn, inputs)
@@ -162,10 +163,23 @@ def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = N
         print_ = fingerprint(conn, months, [workspace.policy_path, workspace.roster_path,
                                             workspace.ledger_path]
                              + ([history_path] if history_path.is_file() else []))
-    history, history_issues = load_history(history_path)
+        notes = also(conn, inputs, result) if also else None
     talk_records, record_issues = load_records(workspace.ledger_path, inputs.roster,
                                                inputs.policy)
-    problems = result.ledger_issues + record_issues + result.problems + history_issues
+    return Figures(inputs, result, print_, talk_records, record_issues, notes=notes)
+
+
+def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = None,
+                      signoff: SignOff = UNSIGNED, target: Path | None = None,
+                      figures: Figures | None = None) -> ReportOutput:
+    """Build the year report (from figures the caller computed with the same pool, or from
+    the store); with a pool the 奖金金额 column is added."""
+    own = figures is None  # figures computed here are used by nobody else
+    figures = figures or year_figures(workspace, year, pool)
+    inputs, result, print_ = figures.inputs, figures.result, figures.fingerprint
+    talk_records = figures.talk_records
+    history, history_issues = load_history(workspace.root / HISTORY_FILE)
+    problems = result.ledger_issues + figures.record_issues + result.problems + history_issues
     lowest = inputs.policy.lowest_grade
     lines = LineTables(
         talks=talk_rows(lines_frame([line for line in result.monthly_lines
@@ -173,13 +187,16 @@ def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = N
         details=_detail_rows(result, dict(zip(result.annual["staff_id"],
                                               result.annual["name"]))),
         months=_monthly_rows(result))
-    result.monthly_lines = []  # the year's lines are in their tables now: not kept meanwhile
+    if own:
+        result.monthly_lines = []  # the year's lines are in their tables now: not kept
     earlier = history_table(history, list(result.annual["staff_id"]), year.label)
     path = target or year_report_path(workspace, year)
     book = ReportBook(path, f"{year.label}干部职工量化考核汇总", inputs.policy.unit_name, print_)
     _write_sheets(book, result, problems, pool, signoff, inputs.policy.grade_names, lines,
                   earlier)
-    del result, lines, earlier  # not needed while the workbook is assembled (its peak)
+    # the year's lines and tables are not needed while the workbook is assembled (its peak;
+    # the lines stay when the caller keeps the figures for the draft)
+    del result, figures, lines, earlier
     book.close()
     return ReportOutput(path, print_, problems)
 

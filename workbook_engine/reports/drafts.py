@@ -4,8 +4,8 @@
 
 公文 look: A4, GB/T 9704 margins (top 37 mm, bottom 35 mm, left 28 mm, right 26 mm), title in
 方正小标宋 (黑体 where it is not installed), body 仿宋 三号 (16 pt), page numbers in the footer.
-Every figure comes from the same computation as the workbooks (compute_month, compute_quarter,
-compute_year); what is said about a person is only what the forms and the ledger hold: scores,
+Every figure comes from the very computation the workbook is written from (the `Figures` of
+month_figures, quarter_figures, year_figures, computed once by reports/write.py); what is said about a person is only what the forms and the ledger hold: scores,
 grades, the recorded reasons, the monthly 备注 and the weekly 评定意见 quoted as typed.
 """
 
@@ -26,8 +26,8 @@ from workbook_engine import store
 from workbook_engine.forms.layout import LEADER_EDITION
 from workbook_engine.ledger_records import Records, load_records
 from workbook_engine.periods import Month, Quarter, Year
+from workbook_engine.reports.monthly import Figures
 from workbook_engine.reports.talks import NOT_RECORDED
-from workbook_engine.scoring.compute import compute_month, compute_quarter, compute_year
 from workbook_engine.scoring.frames import records
 from workbook_engine.scoring.monthly import RATED_NOT_USED, SCORED
 from workbook_engine.scoring.ranking import TIED, YES
@@ -136,17 +136,28 @@ def _grade_counts(frame, grades) -> str:
     return "，".join(f"{g} {int((frame['grade'] == g).sum())} 人" for g in grades)
 
 
+def _grade_table(draft: Draft, frame, grades) -> None:
+    draft.table(["等次", "人数"], [[g, int((frame["grade"] == g).sum())] for g in grades])
+
+
 def _grade_text(r: dict, what: str = "等次") -> str:
     """`等次为不称职`, or with the score's grade when the leader rated the month otherwise."""
     if r.get("score_grade") and r["score_grade"] != r["grade"]:
-        return f"分数等次为{r['score_grade']}，经分管领导评定{what}为{r['grade']}"
+        return f"分数等次为{r['score_grade']}，经领导评定{what}为{r['grade']}"
     return f"{what}为{r['grade']}"
 
 
 def _rated_part(draft: Draft, scored, remarks: dict) -> None:
     """The months the leader rated apart from the score (备注 quoted as the reason), and the
     rated grades not used for want of a reason."""
-    for r in records(scored):
+    rows = records(scored)
+    apart = sum(1 for r in rows if r["score_grade"] != r["grade"])
+    unused = sum(1 for r in rows if r["grade_note"].startswith(RATED_NOT_USED))
+    if apart or unused:
+        draft.para(f"本月领导评定等次与分数等次不同的 {apart} 人"
+                   + (f"，评定等次未采用的 {unused} 人（备注未写理由）" if unused else "")
+                   + "，情况如下：")
+    for r in rows:
         if r["score_grade"] != r["grade"]:
             remark = remarks.get((LEADER_EDITION, r["staff_id"]), "")
             draft.para(f"{r['name']}（{r['section']}）月度得分 {r['score']:.2f} 分，"
@@ -187,15 +198,21 @@ def month_draft_path(workspace: Workspace, month: Month) -> Path:
     return workspace.reports / f"{month}_月小结.docx"
 
 
-def write_month_draft(workspace: Workspace, month: Month) -> Path:
-    inputs_policy = workspace.policy()
-    roster, _ = workspace.roster()
-    talk_records, _ = load_records(workspace.ledger_path, roster, inputs_policy)
-    with workspace.connect() as conn, store.Snapshot(conn):
-        result = compute_month(workspace, month, conn)
-        remarks = store.monthly_remarks(conn, str(month))
-        comments = _weekly_comments(workspace, conn, roster, month,
-                                    {r["staff_id"] for r in records(result.talk)})
+def month_notes(workspace: Workspace, month: Month):
+    """What the month draft quotes, read in the figures' own snapshot (`also` of
+    month_figures): the monthly 备注 and the talk list's weekly 评定意见."""
+    def read(conn, inputs, result) -> tuple[dict, dict]:
+        people = {r["staff_id"] for r in records(result.talk)}
+        return (store.monthly_remarks(conn, str(month)),
+                _weekly_comments(workspace, conn, inputs.roster, month, people))
+    return read
+
+
+def write_month_draft(workspace: Workspace, month: Month, figures: Figures) -> Path:
+    """From the month report's figures, computed with `month_notes`."""
+    inputs_policy, result = figures.inputs.policy, figures.result
+    talk_records = figures.talk_records
+    remarks, comments = figures.notes
     scores = result.scores
     scored = scores[scores["status"] == SCORED]
     draft = Draft(f"{month.label}干部职工量化考核月小结")
@@ -203,8 +220,7 @@ def write_month_draft(workspace: Workspace, month: Month) -> Path:
     draft.heading("一、基本情况")
     draft.para(f"本月参加考核 {len(scores)} 人，已计分 {len(scored)} 人，其中"
                f"{_grade_counts(scored, inputs_policy.grade_names)}。")
-    draft.table(["等次", "人数"], [[g, int((scored["grade"] == g).sum())]
-                                   for g in inputs_policy.grade_names])
+    _grade_table(draft, scored, inputs_policy.grade_names)
     _rated_part(draft, scored, remarks)
     draft.heading("二、月度不称职及诫勉谈话")
     _unfit_part(draft, result.talk, talk_records, remarks, comments)
@@ -248,12 +264,10 @@ def quarter_draft_path(workspace: Workspace, quarter: Quarter) -> Path:
     return workspace.reports / f"{quarter}_季度小结.docx"
 
 
-def write_quarter_draft(workspace: Workspace, quarter: Quarter) -> Path:
-    policy = workspace.policy()
-    roster, _ = workspace.roster()
+def write_quarter_draft(workspace: Workspace, quarter: Quarter, figures: Figures) -> Path:
+    """From the quarter report's figures; the ledger's records (talks, remedies) read here."""
+    policy, roster, result = figures.inputs.policy, figures.inputs.roster, figures.result
     talk_records, _ = load_records(workspace.ledger_path, roster, policy)
-    with workspace.connect() as conn, store.Snapshot(conn):
-        result = compute_quarter(workspace, quarter, conn)
     monthly, summary = result.monthly, result.summary
     draft = Draft(f"{quarter.label}干部职工量化考核季度小结")
     draft.para(f"根据干部职工量化考核工作方案，考核办结合{quarter.label}各月考评情况，小结如下。")
@@ -308,20 +322,16 @@ def year_draft_path(workspace: Workspace, year: Year) -> Path:
     return workspace.reports / f"{year}_全年总结.docx"
 
 
-def write_year_draft(workspace: Workspace, year: Year) -> Path:
-    policy = workspace.policy()
-    roster, _ = workspace.roster()
-    talk_records, _ = load_records(workspace.ledger_path, roster, policy)
-    with workspace.connect() as conn, store.Snapshot(conn):
-        result = compute_year(workspace, year, None, conn)
+def write_year_draft(workspace: Workspace, year: Year, figures: Figures) -> Path:
+    """From the year report's figures (the bonus, when computed, is not used here)."""
+    policy, result, talk_records = figures.inputs.policy, figures.result, figures.talk_records
     annual, points, monthly = result.annual, result.points, result.monthly
     draft = Draft(f"{year.label}干部职工量化考核全年总结")
     draft.para(f"根据干部职工量化考核工作方案，考核办结合{year.label}月、季考评情况，总结如下。")
     draft.heading("一、基本情况")
     draft.para(f"全年参加考核 {len(annual)} 人，有年度得分 {int(annual['score'].notna().sum())} 人，"
                f"年度等次：{_grade_counts(annual, policy.grade_names)}。")
-    draft.table(["等次", "人数"], [[g, int((annual["grade"] == g).sum())]
-                                   for g in policy.grade_names])
+    _grade_table(draft, annual, policy.grade_names)
     draft.heading("二、优秀等次预备人选")
     ranked = sorted((r for r in records(annual) if r["candidate"] in (YES, TIED)),
                     key=lambda r: (r["rank"], r["staff_id"]))
@@ -348,7 +358,12 @@ def write_year_draft(workspace: Workspace, year: Year) -> Path:
     return draft.save(year_draft_path(workspace, year))
 
 
-def write_draft(workspace: Workspace, scope: str, period) -> Path:
+def draft_notes(workspace: Workspace, scope: str, period):
+    """The `also` to compute the scope's figures with, so that its draft can be written."""
+    return month_notes(workspace, period) if scope == "month" else None
+
+
+def write_draft(workspace: Workspace, scope: str, period, figures: Figures) -> Path:
     writer = {"month": write_month_draft, "quarter": write_quarter_draft,
               "year": write_year_draft}[scope]
-    return writer(workspace, period)
+    return writer(workspace, period, figures)

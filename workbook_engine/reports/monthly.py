@@ -8,7 +8,8 @@ The talk list shows each talk recorded in the ledger's 诫勉谈话 sheet, else 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook_engine import store
@@ -41,6 +42,24 @@ class ReportOutput:
     path: Path
     fingerprint: str
     problems: list[Issue]
+
+
+@dataclass
+class Figures:
+    """A period's figures, computed once from one store snapshot: the report workbook and the
+    Word draft (reports/drafts.py) are both written from them."""
+
+    inputs: object  # workspace.Inputs: policy and roster
+    result: object  # MonthResult, QuarterResult or YearResult
+    fingerprint: str
+    talk_records: object = None  # ledger_records.Records (month and year)
+    record_issues: list = field(default_factory=list)
+    missing: list = field(default_factory=list)  # month: the forms not handed in
+    notes: object = None  # what the caller's `also` read in the same snapshot
+
+
+# `also(conn, inputs, result)`: more store reads in the figures' snapshot (the draft's quotes)
+Also = Callable[[object, object, object], object] | None
 
 
 def month_report_path(workspace: Workspace, month: Month) -> Path:
@@ -143,18 +162,28 @@ def _missing_rows(result: MonthResult, conn, inputs) -> list[list]:
     return rows
 
 
-def write_month_report(workspace: Workspace, month: Month, signoff: SignOff = UNSIGNED,
-                       target: Path | None = None) -> ReportOutput:
-    """Build the month report from the store; returns where it went and its fingerprint."""
+def month_figures(workspace: Workspace, month: Month, also: Also = None) -> Figures:
+    """The month computed from one consistent state of the store."""
     inputs = workspace.inputs()
     with workspace.connect() as conn, store.Snapshot(conn):  # one consistent state
         result = compute_month(workspace, month, conn, inputs)
         print_ = fingerprint(conn, [str(month)], [workspace.policy_path, workspace.roster_path,
                                                   workspace.ledger_path])
         missing = _missing_rows(result, conn, inputs)
+        notes = also(conn, inputs, result) if also else None
     talk_records, record_issues = load_records(workspace.ledger_path, inputs.roster,
                                                inputs.policy)
-    problems = list(result.problems) + record_issues
+    return Figures(inputs, result, print_, talk_records, record_issues, missing, notes)
+
+
+def write_month_report(workspace: Workspace, month: Month, signoff: SignOff = UNSIGNED,
+                       target: Path | None = None, figures: Figures | None = None) -> ReportOutput:
+    """Build the month report from the store (or from figures the caller computed); returns
+    where it went and its fingerprint."""
+    figures = figures or month_figures(workspace, month)
+    inputs, result, print_ = figures.inputs, figures.result, figures.fingerprint
+    talk_records, missing = figures.talk_records, figures.missing
+    problems = list(result.problems) + figures.record_issues
     problems += [Issue(code="report.missing_forms", severity=WARNING,
                        message=f"{row[0]}未交：{row[1]} {row[3]}") for row in missing
                  if row[0] != "周考评表"]

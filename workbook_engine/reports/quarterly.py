@@ -12,7 +12,7 @@ from workbook_engine import store
 from workbook_engine.periods import Quarter
 from workbook_engine.reports.book import UNSIGNED, Column, ReportBook, SignOff, Table
 from workbook_engine.reports.fingerprint import fingerprint
-from workbook_engine.reports.monthly import ReportOutput
+from workbook_engine.reports.monthly import Also, Figures, ReportOutput
 from workbook_engine.scoring.compute import compute_quarter
 from workbook_engine.scoring.frames import records
 from workbook_engine.workspace import Workspace
@@ -22,14 +22,23 @@ def quarter_report_path(workspace: Workspace, quarter: Quarter) -> Path:
     return workspace.reports / f"{quarter}_季度考核小结.xlsx"
 
 
-def write_quarter_report(workspace: Workspace, quarter: Quarter, signoff: SignOff = UNSIGNED,
-                         target: Path | None = None) -> ReportOutput:
+def quarter_figures(workspace: Workspace, quarter: Quarter, also: Also = None) -> Figures:
+    """The quarter computed from one consistent state of the store."""
     inputs = workspace.inputs()
-    months = list(quarter.months())
     with workspace.connect() as conn, store.Snapshot(conn):  # one consistent state
         result = compute_quarter(workspace, quarter, conn, inputs)
-        print_ = fingerprint(conn, [str(m) for m in months],
+        print_ = fingerprint(conn, [str(m) for m in quarter.months()],
                              [workspace.policy_path, workspace.roster_path])
+        notes = also(conn, inputs, result) if also else None
+    return Figures(inputs, result, print_, notes=notes)
+
+
+def write_quarter_report(workspace: Workspace, quarter: Quarter, signoff: SignOff = UNSIGNED,
+                         target: Path | None = None, figures: Figures | None = None
+                         ) -> ReportOutput:
+    figures = figures or quarter_figures(workspace, quarter)
+    inputs, result, print_ = figures.inputs, figures.result, figures.fingerprint
+    months = list(quarter.months())
     path = target or quarter_report_path(workspace, quarter)
     book = ReportBook(path, f"{quarter.label}干部职工考核小结", inputs.policy.unit_name, print_)
     summary = result.summary
