@@ -1,4 +1,4 @@
-"""Templates a clerk fills in (roster, ledger): headers, dropdowns, input help, print setup."""
+"""Templates a clerk fills in (roster, ledger): headers, dropdowns, input help (page setup: style.py)."""
 
 from __future__ import annotations
 

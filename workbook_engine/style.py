@@ -1,6 +1,6 @@
-"""The one xlsx style module: reproducible workbooks, fonts, colours, print setup and protection
-for everything the tool writes (forms, reports, the returns list, status tables), plus the
-forms' cell formats, dropdowns and hidden _meta sheet."""
+"""The one xlsx style module: reproducible workbooks, fonts, colours, page setup (setup_page)
+and protection for everything the tool writes (forms, the office's templates, reports, the
+returns list, status tables), plus the forms' cell formats, dropdowns and hidden _meta sheet."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A report workbook: cover with sign-off block and problems banner, table sheets, print setup.
+"""A report workbook: cover with sign-off block and problems banner, table sheets, their print
+settings (page setup itself: style.setup_page).
 
 Every report goes through this module so they share one look and one set of safety rules:
 xlsxwriter with `strings_to_formulas`/`strings_to_urls` off (text from submitted files stays

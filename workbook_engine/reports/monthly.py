@@ -4,6 +4,8 @@
       封面 | 月度汇总 | 公示 | 诫勉谈话 | 谈话通知 | 未交情况 | 数据问题
 
 The talk list shows each talk recorded in the ledger's 诫勉谈话 sheet, else 「未记录谈话」.
+month_figures computes the month once, from one store snapshot; the workbook (and, through
+reports/write.py, the Word draft) is written from those Figures.
 """
 
 from __future__ import annotations
