@@ -215,8 +215,12 @@ def store_dump(workspace: Workspace) -> dict:
 
 def end_state(workspace: Workspace) -> dict:
     """What must be equal after an interrupted-and-resumed run and an uninterrupted one."""
+    log = workspace.archive / "收件记录.jsonl"  # the recorded order: the same lines, though
+    # a resumed run may have recorded some files at another moment than an uninterrupted one
     return {
-        "archive": tree(workspace.archive),
+        "archive": {entry for entry in tree(workspace.archive) if entry[0] != log.name},
+        "intake_log": sorted(log.read_text(encoding="utf-8").splitlines())
+        if log.exists() else [],
         "rejected": tree(workspace.rejected),
         "inbox": tree(workspace.inbox),
         "store": store_dump(workspace),

@@ -169,7 +169,7 @@ def test_month_summary_shows_the_grade_as_rated_and_as_scored(month):
         "2003": (100, "称职", "优秀"), "3001": (95, "优秀", "优秀"),
         "3002": (90, "不称职", "称职")}
     assert {k: (r[6], r[7], r[8]) for k, r in got.items()} == expected
-    assert got["1002"][note] == f"分管领导评定为优秀（分数等次称职），理由：{FLOOD}"
+    assert got["1002"][note] == f"领导评定为优秀（分数等次称职），理由：{FLOOD}"
     assert got["2001"][note] == ("评定等次未采用：评定为「不称职」，与分数等次不同且备注未写理由，"
                                  "按分数等次计")
     assert not got["1001"][note] and not got["2002"][note]  # 「优 秀」 read as 优秀: no note
@@ -199,9 +199,9 @@ def test_publicity_and_talk_list_follow_the_rated_grade(month):
     assert shown["郑规"] == "称职" and shown["钱副"] == "优秀"
     headers, talk = _sheet(month["report"], "诫勉谈话")
     assert [(r[0], r[4], r[5]) for r in talk] == [("3002", 90, "不称职")]  # rated, not scored
-    assert talk[0][headers.index("等次说明")] == "分管领导评定为不称职（分数等次称职），理由：两次安全检查缺岗"
+    assert talk[0][headers.index("等次说明")] == "领导评定为不称职（分数等次称职），理由：两次安全检查缺岗"
     notice = " ".join(str(c) for r in book["谈话通知"].iter_rows(values_only=True) for c in r if c)
-    assert "月度考核得分 90.00 分，分数等次为称职，经分管领导评定，等次为不称职。" in notice
+    assert "月度考核得分 90.00 分，分数等次为称职，经领导评定，等次为不称职。" in notice
 
 
 def test_quarter_year_and_drafts_use_the_rated_grade(month):
@@ -214,8 +214,9 @@ def test_quarter_year_and_drafts_use_the_rated_grade(month):
     assert "2026-03 不称职" in got["3002"]["存在问题"]
     draft = docx.Document(ws.reports / "2026-03_月小结.docx")
     text = "\n".join(p.text for p in draft.paragraphs)
-    assert f"周一（办公室）月度得分 90.00 分，分数等次为称职，经分管领导评定等次为优秀，理由：“{FLOOD}”。" in text
-    assert ("褚五（建管股）月度得分 90.00 分，分数等次为称职，经分管领导评定等次为不称职；"
+    assert "本月领导评定等次与分数等次不同的 4 人，评定等次未采用的 1 人（备注未写理由），情况如下：" in text
+    assert f"周一（办公室）月度得分 90.00 分，分数等次为称职，经领导评定等次为优秀，理由：“{FLOOD}”。" in text
+    assert ("褚五（建管股）月度得分 90.00 分，分数等次为称职，经领导评定等次为不称职；"
             "诫勉谈话：未记录谈话。") in text
     assert ("郑规（规划股）月度得分 80.00 分，评定等次未采用：评定为「不称职」，与分数等次不同且"
             "备注未写理由，按分数等次计。") in text

@@ -1,8 +1,10 @@
 """Rebuild the store from archive/ alone, and back the store up while the tool may run.
 
-    rebuild → a fresh store made by ingesting a copy of every archived form in the order the
-              files were saved (oldest first); the differences from the current store are
-              listed; with `replace` the rebuilt store takes its place (the old one is kept).
+    rebuild → a fresh store made by ingesting a copy of every archived form in the order ingest
+              recorded them (archive/收件记录.jsonl, so the same versions count); forms the
+              log does not name (an older workspace) first, in saved order; the differences
+              from the current store are listed; with `replace` the rebuilt store takes its
+              place (the old one is kept).
     backup  → a consistent copy of the store (SQLite online backup API).
 
 The archive is the record of truth: everything the scores are made from can be made again
@@ -23,6 +25,7 @@ from pathlib import Path
 from workbook_engine import signoff_log, store
 from workbook_engine.ingest.classify import file_sha256
 from workbook_engine.ingest.inbox import MAIL_FOLDER, ingest
+from workbook_engine.ingest.intake_log import log_path, recorded_order
 from workbook_engine.workspace import ENGINE_DIR, Workspace
 
 REBUILD_FOLDER = "rebuild"
@@ -45,14 +48,24 @@ class RebuildResult:
                     or self.signoffs_differ)
 
 
-def _archived_forms(archive: Path) -> list[Path]:
-    """Every archived workbook (mails are left out: their attachments are archived too),
-    oldest saved first, so later versions supersede earlier ones as they did."""
+def _archived_forms(workspace: Workspace) -> tuple[list[Path], set[Path]]:
+    """Every archived workbook (mails are left out: their attachments are archived too) in
+    the order ingest recorded them, and which of them the intake log names. Files it does
+    not name come first, oldest saved first (each rebuild run then orders them by saved time)."""
+    archive = workspace.archive
     files = [p for p in archive.rglob("*") if p.is_file()
              and p.relative_to(archive).parts[0] != MAIL_FOLDER
-             and p != signoff_log.log_path(archive)
+             and p not in (signoff_log.log_path(archive), log_path(archive))
              and not p.name.startswith(".tmp-")]
-    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.as_posix()))
+    position = {path: n for n, path in enumerate(recorded_order(archive))}
+
+    def rel(path: Path) -> str:
+        return path.relative_to(workspace.root).as_posix()
+
+    logged = sorted((p for p in files if rel(p) in position), key=lambda p: position[rel(p)])
+    unlogged = sorted((p for p in files if rel(p) not in position),
+                      key=lambda p: (p.stat().st_mtime_ns, p.as_posix()))
+    return unlogged + logged, set(logged)
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
@@ -80,16 +93,18 @@ def rebuild(workspace: Workspace, replace: bool = False) -> RebuildResult:
     """Make a fresh store from archive/ and compare it with the current one."""
     with workspace.lock("导入或重建"):
         scratch = _scratch_workspace(workspace, workspace.engine_dir / REBUILD_FOLDER)
-        files = _archived_forms(workspace.archive)
+        files, logged = _archived_forms(workspace)
         events = signoff_log.read(workspace.archive)
         number = 0
         for batch, event in _batches(files, events):
-            for path in batch:
-                # one folder per file keeps its name and fixes the order (ingest goes by path)
-                _link_or_copy(path, scratch.inbox / f"{number:07d}" / path.name)
-                number += 1
-            if batch:
-                ingest(scratch)
+            for ordered in (False, True):  # files the log does not name, then those it does
+                group = [path for path in batch if (path in logged) == ordered]
+                for path in group:
+                    # one folder per file keeps its name and fixes the order (path order)
+                    _link_or_copy(path, scratch.inbox / f"{number:07d}" / path.name)
+                    number += 1
+                if group:
+                    ingest(scratch, ordered=ordered)
             if event is not None:
                 _apply_event(scratch, event)
         with scratch.connect() as conn:

@@ -300,6 +300,23 @@ def processed_file(conn: sqlite3.Connection, sha256: str, original_path: str) ->
     return None if row is None else {"id": row[0], "outcome": row[1], "stored_path": row[2]}
 
 
+_ARCHIVED_FORMS = ("FROM files WHERE outcome IN ('accepted', 'newer_version', 'duplicate',"
+                   " 'amendment') AND stored_path LIKE 'archive/%'")
+
+
+def archived_form_count(conn: sqlite3.Connection) -> int:
+    """How many form files were recorded into archive/ (mails not counted)."""
+    return conn.execute(f"SELECT count(*) {_ARCHIVED_FORMS}").fetchone()[0]
+
+
+def archived_forms(conn: sqlite3.Connection, offset: int = 0,
+                   limit: int = -1) -> list[tuple[str, str]]:
+    """(sha256, stored_path) of the form files recorded into archive/, in recording order."""
+    rows = conn.execute(f"SELECT sha256, stored_path {_ARCHIVED_FORMS} ORDER BY id"
+                        " LIMIT ? OFFSET ?", (limit, offset))
+    return [(row[0], row[1]) for row in rows]
+
+
 def stored_copy(conn: sqlite3.Connection, sha256: str) -> dict | None:
     """An earlier file with the same bytes whose form is in the store (not a rejected one)."""
     row = conn.execute(

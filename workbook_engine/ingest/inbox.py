@@ -26,8 +26,16 @@ from pathlib import Path
 from workbook_engine import store
 from workbook_engine.filenames import safe_file_name
 from workbook_engine.ingest.classify import Classified, classify, file_sha256
-from workbook_engine.ingest.mail import mail_complete, read_eml
+from workbook_engine.ingest.intake_log import sync_intake_log
+from workbook_engine.ingest.mail import Mail, mail_complete, read_eml
 from workbook_engine.ingest.names import fit, readable
+from workbook_engine.ingest.order import (
+    VersionKey,
+    file_time,
+    in_saved_order,
+    mail_time,
+    version_key,
+)
 from workbook_engine.ingest.returns import write_returns
 from workbook_engine.ingest.validate import FormRecord
 from workbook_engine.ingest.workers import ReaderPool
@@ -100,6 +108,26 @@ class Item:
     original_path: str
     name: str
     sender: str = ""
+
+
+@dataclass
+class Unit:
+    """One step of a run: an inbox file ("file"), an attachment staged out of a mail
+    ("attachment"), or the mail's own record after its attachments ("mail")."""
+
+    path: Path
+    found: Classified
+    key: VersionKey
+    kind: str = "file"
+    rel: str = ""  # the mail's path in inbox/ (mail and attachment units)
+    item: Item | None = None  # attachment units
+    mail: Mail | None = None  # mail units
+    staged: list[Path] = field(default_factory=list)  # mail units: the staged attachments
+
+    @property
+    def form_key(self) -> str | None:
+        record = self.found.record if self.kind != "mail" else None
+        return record.form_key if record is not None else None
 
 
 def _now() -> str:
@@ -194,31 +222,59 @@ class Ingest:
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.workspace.root).as_posix()
 
-    def process(self, classified: Iterable[tuple[Path, Classified]]) -> None:
-        """Record classified inbox files in batches; mails go one by one."""
-        batch: list[tuple[Path, Classified]] = []
-        for path, found in classified:
-            if found.is_mail:
-                self._flush(batch)
+    def process(self, classified: Iterable[tuple[Path, Classified]],
+                ordered: bool = False) -> None:
+        """Record classified inbox files in batches. Mails are opened first, so that their
+        attachments take their place among the run's versions (`order.py`); unless `ordered`
+        (rebuild replays a recorded order), the versions of each form go in saved order."""
+        units = self._units(classified)
+        if not ordered:
+            units = in_saved_order(units, lambda u: u.form_key, lambda u: u.key)
+        batch: list[Unit] = []
+        for unit in _mails_after_attachments(units):
+            if batch and (unit.kind == "file") != (batch[-1].kind == "file") or (
+                    batch and unit.rel != batch[-1].rel):
+                self._flush(batch)  # a mail's records go in a batch of their own
                 batch = []
-                self._batch([(path, found)])
-            else:
-                batch.append((path, found))
+            batch.append(unit)
             if len(batch) >= BATCH:
                 self._flush(batch)
                 batch = []
         self._flush(batch)
 
-    def _flush(self, batch: list[tuple[Path, Classified]]) -> None:
+    def _units(self, classified: Iterable[tuple[Path, Classified]]) -> list[Unit]:
+        units: list[Unit] = []
+        for path, found in classified:
+            if found.is_mail and self._opens(path, found):
+                units.extend(self._open_mail(path, found, len(units)))
+                continue
+            units.append(Unit(path, found, version_key(found.saved_at, _file_time(path),
+                                                       len(units))))
+        return units
+
+    def _opens(self, path: Path, found: Classified) -> bool:
+        """A mail to open in this run: not waiting, not recorded by an earlier run."""
+        if found.skip or self._still_arriving(path, found):
+            return False
+        rel = readable(path.relative_to(self.workspace.inbox).as_posix())
+        done = store.processed_file(self.conn, found.sha256, rel)
+        return not (done and (self.workspace.root / done["stored_path"]).exists())
+
+    def _flush(self, batch: list[Unit]) -> None:
         if batch:
             self._batch(batch)
 
-    def _batch(self, batch: list[tuple[Path, Classified]]) -> None:
+    def _batch(self, batch: list[Unit]) -> None:
         self.written, self.leaving = [], []
         first = len(self.report.outcomes)
         with store.Transaction(self.conn):
-            for path, found in batch:
-                self._one(path, found)
+            for unit in batch:
+                if unit.kind == "attachment":
+                    self._finish(unit.item, unit.found)
+                elif unit.kind == "mail":
+                    self._record_mail(unit)
+                else:
+                    self._one(unit.path, unit.found)
             if _returned(self.report.outcomes[first:]):
                 self.written.append(_note_returns_due(self.workspace, dt.date.today()))
             _make_durable(self.written)
@@ -245,8 +301,10 @@ class Ingest:
             self.report.outcomes.append(Outcome(rel, outcome, stored_path=done["stored_path"],
                                                 issues=found.issues))
             return
-        if found.is_mail:
-            self._run_mail(path, rel, found)
+        if found.is_mail:  # opened by _units, or it changed since: the next run takes it
+            self.report.outcomes.append(Outcome(rel, WAITING, issues=[Issue(
+                code="file.still_arriving", severity=WARNING, file=rel,
+                message="文件在读取过程中发生了变化（可能仍在复制中），本次不处理，下次运行时再读取")]))
             return
         self._finish(Item(path, rel, fit(readable(path.name))), found)
 
@@ -270,21 +328,36 @@ class Ingest:
                     "本次不处理，下次运行时再读取")
         return ""
 
-    def _run_mail(self, path: Path, rel: str, found: Classified) -> None:
+    def _open_mail(self, path: Path, found: Classified, place: int) -> list[Unit]:
+        """The mail's attachments staged and classified (units to record, each keyed by its
+        saved time, else the mail's Date), then the unit that records the mail itself."""
+        rel = readable(path.relative_to(self.workspace.inbox).as_posix())
         mail = read_eml(path, self.policy.limits, path.name)
         staging = self.workspace.engine_dir / "staging"
         staging.mkdir(parents=True, exist_ok=True)
-        staged_files = []
+        sent = mail_time(mail.sent) or _file_time(path)  # no Date: the mail file's own time
+        units, staged_files = [], []
         for attachment in mail.attachments:
             original = f"{rel}/{attachment.name}"
-            staged = staging / f"{found.sha256[:16]}-{fit(attachment.name)}"
+            staged = staging / f"{found.sha256[:16]}-{place}-{fit(attachment.name)}"
             staged.write_bytes(attachment.data)
             staged_files.append(staged)
             inner = classify(staged, attachment.name, self.roster, self.policy)
             done = store.processed_file(self.conn, inner.sha256, original)
             again = done is not None and done["outcome"] == REJECTED and inner.record is not None
             if again or done is None or not (self.workspace.root / done["stored_path"]).exists():
-                self._finish(Item(staged, original, fit(attachment.name), mail.sender), inner)
+                units.append(Unit(staged, inner, version_key(inner.saved_at, sent,
+                                                             place + len(units)),
+                                  "attachment", rel,
+                                  Item(staged, original, fit(attachment.name), mail.sender)))
+        units.append(Unit(path, found, version_key("", "", place + len(units)), "mail", rel,
+                          mail=mail, staged=staged_files))
+        return units
+
+    def _record_mail(self, unit: Unit) -> None:
+        """The mail's own record, after its attachments: archived, or rejected when it
+        carried no spreadsheet and has problems."""
+        path, rel, found, mail = unit.path, unit.rel, unit.found, unit.mail
         issues = list(mail.issues)
         outcome = REJECTED if has_errors(issues) and not mail.attachments else MAIL
         folder = self.workspace.rejected if outcome == REJECTED \
@@ -299,7 +372,7 @@ class Ingest:
             stored_path=self._relative(target), size=found.size, sender=mail.sender,
             container_id=None, received_at=_now(), outcome=outcome, reasons=reasons)
         store.adopt_attachments(self.conn, mail_id, rel)
-        self.leaving.extend(staged_files)
+        self.leaving.extend(unit.staged)
         self.report.outcomes.append(Outcome(rel, outcome, stored_path=self._relative(target),
                                             sender=mail.sender, issues=issues))
 
@@ -438,30 +511,29 @@ class _Sized:
         return self.length
 
 
-def _saved_when(path: Path, found: Classified) -> tuple[str, str, str]:
-    """When a version was saved: the workbook's own time, else the file's, then its name."""
+def _file_time(path: Path) -> str:
     try:
-        mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
-        shown = mtime.isoformat(timespec="seconds")
+        return file_time(path.stat().st_mtime)
     except OSError:
-        shown = ""
-    return (found.saved_at or shown, shown, path.as_posix())
+        return ""
 
 
-def in_saved_order(items: list[tuple[Path, Classified]]) -> list[tuple[Path, Classified]]:
-    """The same files, with the versions of each form reordered among their own places so
-    that the one saved last is recorded last (and so counts); other files keep their order."""
-    places: dict[str, list[int]] = {}
-    for index, (_, found) in enumerate(items):
-        if found.record is not None:
-            places.setdefault(found.record.form_key, []).append(index)
-    ordered = list(items)
-    for indexes in places.values():
-        if len(indexes) > 1:
-            versions = sorted((items[i] for i in indexes), key=lambda item: _saved_when(*item))
-            for index, item in zip(indexes, versions):
-                ordered[index] = item
-    return ordered
+def _mails_after_attachments(units: list[Unit]) -> list[Unit]:
+    """Each mail's own record right after the last of its attachments (the saved order may
+    have moved one of them past it); everything else keeps its place."""
+    left = Counter(u.rel for u in units if u.kind == "attachment")
+    held: dict[str, Unit] = {}
+    out: list[Unit] = []
+    for unit in units:
+        if unit.kind == "mail" and left[unit.rel]:
+            held[unit.rel] = unit
+            continue
+        out.append(unit)
+        if unit.kind == "attachment":
+            left[unit.rel] -= 1
+            if not left[unit.rel] and unit.rel in held:
+                out.append(held.pop(unit.rel))
+    return out
 
 
 def _stats(files: list[Path]) -> dict[Path, tuple[int, int]]:
@@ -480,8 +552,10 @@ def inbox_files(inbox: Path) -> list[Path]:
     return sorted((p for p in inbox.rglob("*") if p.is_file()), key=lambda p: p.as_posix())
 
 
-def ingest(workspace: Workspace, progress: Progress = lambda xs: xs) -> IngestReport:
-    """Process every inbox file once; write the returns list when anything was rejected."""
+def ingest(workspace: Workspace, progress: Progress = lambda xs: xs,
+           ordered: bool = False) -> IngestReport:
+    """Process every inbox file once; write the returns list when anything was rejected.
+    `ordered`: take the files in path order as they are (rebuild replays a recorded order)."""
     inputs = workspace.inputs()
     policy, roster = inputs.policy, inputs.roster
     with workspace.lock("导入（ingest）"):
@@ -489,6 +563,7 @@ def ingest(workspace: Workspace, progress: Progress = lambda xs: xs) -> IngestRe
         try:
             # attachments staged by a run that died after its commit: already recorded
             shutil.rmtree(workspace.engine_dir / "staging", ignore_errors=True)
+            sync_intake_log(conn, workspace.archive)  # a run that died after its last commit
             run = Ingest(workspace, roster, policy, conn)
             files = inbox_files(workspace.inbox)
             run.listed = _stats(files)
@@ -496,8 +571,9 @@ def ingest(workspace: Workspace, progress: Progress = lambda xs: xs) -> IngestRe
                 results = pool.classify([(path, readable(path.name)) for path in files])
                 pairs = ((files[index], found) for index, found in results)
                 classified = list(progress(_Sized(pairs, len(files))))
-            run.process(in_saved_order(classified))
+            run.process(classified, ordered)
             run.report.returns_path = _write_due_returns(workspace, conn)
+            sync_intake_log(conn, workspace.archive)
         finally:
             conn.close()
     return run.report

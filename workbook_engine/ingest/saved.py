@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from workbook_engine.ingest.order import utc_text
 from workbook_engine.ingest.package import open_package
 
 _XLSX_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>\s*([^<\s]+)\s*<")
@@ -20,9 +21,9 @@ MAX_PART_BYTES = 1 << 20  # a properties part is a few hundred bytes; a larger o
 
 
 def _iso(value: dt.datetime) -> str:
-    if value.tzinfo is None:  # ODS and OLE times without a zone: taken as UTC
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+    # a time without a zone (LibreOffice's meta.xml) is the saving PC's local time, taken as
+    # this PC's (the office and its staff share a time zone); `order.py` compares them in UTC
+    return utc_text(value)
 
 
 def _parse(text: bytes) -> str:
@@ -54,7 +55,9 @@ def saved_at(data: bytes, kind: str) -> str:
 
             with olefile.OleFileIO(data) as ole:
                 saved = ole.get_metadata().last_saved_time
-            return _iso(saved) if isinstance(saved, dt.datetime) else ""
+            if not isinstance(saved, dt.datetime):
+                return ""
+            return _iso(saved if saved.tzinfo else saved.replace(tzinfo=dt.timezone.utc))  # FILETIME: UTC
     except Exception:  # noqa: BLE001 - a broken part: the file's own time decides
         return ""
     return ""

@@ -143,14 +143,21 @@ def _grade_table(draft: Draft, frame, grades) -> None:
 def _grade_text(r: dict, what: str = "等次") -> str:
     """`等次为不称职`, or with the score's grade when the leader rated the month otherwise."""
     if r.get("score_grade") and r["score_grade"] != r["grade"]:
-        return f"分数等次为{r['score_grade']}，经分管领导评定{what}为{r['grade']}"
+        return f"分数等次为{r['score_grade']}，经领导评定{what}为{r['grade']}"
     return f"{what}为{r['grade']}"
 
 
 def _rated_part(draft: Draft, scored, remarks: dict) -> None:
     """The months the leader rated apart from the score (备注 quoted as the reason), and the
     rated grades not used for want of a reason."""
-    for r in records(scored):
+    rows = records(scored)
+    apart = sum(1 for r in rows if r["score_grade"] != r["grade"])
+    unused = sum(1 for r in rows if r["grade_note"].startswith(RATED_NOT_USED))
+    if apart or unused:
+        draft.para(f"本月领导评定等次与分数等次不同的 {apart} 人"
+                   + (f"，评定等次未采用的 {unused} 人（备注未写理由）" if unused else "")
+                   + "，情况如下：")
+    for r in rows:
         if r["score_grade"] != r["grade"]:
             remark = remarks.get((LEADER_EDITION, r["staff_id"]), "")
             draft.para(f"{r['name']}（{r['section']}）月度得分 {r['score']:.2f} 分，"

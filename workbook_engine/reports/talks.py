@@ -54,7 +54,7 @@ def write_talk_notices(book: ReportBook, talk, month_label: str) -> None:
         reason = f"领导评分表记录的扣分事由：{r['reason']}。" if r["reason"] else ""
         grade = f"等次为{r['grade']}"
         if r.get("score_grade") and r["score_grade"] != r["grade"]:
-            grade = f"分数等次为{r['score_grade']}，经分管领导评定，等次为{r['grade']}"
+            grade = f"分数等次为{r['score_grade']}，经领导评定，等次为{r['grade']}"
         body = (f"{r['name']}同志（{r['section']}）：\n"
                 f"    根据干部职工量化考核办法，你{month_label}月度考核得分 {r['score']:.2f} 分，"
                 f"{grade}。{reason}按照规定，由考核领导小组组长或副组长对你进行诫勉谈话。\n"

@@ -136,7 +136,7 @@ def _month_grade(person, leader: dict, score_grade: str, score: Decimal, month: 
         return {"grade": score_grade, "score_grade": score_grade, "grade_note": ""}
     if remark:
         return {"grade": rated, "score_grade": score_grade,
-                "grade_note": f"分管领导评定为{rated}（分数等次{score_grade}），理由：{remark}"}
+                "grade_note": f"领导评定为{rated}（分数等次{score_grade}），理由：{remark}"}
     problems.append(Issue(  # an error: the rater's grade was refused, the form needs a reason
         code="score.rated_grade_without_reason", file=leader["file"],
         sheet=layout.MONTHLY_SHEET, row=leader["sheet_row"], column=layout.RATED_GRADE_HEADER,

@@ -1,0 +1,171 @@
+"""Several versions of one form (SPEC §8, issue 11): in one run the one saved last counts —
+inbox files, the attachments of one mail, of several mails, .eml dropped in or fetched by
+IMAP alike — and `rebuild` ends with the versions ingest picked, also when a version sent in a
+later run had been saved earlier. Versions differ in the leader's grade."""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+
+import pytest
+from fill import fill_weekly
+from helpers import rezip
+from intake_kit import (
+    bureau_with_forms,
+    copy_workspace,
+    ingest,
+    outcome_of,
+    weekly_path,
+    weekly_row,
+)
+
+from workbook_engine.maintenance import rebuild
+
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+KEY = "weekly:2026-W10:1002"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    return bureau_with_forms(tmp_path_factory.mktemp("versions") / "ws", weeks=("2026-W10",),
+                             months=())
+
+
+@pytest.fixture
+def ws(base, tmp_path):
+    return copy_workspace(base, tmp_path / "ws")
+
+
+def version(form, target, grade: str, saved: str, leader="钱副", chief="李办"):
+    """周一's weekly form rated `grade` by the leader, saved (docProps/core.xml) at `saved`."""
+    fill_weekly(form, target, work_done="完成本周工作", chief=("称职", chief),
+                leader=(grade, leader), log=["起草通知"])
+    data = target.read_bytes()
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        core = archive.read("docProps/core.xml").decode()
+    core = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(<)", rf"\g<1>{saved}\2", core)
+    target.write_bytes(rezip(data, {"docProps/core.xml": core.encode()}))
+    return target
+
+
+def mail(files: list, sent: str, sender="周一 <zhouyi@bureau.test>") -> bytes:
+    message = EmailMessage()
+    message["From"], message["To"] = sender, "kaohe@bureau.test"
+    message["Subject"], message["Date"] = "周考评表", sent
+    message.set_content("见附件")
+    for path in files:
+        message.add_attachment(path.read_bytes(), *XLSX_TYPE, filename=path.name)
+    return message.as_bytes()
+
+
+def states(ws, key=KEY) -> list[tuple[str, str]]:
+    with ws.connect() as conn:
+        return conn.execute(
+            "SELECT f.original_path, s.state FROM submissions s JOIN files f ON f.id = s.file_id"
+            " WHERE s.form_key = ? ORDER BY s.id", (key,)).fetchall()
+
+
+def drafts(ws, tmp_path):
+    form = weekly_path(ws, "1002", "周一", "办公室")
+    final = version(form, tmp_path / "v" / "周一周考评表.xlsx", "优秀", "2026-03-09T10:00:00Z")
+    early = version(form, tmp_path / "w" / "周一周考评表.xlsx", "称职", "2026-03-09T09:00:00Z")
+    earliest = version(form, tmp_path / "x" / "周一周考评表 (1).xlsx", "基本称职",
+                       "2026-03-09T08:00:00Z")
+    return final, early, earliest
+
+
+def test_attachments_of_one_mail_go_in_saved_order(ws, tmp_path):
+    """The final version is attached first, the older draft after it."""
+    final, early, _ = drafts(ws, tmp_path)
+    early = early.rename(early.with_name("周一周考评表 (2).xlsx"))
+    (ws.inbox / "来信.eml").write_bytes(mail([final, early], "Mon, 09 Mar 2026 18:00:00 +0800"))
+    report = ingest(ws)
+    assert outcome_of(report, "来信.eml/周一周考评表 (2).xlsx")["outcome"] == "accepted"
+    assert outcome_of(report, "来信.eml/周一周考评表.xlsx")["outcome"] == "newer_version"
+    assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "优秀"
+    assert states(ws) == [("来信.eml/周一周考评表 (2).xlsx", "superseded"),
+                          ("来信.eml/周一周考评表.xlsx", "current")]
+    with ws.connect() as conn:  # the mail is recorded after both, and holds them
+        rows = conn.execute("SELECT f.original_path, c.original_path FROM files f"
+                            " LEFT JOIN files c ON c.id = f.container_id ORDER BY f.id").fetchall()
+    assert rows == [("来信.eml/周一周考评表 (2).xlsx", "来信.eml"),
+                    ("来信.eml/周一周考评表.xlsx", "来信.eml"), ("来信.eml", None)]
+
+
+def test_versions_in_several_mails_and_files_of_one_run_go_in_saved_order(ws, tmp_path):
+    """a.eml (name first) holds the final version; b.eml, sent later, an older draft; an inbox
+    file the oldest one: the final version counts whatever the names and the mails' order."""
+    final, early, earliest = drafts(ws, tmp_path)
+    (ws.inbox / "a.eml").write_bytes(mail([final], "Mon, 09 Mar 2026 18:00:00 +0800"))
+    (ws.inbox / "b.eml").write_bytes(mail([early], "Mon, 09 Mar 2026 19:00:00 +0800"))
+    (ws.inbox / "z.xlsx").write_bytes(earliest.read_bytes())
+    ingest(ws)
+    assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "优秀"
+    assert states(ws) == [("z.xlsx", "superseded"), ("b.eml/周一周考评表.xlsx", "superseded"),
+                          ("a.eml/周一周考评表.xlsx", "current")]
+
+
+def test_without_saved_times_attachments_follow_their_mails_date(ws, tmp_path):
+    """Workbooks that do not say when they were saved: the mail sent later counts, not the
+    mail whose file name sorts last."""
+    final, early, _ = drafts(ws, tmp_path)
+    for path in (final, early):
+        path.write_bytes(rezip(path.read_bytes(), drop=("docProps/core.xml",)))
+    (ws.inbox / "a.eml").write_bytes(mail([final], "Mon, 09 Mar 2026 19:00:00 +0800"))
+    (ws.inbox / "b.eml").write_bytes(mail([early], "Mon, 09 Mar 2026 18:00:00 +0800"))
+    ingest(ws)
+    assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "优秀"
+
+
+def test_rebuild_picks_the_versions_ingest_picked(ws, tmp_path):
+    """Run 1: the final version (saved 10:00) and a draft (09:00) — the final counts. Run 2:
+    a version saved at 08:00 is sent: sent later, it supersedes. rebuild ends the same way
+    (replaying the saved order alone would have kept the final version)."""
+    final, early, earliest = drafts(ws, tmp_path)
+    (ws.inbox / "b.xlsx").write_bytes(final.read_bytes())
+    (ws.inbox / "a.xlsx").write_bytes(early.read_bytes())
+    ingest(ws)
+    assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "优秀"
+    (ws.inbox / "c.eml").write_bytes(mail([earliest], "Tue, 10 Mar 2026 09:00:00 +0800"))
+    assert outcome_of(ingest(ws), "c.eml/周一周考评表 (1).xlsx")["outcome"] == "newer_version"
+    assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "基本称职"
+    log = (ws.archive / "收件记录.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(log) == 3 and all('"stored_path": "archive/2026-W10/' in line for line in log)
+
+    result = rebuild(ws)
+    assert result.identical, result
+    assert result.files == 3
+    rebuild(ws, replace=True)
+    assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "基本称职"
+    assert [state for _, state in states(ws)] == ["superseded", "superseded", "current"]
+
+
+# --- mail fetched by IMAP ---------------------------------------------------------------------
+
+
+@pytest.mark.mailserver
+def test_versions_fetched_by_imap_go_in_saved_order(office, dovecot, tmp_path):
+    """Message 1 carries the final version; message 2, sent later, two older drafts (the
+    older one attached last): one `mail fetch` records them oldest saved first."""
+    from mailoffice import OFFICE, run
+
+    workspace, _ = office
+    run(workspace, "forms", "weekly", "--week", "2026-W10")
+    form = weekly_path(workspace, "1002", "周一", "办公室")
+    final = version(form, tmp_path / "v" / "周一.xlsx", "优秀", "2026-03-09T10:00:00Z",
+                    leader="钱副", chief="李办")
+    early = version(form, tmp_path / "w" / "周一 (2).xlsx", "称职", "2026-03-09T09:00:00Z")
+    earliest = version(form, tmp_path / "x" / "周一 (3).xlsx", "基本称职",
+                       "2026-03-09T08:00:00Z")
+    dovecot.deliver(OFFICE, mail([final], "Mon, 09 Mar 2026 18:00:00 +0800"))
+    dovecot.deliver(OFFICE, mail([early, earliest], "Mon, 09 Mar 2026 19:00:00 +0800"))
+    out = run(workspace, "mail", "fetch")
+    assert "新存入 inbox/ 2 封" in out, out
+    assert weekly_row(workspace, "1002", "2026-W10")["leader_grade"] == "优秀"
+    recorded = [(path.rsplit("/", 1)[1], state) for path, state in states(workspace)]
+    assert recorded == [("周一 (3).xlsx", "superseded"), ("周一 (2).xlsx", "superseded"),
+                        ("周一.xlsx", "current")]
