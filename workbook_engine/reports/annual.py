@@ -2,6 +2,8 @@
 
     reports/2026_年度考核汇总.xlsx
       封面 | 年度汇总 | 加减分明细 | 月度得分 | 优秀预备人选 | 诫勉谈话 | 统计图表 | 数据问题
+
+year_figures computes the year once; the workbook and the Word draft are written from it.
 """
 
 from __future__ import annotations
