@@ -1,7 +1,8 @@
 """Crash and concurrency harness for `ingest`: a few hundred returned files, a canonical dump
 of a workspace's end state, and SIGKILL of a running `ingest` at chosen moments.
 
-Used by tests/test_crash.py (a short run) and scripts/crash_ingest.py (many kill points).
+Used by tests/test_crash.py and tests/test_crash_faults.py (short runs) and
+scripts/crash_ingest.py (many kill points).
 """
 
 from __future__ import annotations
@@ -584,3 +585,25 @@ def fault_and_resume(workspace: Workspace, source: Path, kind: str, folder: str,
                            timeout=300)
     fault.rerun_code = again.returncode
     return fault
+
+
+class Material:
+    """A workspace template, the inbox to drop into copies of it, and the reference result."""
+
+    def __init__(self, root: Path, months: int = 5):
+        self.root = root
+        self.template = make_workspace(root / "template")
+        self.source = root / "returned"
+        make_inbox(self.template, self.source, months)
+        self.inputs = {sha256(p) for p in self.source.rglob("*") if p.is_file()}
+        reference = self.copy("reference")
+        self.seconds = timed_run(reference)
+        self.reference = end_state(reference)
+        self.count = 0
+
+    def copy(self, name: str) -> Workspace:
+        """A copy of the template workspace with the inbox filled."""
+        shutil.copytree(self.template.root, self.root / name)
+        workspace = Workspace((self.root / name).resolve())
+        fill_inbox(workspace, self.source)
+        return workspace

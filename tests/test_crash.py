@@ -12,74 +12,35 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from crashkit import (
-    FAULT_FOLDERS,
     MODES,
+    Material,
     committed_summaries,
     crash_and_resume,
-    end_state,
-    fault_and_resume,
     figures,
-    fill_inbox,
     ingest_command,
-    make_inbox,
-    make_workspace,
     month_summary,
     sha256,
     summaries_during_ingest,
-    timed_run,
 )
 
 from workbook_engine import store
 from workbook_engine.cli import main
 from workbook_engine.ingest import inbox as inbox_module
-from workbook_engine.workspace import Workspace
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="uses /proc and SIGKILL")
-
-
-class Material:
-    """A workspace template, the inbox to drop into copies of it, and the reference result."""
-
-    def __init__(self, root: Path, months: int = 5):
-        self.root = root
-        self.template = make_workspace(root / "template")
-        self.source = root / "returned"
-        make_inbox(self.template, self.source, months)
-        self.inputs = {sha256(p) for p in self.source.rglob("*") if p.is_file()}
-        reference = self.copy("reference")
-        self.seconds = timed_run(reference)
-        self.reference = end_state(reference)
-        self.count = 0
-
-    def copy(self, name: str) -> Workspace:
-        """A copy of the template workspace with the inbox filled."""
-        shutil.copytree(self.template.root, self.root / name)
-        workspace = Workspace((self.root / name).resolve())
-        fill_inbox(workspace, self.source)
-        return workspace
 
 
 @pytest.fixture(scope="module")
 def material(tmp_path_factory) -> Material:
     """Five months of returned files (a few hundred, two store batches) and all the mess."""
     return Material(tmp_path_factory.mktemp("crash"))
-
-
-@pytest.fixture(scope="module")
-def one_month(tmp_path_factory) -> Material:
-    """January's returned files (66) with the same mess: every folder still takes more than
-    ten writes, so each fault below hits the run (exit 1 is asserted), at a quarter of the
-    cost of the five months."""
-    return Material(tmp_path_factory.mktemp("crash-one-month"), months=1)
 
 
 def test_the_reference_run_covers_every_kind_of_file(material):
@@ -108,28 +69,6 @@ def test_killed_runs_resume_to_the_state_of_an_uninterrupted_run(material):
                           "temp_files": []}, (seed, result, where)
         tried |= {k.mode for k in kills}
     assert tried == set(MODES)
-
-
-@pytest.mark.parametrize("kind", ["enospc", "erofs", "eacces", "vanish"])
-def test_file_system_faults_end_with_a_message_and_a_rerun_completes(one_month, kind):
-    """A full disk, a read-only folder (EROFS, EACCES) or a file taken away, hitting each
-    folder at its first write and at a later one: exit 1, a Chinese message naming the
-    folder, no traceback; the run after the fault is fixed ends in the uninterrupted state.
-    (scripts/crash_ingest.py tries more moments.)"""
-    outcomes = {row[2] for row in one_month.reference["store"]["files"]}
-    assert outcomes == {"accepted", "duplicate", "newer_version", "rejected", "mail"}
-    folders = ("archive",) if kind == "vanish" else FAULT_FOLDERS
-    for folder in folders:
-        for after in (0,) if folder == "reports" else (0, 9):  # one write: the returns list
-            workspace = one_month.copy(f"{kind}-{folder}-{after}")
-            fault = fault_and_resume(workspace, one_month.source, kind, folder, after)
-            assert fault.exit_code == 1 and fault.told, fault
-            assert "错误：" in fault.message and "问题解决后重新运行本命令即可" in fault.message
-            assert fault.rerun_code == 0, fault
-            result = figures(workspace, one_month.reference, one_month.inputs)
-            assert result == {"lost": 0, "double_counted": 0, "mismatched": [],
-                              "temp_files": []}, (fault, result)
-            shutil.rmtree(workspace.root)
 
 
 def test_an_interrupted_copy_is_completed_not_left_behind(bureau, monkeypatch):

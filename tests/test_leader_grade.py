@@ -1,7 +1,8 @@
 """The leader's monthly grade 评定等次 (SPEC §5) from the filled form to every report.
 
-One month (March 2026) of the small bureau, filled the way the raters do: 钱副 and 孙副 in
-Excel (openpyxl), 赵局 in LibreOffice saved as .ods. Items: leader 思想作风/工作量/完成情况/
+One month (March 2026) of the small bureau, filled the way the raters do: 钱副 in Excel
+(openpyxl), 赵局 in LibreOffice saved as .ods, 孙副 in LibreOffice saved as .xls (typing
+「不称职　」 with a full-width space). Items: leader 思想作风/工作量/完成情况/
 工作效率 (80), office 出勤情况/公共职责 (20). Worked by hand:
 
     工号  leader          office  score  分数等次  评定等次 (备注)              等次
@@ -102,7 +103,6 @@ def month(tmp_path_factory):
     ws = bureau_with_forms(root / "ws", weeks=(), months=(MONTH,))
     src = root / "src"
     _leader(ws, "L1", "钱副", ws.inbox / "钱副.xlsx")
-    _leader(ws, "L2", "孙副", ws.inbox / "孙副.xlsx")
     fill_monthly(office_path(ws), ws.inbox / "考核办.xlsx", OFFICE, sign="考核办小李",
                  date=dt.date(2026, 3, 31))
     old_layout = [{"op": "delete_cols", "sheet": "月考评表", "col": 12}]  # 评定等次 (L) gone
@@ -111,6 +111,10 @@ def month(tmp_path_factory):
          "edits": _uno_fill(leader_path(ws, "L0"), {
              "L1": (LEADER["L1"], "", ""), "L2": (LEADER["L2"], "基本称职", "督办事项滞后")},
              "赵局")},
+        {"src": leader_path(ws, "L2"), "dst": ws.inbox / "孙副.xls", "filter": XLS,
+         "edits": _uno_fill(leader_path(ws, "L2"), {
+             "3001": (LEADER["3001"], "", ""),
+             "3002": (LEADER["3002"], "不称职\u3000", "两次安全检查缺岗")}, "孙副")},
         {"src": leader_path(ws, "L2"), "dst": src / "孙副_良好.xls", "filter": XLS,
          "edits": _uno_fill(leader_path(ws, "L2"), {
              "3001": (LEADER["3001"], "", ""), "3002": (LEADER["3002"], "良好", "")}, "孙副")},

@@ -1,4 +1,4 @@
-"""Templates a clerk fills in (roster, ledger): headers, dropdowns, input help, print setup."""
+"""Templates a clerk fills in (roster, ledger): headers, dropdowns, input help (page setup: style.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import xlsxwriter
 import xlsxwriter.utility
 
 from workbook_engine.sheets import MAX_DATE, MIN_DATE
+from workbook_engine.style import setup_page
 
 INSTRUCTIONS_SHEET = "填写说明"
 
@@ -105,16 +106,7 @@ def add_table_sheet(
     sheet.set_row(0, 20)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
-    _print_setup(sheet, landscape=True)
-    sheet.repeat_rows(0)
-
-
-def _print_setup(sheet, landscape: bool) -> None:
-    """A4, one page wide."""
-    sheet.set_paper(9)
-    if landscape:
-        sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
+    setup_page(sheet, landscape=True, repeat_rows=(0, 0))  # A4, one page wide
 
 
 def _write_cell(sheet, row: int, column: int, value: object, cell_format) -> None:
@@ -143,7 +135,7 @@ def add_instructions_sheet(
         sheet.write_string(row, 0, topic, topic_format)
         sheet.write_string(row, 1, text, text_format)
         sheet.set_row(row, 16 * _wrapped_lines(text, _INSTRUCTION_WIDTH) + 4)
-    _print_setup(sheet, landscape=False)
+    setup_page(sheet)  # A4, one page wide
 
 
 _INSTRUCTION_WIDTH = 80

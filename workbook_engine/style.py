@@ -1,10 +1,11 @@
-"""The one xlsx style module: reproducible workbooks, fonts, colours, print setup and protection
-for everything the tool writes (forms, reports, the returns list, status tables), plus the
-forms' cell formats, dropdowns and hidden _meta sheet."""
+"""The one xlsx style module: reproducible workbooks, fonts, colours, page setup (setup_page)
+and protection for everything the tool writes (forms, the office's templates, reports, the
+returns list, status tables), plus the forms' cell formats, dropdowns and hidden _meta sheet."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import xlsxwriter
 
@@ -118,19 +119,44 @@ class Formats:
         )
 
 
-def setup_print(worksheet, *, landscape: bool, repeat_rows: tuple[int, int] | None = None) -> None:
-    """A4, fitted to the page width, centred, page numbers in the footer."""
+# Page setup of every sheet the tool prints (A4 always); margins in inches
+PAGE_NUMBERS = "&C第 &P 页，共 &N 页"
+FORM_MARGINS = (0.6, 0.6, 0.7, 0.7)  # left, right, top, bottom: forms, returns list, tables
+REPORT_MARGINS = (0.5, 0.5, 0.9, 0.8)  # report sheets: room for the title printed on top
+NOTICE_MARGINS = (0.7, 0.7, 1.0, 1.0)  # talk notices, one person a page
+
+
+def setup_page(worksheet, *, landscape: bool | None = None,
+               margins: tuple[float, float, float, float] | None = None, fit_width: bool = True,
+               centred: bool = False, repeat_rows: tuple[int, int] | None = None,
+               header: str | None = None, footer: str | None = None) -> None:
+    """A4 print setup; orientation, margins, title rows, header and footer only where given
+    (None keeps the sheet's own), fitted to one page wide unless `fit_width` is False."""
     worksheet.set_paper(A4)
-    if landscape:
+    if landscape is True:
         worksheet.set_landscape()
-    else:
+    elif landscape is False:
         worksheet.set_portrait()
-    worksheet.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
-    worksheet.center_horizontally()
-    worksheet.fit_to_pages(1, 0)
-    worksheet.set_footer("&C第 &P 页，共 &N 页")
+    if margins is not None:
+        left, right, top, bottom = margins
+        worksheet.set_margins(left=left, right=right, top=top, bottom=bottom)
+    if centred:
+        worksheet.center_horizontally()
+    if fit_width:
+        worksheet.fit_to_pages(1, 0)
     if repeat_rows is not None:
         worksheet.repeat_rows(*repeat_rows)
+    if header is not None:
+        worksheet.set_header(header)
+    if footer is not None:
+        worksheet.set_footer(footer)
+
+
+def setup_print(worksheet, *, landscape: bool, repeat_rows: tuple[int, int] | None = None) -> None:
+    """Forms, the returns list, status tables: A4, fitted to the page width, centred, page
+    numbers in the footer."""
+    setup_page(worksheet, landscape=landscape, margins=FORM_MARGINS, centred=True,
+               repeat_rows=repeat_rows, footer=PAGE_NUMBERS)
 
 
 def protect(worksheet) -> None:
@@ -177,6 +203,13 @@ def number_validation(maximum, label: str) -> dict:
 
 def text_width(text: str) -> int:
     """Width of a text in Excel character units: a CJK or full-width character counts 2."""
+    if text.isascii():
+        return len(text)
+    return _wide_text_width(text)
+
+
+@functools.lru_cache(maxsize=65536)  # names, sections, months: the same texts row after row
+def _wide_text_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
@@ -190,6 +223,8 @@ def fitted_height(values, widths, font_size: float = 10, minimum: float = 15) ->
         if not isinstance(value, str):
             continue
         room = max(int(width) - 1, 1)
+        if len(value) * 2 <= room and "\n" not in value:
+            continue  # one line, whatever its characters (none is wider than 2)
         count = sum(max(1, -(-text_width(part) // room)) for part in str(value).split("\n"))
         lines = max(lines, count)
     return max(minimum, lines * font_size * 1.45 + 4)

@@ -1,4 +1,5 @@
-"""A report workbook: cover with sign-off block and problems banner, table sheets, print setup.
+"""A report workbook: cover with sign-off block and problems banner, table sheets, their print
+settings (page setup itself: style.setup_page).
 
 Every report goes through this module so they share one look and one set of safety rules:
 xlsxwriter with `strings_to_formulas`/`strings_to_urls` off (text from submitted files stays
@@ -13,7 +14,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from workbook_engine.issues import Issue
-from workbook_engine.style import fitted_height, new_workbook
+from workbook_engine.style import (
+    REPORT_MARGINS,
+    TITLE_FONT,
+    fitted_height,
+    new_workbook,
+    setup_page,
+)
 
 GRADE_COLOURS = {"优秀": "#C6EFCE", "称职": "#DDEBF7", "基本称职": "#FFEB9C", "不称职": "#FFC7CE"}
 FOOTER = "&L制表：__________  审核：__________  审定：__________&R第 &P 页，共 &N 页"
@@ -179,20 +186,10 @@ class ReportBook:
 
     def print_setup(self, sheet, *, landscape: bool, repeat, title: str | None = None,
                footer: str = FOOTER) -> None:
-        sheet.set_paper(9)
-        if landscape:
-            sheet.set_landscape()
-        else:
-            sheet.set_portrait()
-        sheet.set_margins(left=0.5, right=0.5, top=0.9, bottom=0.8)
-        sheet.fit_to_pages(1, 0)
-        sheet.center_horizontally()
-        if repeat is not None:
-            sheet.repeat_rows(*repeat)
         heading = (self.title if title is None else title).replace("&", "&&")
-        if heading:
-            sheet.set_header(f'&C&14&"黑体,Bold"{heading}')
-        sheet.set_footer(footer)
+        setup_page(sheet, landscape=landscape, margins=REPORT_MARGINS, centred=True,
+                   repeat_rows=repeat, footer=footer,
+                   header=f'&C&14&"{TITLE_FONT},Bold"{heading}' if heading else None)
 
     def problems(self, problems: list[Issue]) -> None:
         """The 数据问题 sheet: every open problem with its place."""

@@ -4,6 +4,8 @@
       封面 | 月度汇总 | 公示 | 诫勉谈话 | 谈话通知 | 未交情况 | 数据问题
 
 The talk list shows each talk recorded in the ledger's 诫勉谈话 sheet, else 「未记录谈话」.
+month_figures computes the month once, from one store snapshot; the workbook (and, through
+reports/write.py, the Word draft) is written from those Figures.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from workbook_engine.reports.talks import TALK_COLUMNS, talk_rows, write_talk_no
 from workbook_engine.scoring.compute import MonthResult, compute_month
 from workbook_engine.scoring.frames import records
 from workbook_engine.scoring.monthly import RATED_NOT_USED, SCORED
+from workbook_engine.style import PAGE_NUMBERS
 from workbook_engine.workspace import Workspace
 
 SUMMARY_COLUMNS = [
@@ -140,7 +143,7 @@ def _write_publicity(book: ReportBook, result: MonthResult, days: int) -> None:
     sheet.merge_range(last + 4, width - 2, last + 4, width - 1, f"{book.unit}考核办",
                       fmt["subtitle"])
     sheet.merge_range(last + 5, width - 2, last + 5, width - 1, start, fmt["subtitle"])
-    book.print_setup(sheet, landscape=False, repeat=(2, 2), title="", footer="&C第 &P 页，共 &N 页")
+    book.print_setup(sheet, landscape=False, repeat=(2, 2), title="", footer=PAGE_NUMBERS)
     if len(scored) <= PUBLICITY_ONE_PAGE:
         sheet.fit_to_pages(1, 1)
     sheet.print_area(0, 0, last + 5, width - 1)

@@ -2,6 +2,8 @@
 
     reports/2026-Q1_季度考核小结.xlsx
       封面 | 季度汇总 | 股室平均 | 数据问题
+
+quarter_figures computes the quarter once; the workbook and the Word draft are written from it.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 from workbook_engine.ledger_records import Records
 from workbook_engine.reports.book import Column, ReportBook
 from workbook_engine.scoring.frames import records
+from workbook_engine.style import NOTICE_MARGINS, setup_page
 
 NOT_RECORDED = "未记录谈话"
 TALK_COLUMNS = [
@@ -72,8 +73,5 @@ def write_talk_notices(book: ReportBook, talk, month_label: str) -> None:
         sheet.merge_range(1, 0, 1, 3, "无（本月没有月度考核等次为不称职的人员）", fmt["body"])
         row = 3
     sheet.set_h_pagebreaks(breaks)  # one person a page; not fitted, so the breaks hold
-    sheet.set_paper(9)
-    sheet.set_portrait()
-    sheet.set_margins(left=0.7, right=0.7, top=1.0, bottom=1.0)
-    sheet.center_horizontally()
+    setup_page(sheet, landscape=False, margins=NOTICE_MARGINS, fit_width=False, centred=True)
     sheet.print_area(0, 0, max(row - 1, 1), 3)
