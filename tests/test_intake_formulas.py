@@ -1,7 +1,8 @@
 """Formulas without a saved result in the monthly scores of .ods and .xls files (SPEC §8,
 issue 11): plain arithmetic is worked out, anything else refused naming the cell — never read
-as blank (未考核). The .ods comes from LibreOffice with its results then stripped, or cells
-rewritten the way odfpy writes them; the .xls is written by xlwt, which saves no result."""
+as blank (未考核). The .ods is written by a script with odfpy (formulas without results), or
+comes from LibreOffice with its results then stripped; the .xls is written by xlwt, which
+saves no result."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ from intake_kit import (
     office_path,
     outcome_of,
 )
+from odf.opendocument import OpenDocumentSpreadsheet
+from odf.table import Table, TableCell, TableRow
+from odf.text import P
 
 SCORES = {"L1": [9, 10], "L2": [10, 10], "1001": [8, 9.5], "1002": [9, 9], "2001": [10, 8],
           "2002": [7, 8], "2003": [9, 10], "3001": [6, 7], "3002": [10, 10]}
@@ -134,6 +138,62 @@ def test_an_ods_formula_that_is_not_plain_arithmetic_is_refused_naming_the_cell(
     issue = outcome["issues"][0]
     assert (issue["sheet"], issue["cell"]) == ("月考评表", "D8")
     assert UNSAVED in issue["message"]
+    assert monthly_rows(ws, KEY) == {}
+
+
+def _odfpy_copy(source, target, formulas: dict[str, str]) -> None:
+    """The filled form written again as .ods by a script with odfpy: values typed with their
+    types, formulas (OpenFormula) as `table:formula` alone — odfpy calculates nothing."""
+    book = openpyxl.load_workbook(source)
+    document = OpenDocumentSpreadsheet()
+    for sheet in book.worksheets:
+        table = Table(name=sheet.title)
+        for row in sheet.iter_rows():
+            line = TableRow()
+            for cell in row:
+                value = cell.value
+                if sheet.title == "月考评表":
+                    value = formulas.get(cell.coordinate, value)
+                if isinstance(value, str) and value.startswith("of:="):
+                    written = TableCell(formula=value)
+                elif value is None or isinstance(value, str) and value.startswith("="):
+                    written = TableCell()  # blank; the template's 合计 formula left out
+                elif isinstance(value, int | float):
+                    written = TableCell(valuetype="float", value=value)
+                    written.addElement(P(text=str(value)))
+                elif isinstance(value, dt.datetime | dt.date):
+                    written = TableCell(valuetype="date", datevalue=value.strftime("%Y-%m-%d"))
+                    written.addElement(P(text=value.strftime("%Y-%m-%d")))
+                else:
+                    written = TableCell(valuetype="string")
+                    written.addElement(P(text=str(value)))
+                line.addElement(written)
+            table.addElement(line)
+        document.spreadsheet.addElement(table)
+    document.save(str(target))
+
+
+def test_an_ods_written_by_odfpy_with_formulas_is_worked_out(ws, filled):
+    _odfpy_copy(filled, ws.inbox / "考核办.ods", {
+        "D6": "of:=4+5", "E6": "of:=SUM([.D6];0.5)",  # L2: 9, 9.5
+        "E8": "of:=([.D7]+[.$E$7])/2",                 # 1002: (8 + 9.5) / 2 = 8.75
+    })
+    outcome = outcome_of(ingest(ws), "考核办.ods")
+    assert outcome["outcome"] == "accepted", outcome
+    rows = monthly_rows(ws, KEY)
+    assert rows["L2"]["items"] == {"出勤情况": "9", "公共职责": "9.5"}
+    assert rows["1002"]["items"] == {"出勤情况": "9", "公共职责": "8.75"}
+    assert rows["3002"]["items"] == {"出勤情况": "10", "公共职责": "10"}
+
+
+def test_an_ods_written_by_odfpy_with_another_function_is_refused(ws, filled):
+    _odfpy_copy(filled, ws.inbox / "考核办.ods", {"D8": "of:=AVERAGE([.D7];10)"})
+    outcome = outcome_of(ingest(ws), "考核办.ods")
+    assert outcome["outcome"] == "rejected"
+    assert codes(outcome) == ["form.formula_unsaved"]
+    issue = outcome["issues"][0]
+    assert (issue["sheet"], issue["cell"]) == ("月考评表", "D8")
+    assert "「=AVERAGE(D7,10)」" in issue["message"] and UNSAVED in issue["message"]
     assert monthly_rows(ws, KEY) == {}
 
 

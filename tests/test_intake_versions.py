@@ -139,6 +139,10 @@ def test_rebuild_picks_the_versions_ingest_picked(ws, tmp_path):
     result = rebuild(ws)
     assert result.identical, result
     assert result.files == 3
+    # a workspace whose last ingest came before the log: it is written from the store first
+    (ws.archive / "收件记录.jsonl").unlink()
+    assert rebuild(ws).identical
+    assert (ws.archive / "收件记录.jsonl").read_text(encoding="utf-8").splitlines() == log
     rebuild(ws, replace=True)
     assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "基本称职"
     assert [state for _, state in states(ws)] == ["superseded", "superseded", "current"]

@@ -408,3 +408,15 @@ def test_usual_spellings_of_the_issuer_and_separators_of_the_targets(tmp_path, r
         ("省委省政府", D(12), ()),
     ]
     assert [a["organizer"] for a in records(ledger.activities)] == ["县委县政府"]
+
+
+def test_a_criticism_naming_someone_not_in_post_counts_for_nobody(tmp_path, roster):
+    """吴二 (1003) is 离岗: a criticism naming him is a data problem naming its row, and it
+    takes points from no one — neither from him nor from 办公室's leader (issue 11)."""
+    praise = [["2026-03-05", "批评", "县级部门", "县住建〔2026〕9号", "个人", "1003", "迟报"],
+              ["2026-03-06", "批评", "县级部门", "县住建〔2026〕10号", "个人", "1002", "迟报"]]
+    ledger, issues = load_ledger(write_ledger(tmp_path / "台账.xlsx", praise), roster, POLICY)
+    assert [(i.sheet, i.row, i.code) for i in issues] == [
+        (PRAISE_SHEET, 2, "ledger.not_in_post")]
+    assert "「吴二」（1003）在 2026-03-05 不在岗" in issues[0].message
+    assert [(d["staff_id"], d["kind"]) for d in records(ledger.documents)] == [("1002", "批评")]

@@ -14,6 +14,7 @@ is an error naming the sheet, the row and the column, and is left out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from os import PathLike
 from pathlib import Path
 
@@ -49,8 +50,15 @@ class Records:
 
     def talks_of(self, staff_id: str, month: str) -> list[dict]:
         """The recorded talks with one person about one month, in ledger order."""
-        found = self.talks[(self.talks["staff_id"] == staff_id) & (self.talks["month"] == month)]
-        return found.to_dict("records")
+        return [dict(talk) for talk in self._talks_by_person_month.get((staff_id, month), ())]
+
+    @cached_property
+    def _talks_by_person_month(self) -> dict[tuple[str, str], list[dict]]:
+        """The talks grouped once (a year report asks for every 不称职 person-month)."""
+        grouped: dict[tuple[str, str], list[dict]] = {}
+        for talk in self.talks.to_dict("records"):
+            grouped.setdefault((talk["staff_id"], talk["month"]), []).append(talk)
+        return grouped
 
 
 def empty_records() -> Records:

@@ -19,13 +19,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook_engine import signoff_log, store
 from workbook_engine.ingest.classify import file_sha256
 from workbook_engine.ingest.inbox import MAIL_FOLDER, ingest
-from workbook_engine.ingest.intake_log import log_path, recorded_order
+from workbook_engine.ingest.intake_log import log_path, recorded_order, sync_intake_log
 from workbook_engine.workspace import ENGINE_DIR, Workspace
 
 REBUILD_FOLDER = "rebuild"
@@ -93,6 +94,7 @@ def rebuild(workspace: Workspace, replace: bool = False) -> RebuildResult:
     """Make a fresh store from archive/ and compare it with the current one."""
     with workspace.lock("导入或重建"):
         scratch = _scratch_workspace(workspace, workspace.engine_dir / REBUILD_FOLDER)
+        _bring_log_up_to_date(workspace)
         files, logged = _archived_forms(workspace)
         events = signoff_log.read(workspace.archive)
         number = 0
@@ -125,6 +127,18 @@ def rebuild(workspace: Workspace, replace: bool = False) -> RebuildResult:
         if replace:
             result.replaced_backup = _replace_store(workspace, scratch)
     return result
+
+
+def _bring_log_up_to_date(workspace: Workspace) -> None:
+    """The intake log as the store has it, where the store can still be read (a workspace
+    whose last ingest ran before the log existed); otherwise the log is taken as it is."""
+    if not workspace.store_path.is_file():
+        return
+    try:
+        with workspace.connect() as conn:
+            sync_intake_log(conn, workspace.archive)
+    except (sqlite3.Error, store.StoreError, OSError):
+        pass  # a damaged store or a read-only archive: rebuild from what the archive holds
 
 
 def _batches(files: list[Path], events: list[dict]):

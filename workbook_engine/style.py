@@ -5,6 +5,7 @@ returns list, status tables), plus the forms' cell formats, dropdowns and hidden
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import xlsxwriter
 
@@ -202,6 +203,13 @@ def number_validation(maximum, label: str) -> dict:
 
 def text_width(text: str) -> int:
     """Width of a text in Excel character units: a CJK or full-width character counts 2."""
+    if text.isascii():
+        return len(text)
+    return _wide_text_width(text)
+
+
+@functools.lru_cache(maxsize=65536)  # names, sections, months: the same texts row after row
+def _wide_text_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
@@ -215,6 +223,8 @@ def fitted_height(values, widths, font_size: float = 10, minimum: float = 15) ->
         if not isinstance(value, str):
             continue
         room = max(int(width) - 1, 1)
+        if len(value) * 2 <= room and "\n" not in value:
+            continue  # one line, whatever its characters (none is wider than 2)
         count = sum(max(1, -(-text_width(part) // room)) for part in str(value).split("\n"))
         lines = max(lines, count)
     return max(minimum, lines * font_size * 1.45 + 4)

@@ -8,6 +8,7 @@ year_figures computes the year once; the workbook and the Word draft are written
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from workbook_engine.reports.talks import TALK_COLUMNS, talk_rows
 from workbook_engine.results_history import HISTORY_FILE, load_history
 from workbook_engine.scoring.compute import YearResult, compute_year
 from workbook_engine.scoring.frames import records
-from workbook_engine.scoring.monthly import SCORED
+from workbook_engine.scoring.monthly import SCORED, lines_frame
 from workbook_engine.scoring.ranking import TIED, YES
 from workbook_engine.workspace import Workspace
 
@@ -175,27 +176,45 @@ def write_year_report(workspace: Workspace, year: Year, pool: Decimal | None = N
                       figures: Figures | None = None) -> ReportOutput:
     """Build the year report (from figures the caller computed with the same pool, or from
     the store); with a pool the 奖金金额 column is added."""
+    own = figures is None  # figures computed here are used by nobody else
     figures = figures or year_figures(workspace, year, pool)
     inputs, result, print_ = figures.inputs, figures.result, figures.fingerprint
     talk_records = figures.talk_records
     history, history_issues = load_history(workspace.root / HISTORY_FILE)
     problems = result.ledger_issues + figures.record_issues + result.problems + history_issues
-    monthly = result.monthly
-    talks = talk_rows(monthly[monthly["grade"] == inputs.policy.lowest_grade], talk_records)
+    lowest = inputs.policy.lowest_grade
+    lines = LineTables(
+        talks=talk_rows(lines_frame([line for line in result.monthly_lines
+                                     if line["grade"] == lowest]), talk_records),
+        details=_detail_rows(result, dict(zip(result.annual["staff_id"],
+                                              result.annual["name"]))),
+        months=_monthly_rows(result))
+    if own:
+        result.monthly_lines = []  # the year's lines are in their tables now: not kept
     earlier = history_table(history, list(result.annual["staff_id"]), year.label)
     path = target or year_report_path(workspace, year)
     book = ReportBook(path, f"{year.label}干部职工量化考核汇总", inputs.policy.unit_name, print_)
-    _write_sheets(book, result, problems, pool, signoff, inputs.policy.grade_names, talks,
+    _write_sheets(book, result, problems, pool, signoff, inputs.policy.grade_names, lines,
                   earlier)
-    # the year's monthly lines are not needed while the workbook is assembled (freed unless
-    # the caller keeps the figures for the draft)
-    del result, figures
+    # the year's lines and tables are not needed while the workbook is assembled (its peak;
+    # the lines stay when the caller keeps the figures for the draft)
+    del result, figures, lines, earlier
     book.close()
     return ReportOutput(path, print_, problems)
 
 
+@dataclass
+class LineTables:
+    """The rows of the tables made from the year's monthly lines (built before the sheets are
+    written, so the lines can go first)."""
+
+    talks: list[list]
+    details: list[list]
+    months: list[list]
+
+
 def _write_sheets(book: ReportBook, result: YearResult, problems: list, pool: Decimal | None,
-                  signoff: SignOff, grade_names: tuple[str, ...], talks: list[list],
+                  signoff: SignOff, grade_names: tuple[str, ...], lines: LineTables,
                   earlier: Table) -> None:
     year, annual = result.year, result.annual
     stats = [
@@ -212,17 +231,17 @@ def _write_sheets(book: ReportBook, result: YearResult, problems: list, pool: De
     columns = YEAR_COLUMNS + ([Column("奖金金额", "money", 12)] if pool is not None else [])
     book.table(Table("年度汇总", f"{year.label}干部职工量化考核汇总", columns,
                      _year_rows(result, pool is not None)))
-    names = dict(zip(annual["staff_id"], annual["name"]))
     book.table(Table("加减分明细", f"{year.label}加减分明细", [
         Column("工号", "text", 9), Column("姓名", "text", 9), Column("加分/扣分", "text", 10),
         Column("类别", "text", 16), Column("分值", "number", 8), Column("来源", "text", 50),
-        Column("说明", "text", 40)], _detail_rows(result, names)), grade_header=None)
+        Column("说明", "text", 40)], lines.details), grade_header=None)
     month_columns = [Column("工号", "text", 9), Column("姓名", "text", 9), Column("股室", "text", 11)]
     month_columns += [Column(f"{m.month}月", "number", 8) for m in year.months()]
-    book.table(Table("月度得分", f"{year.label}各月得分", month_columns, _monthly_rows(result)),
+    book.table(Table("月度得分", f"{year.label}各月得分", month_columns, lines.months),
                grade_header=None)
     _write_candidates(book, result)
-    book.table(Table("诫勉谈话", f"{year.label}月度不称职及诫勉谈话情况", TALK_COLUMNS, talks))
+    book.table(Table("诫勉谈话", f"{year.label}月度不称职及诫勉谈话情况", TALK_COLUMNS,
+                     lines.talks))
     _write_charts(book, result, grade_names)
     book.table(earlier, grade_header=None)  # 历年结果
     book.problems(problems)

@@ -11,6 +11,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 import pandas as pd
 
@@ -161,11 +162,16 @@ class YearResult:
     year: Year
     annual: pd.DataFrame
     points: pd.DataFrame
-    monthly: pd.DataFrame
     ledger: Ledger
     problems: list[Issue]
     ledger_issues: list[Issue]
-    monthly_lines: list[dict] = field(default_factory=list)  # `monthly` as dicts, same order
+    monthly_lines: list[dict] = field(default_factory=list)  # the year's lines, month by month
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        """`monthly_lines` as a frame, built when first asked for (the year report does not
+        need the whole year as a frame)."""
+        return lines_frame(self.monthly_lines)
 
 
 def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
@@ -186,6 +192,6 @@ def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
         leave,
     ], ignore_index=True)
     annual, annual_problems = annual_scores(lines, points, roster, inputs.policy, pool)
-    return YearResult(year, annual, points, lines_frame(lines), ledger,
+    return YearResult(year, annual, points, ledger,
                       inputs.problems + waiting + problems + leave_problems + annual_problems,
                       ledger_issues, lines)

@@ -38,6 +38,15 @@ def _sum_items(items: dict) -> Decimal:
     return sum(map(Decimal, items.values()), Decimal(0))
 
 
+def _shared_sum(items: dict, sums: dict[tuple, Decimal]) -> Decimal:
+    """`_sum_items`, one Decimal object for every row with the same item scores."""
+    key = tuple(items.values())
+    found = sums.get(key)
+    if found is None:
+        found = sums[key] = _sum_items(items)
+    return found
+
+
 def _source(row: dict | None) -> str:
     return f"{row['file']} 第 {row['sheet_row']} 行" if row else ""
 
@@ -95,6 +104,11 @@ def monthly_lines(rows: pd.DataFrame | list[dict], roster: Roster, policy: Polic
         problems.append(Issue(code="score.month_empty", severity=WARNING,
                               message=f"{month} 没有收到任何月考评表，本月无人计分"))
     lines = []
+    # Equal inputs share one result object (Decimals are immutable): a month of a large
+    # bureau repeats the same item scores, deductions and totals many times over.
+    sums: dict[tuple, Decimal] = {}
+    deductions: dict[str, Decimal] = {}
+    rounded: dict[Decimal, tuple[Decimal, str]] = {}
     for person in roster.assessed():
         leader, office = leaders.get(person.staff_id), offices.get(person.staff_id)
         status = _status(leader, office)
@@ -104,13 +118,20 @@ def monthly_lines(rows: pd.DataFrame | list[dict], roster: Roster, policy: Polic
                 "leader_source": _source(leader), "office_source": _source(office),
                 "score_grade": "", "grade_note": ""}
         if status == SCORED:
-            leader_score, office_score = _sum_items(leader["items"]), _sum_items(office["items"])
-            deduction = Decimal(leader["deduction"] or "0")
-            score = policy.round_score(leader_score + office_score - deduction)
+            leader_score = _shared_sum(leader["items"], sums)
+            office_score = _shared_sum(office["items"], sums)
+            text = leader["deduction"] or "0"
+            deduction = deductions.get(text)
+            if deduction is None:
+                deduction = deductions[text] = Decimal(text)
+            total = leader_score + office_score - deduction
+            if total not in rounded:
+                score = policy.round_score(total)
+                rounded[total] = (score, policy.grade_of(score))
+            score, grade = rounded[total]
             line.update(leader_score=leader_score, office_score=office_score,
                         deduction=deduction, score=score, reason=leader["reason"])
-            line.update(_month_grade(person, leader, policy.grade_of(score), score, month,
-                                     problems))
+            line.update(_month_grade(person, leader, grade, score, month, problems))
         elif status == INCOMPLETE:
             have = "领导评分" if leader and leader["assessed"] else "考核办评分"
             lack = "考核办评分" if have == "领导评分" else "领导评分"
