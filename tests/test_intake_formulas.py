@@ -294,3 +294,14 @@ def test_a_formula_without_result_under_the_monthly_table_is_refused_naming_the_
     book[sheet][ref.replace("$", "")] = dt.date(2026, 3, 31)  # typed as a date: accepted
     book.save(ws.inbox / "考核办2.xlsx")
     assert outcome_of(ingest(ws), "考核办2.xlsx")["outcome"] == "accepted"
+
+
+def test_a_text_formula_in_a_grade_cell_is_refused_quoting_it_as_typed(ws, tmp_path):
+    form = fill_weekly(weekly_path(ws, "1002", "周一", "办公室"), tmp_path / "z.xlsx",
+                       chief=("称职", "李办"), leader=("优秀", "钱副"), log=["起草通知"],
+                       extra={"leader_grade": '="优秀"'})
+    (ws.inbox / "周一.xlsx").write_bytes(form.read_bytes())
+    outcome = outcome_of(ingest(ws), "周一.xlsx")
+    assert codes(outcome) == ["form.formula_unsaved"]
+    assert outcome["issues"][0]["sheet"] == "周考评表"
+    assert '「="优秀"」' in outcome["issues"][0]["message"]
