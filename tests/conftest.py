@@ -17,6 +17,25 @@ from helpers import cli as run_cli
 
 from workbook_engine.workspace import Workspace, init_workspace
 
+# The files that take longest (CPU and LibreOffice), longest first. With pytest-xdist a file
+# stays on one worker (--dist loadfile) and files are handed out in collection order, so
+# these start first and the short files fill in around them instead of one long file
+# running alone at the end. (xdist's own reordering, by number of tests, is switched off.)
+SLOW_FILES = ("test_crash_faults.py", "test_crash.py", "test_demo.py", "test_prepared_forms.py",
+              "test_ingest_bad.py", "test_year.py", "test_intake.py", "test_output_safety.py",
+              "test_print.py", "test_fuzz.py", "test_mail_faults.py", "test_leader_grade.py",
+              "test_forms.py", "test_intake_property.py")
+
+
+def pytest_configure(config) -> None:
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(items) -> None:
+    rank = {name: n for n, name in enumerate(SLOW_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FILES)))  # stable: in a file, as written
+
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:

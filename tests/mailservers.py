@@ -197,13 +197,20 @@ class Dovecot:
             client.logout()
 
     def stop(self) -> None:
+        """SIGTERM to the whole process group at once (the master alone waits a second for
+        its services to end), then SIGKILL for anything left."""
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         shutil.rmtree(self.mail_root, ignore_errors=True)
         shutil.rmtree(self.run, ignore_errors=True)
 
@@ -238,7 +245,8 @@ def start_dovecot(folder: Path) -> Dovecot:
         gid=mail_user.pw_gid, cert=cert, key=key, passwd=server.passwd,
         imap_port=server.imap_port, imaps_port=server.imaps_port), encoding="utf-8")
     server.process = subprocess.Popen([binary, "-F", "-c", str(config)],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                      start_new_session=True)  # a process group of its own
     try:
         _wait_for_port(server.imap_port, server.process, log)
         _wait_for_port(server.imaps_port, server.process, log)
