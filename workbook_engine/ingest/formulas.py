@@ -10,6 +10,7 @@ and SUM over cells or ranges. Anything else is refused by the caller, naming the
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from decimal import Decimal, DivisionByZero, InvalidOperation
@@ -83,7 +84,7 @@ def unsaved_formulas(data: bytes, sheet: str, kind: str) -> dict[tuple[int, int]
         if ref is None:
             continue
         text = (formula.group(1) or b"").decode("utf-8", "replace")
-        text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+        text = html.unescape(text)  # XML escapes, numeric ones too (&#31216; → 称)
         found[cell_position(ref.group(1).decode())] = text
     return found
 
