@@ -159,7 +159,8 @@ def year_figures(workspace: Workspace, year: Year, pool: Decimal | None = None,
     is given)."""
     inputs = workspace.inputs()
     with workspace.connect() as conn, store.Snapshot(conn):  # one consistent state
-        result = compute_year(workspace, year, pool, conn, inputs)
+        # the report and the draft cite a month's forms only for a 履职扣分
+        result = compute_year(workspace, year, pool, conn, inputs, sources=False)
         months = [str(m) for m in year.months()]
         history_path = workspace.root / HISTORY_FILE
         print_ = fingerprint(conn, months, [workspace.policy_path, workspace.roster_path,

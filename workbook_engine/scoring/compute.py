@@ -121,7 +121,7 @@ def period_roster(inputs: Inputs, period, frozen: dict[str, str]) -> Roster:
 
 
 def _all_months(conn, inputs: Inputs, months: list[str], period: Roster,
-                frozen: dict[str, str]) -> tuple[list[dict], list[Issue]]:
+                frozen: dict[str, str], sources: bool = True) -> tuple[list[dict], list[Issue]]:
     """Every month's lines, each month scored on the bureau of that month; a person of the
     period not in post in a month gets a 未在岗 line for it (never 未交, never in a mean).
     The stored rows are read one month at a time (a year of a large bureau is never all in
@@ -130,7 +130,7 @@ def _all_months(conn, inputs: Inputs, months: list[str], period: Roster,
     for month in months:
         roster = month_roster(inputs, month, frozen)
         found_lines, found = monthly_lines(store.monthly_rows_of(conn, [month]), roster,
-                                           inputs.policy, month)
+                                           inputs.policy, month, sources)
         lines += found_lines
         lines += not_in_post_lines(period, roster, month)
         problems += found
@@ -175,13 +175,15 @@ class YearResult:
 
 
 def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
-                 conn=None, inputs: Inputs | None = None) -> YearResult:
+                 conn=None, inputs: Inputs | None = None, sources: bool = True) -> YearResult:
+    """The year; `sources=False` leaves the monthly lines' sources out except where a
+    履职扣分 was made (see monthly_lines)."""
     inputs = inputs or workspace.inputs()
     months = [str(m) for m in year.months()]
     with _connection(workspace, conn) as conn:
         frozen = store.frozen_states(conn, months)
         roster = period_roster(inputs, year, frozen)  # everyone in post some time in the year
-        lines, problems = _all_months(conn, inputs, months, roster, frozen)
+        lines, problems = _all_months(conn, inputs, months, roster, frozen, sources)
         waiting = pending_problems(conn, months)
     ledger, ledger_issues = load_ledger(workspace.ledger_path, inputs.roster, inputs.policy)
     name = workspace.ledger_path.name

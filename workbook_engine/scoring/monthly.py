@@ -92,8 +92,10 @@ def lines_frame(lines: list[dict]) -> pd.DataFrame:
 
 
 def monthly_lines(rows: pd.DataFrame | list[dict], roster: Roster, policy: Policy,
-                  month: str) -> tuple[list[dict], list[Issue]]:
-    """`monthly_scores` as a list of dicts (one per assessed person), before any frame."""
+                  month: str, sources: bool = True) -> tuple[list[dict], list[Issue]]:
+    """`monthly_scores` as a list of dicts (one per assessed person), before any frame.
+    `sources=False`: leader_source/office_source only on lines with a 履职扣分 (the only
+    ones a year report cites; a year of a large bureau holds 120,000 of them otherwise)."""
     if isinstance(rows, pd.DataFrame):
         rows = records(rows)
     problems: list[Issue] = []
@@ -115,7 +117,7 @@ def monthly_lines(rows: pd.DataFrame | list[dict], roster: Roster, policy: Polic
         line = {"staff_id": person.staff_id, "name": person.name, "section": person.section,
                 "month": month, "status": status, "leader_score": None, "office_score": None,
                 "deduction": None, "score": None, "grade": "", "reason": "",
-                "leader_source": _source(leader), "office_source": _source(office),
+                "leader_source": "", "office_source": "",
                 "score_grade": "", "grade_note": ""}
         if status == SCORED:
             leader_score = _shared_sum(leader["items"], sums)
@@ -132,7 +134,9 @@ def monthly_lines(rows: pd.DataFrame | list[dict], roster: Roster, policy: Polic
             line.update(leader_score=leader_score, office_score=office_score,
                         deduction=deduction, score=score, reason=leader["reason"])
             line.update(_month_grade(person, leader, grade, score, month, problems))
-        elif status == INCOMPLETE:
+        if sources or (status == SCORED and line["deduction"]):
+            line["leader_source"], line["office_source"] = _source(leader), _source(office)
+        if status == INCOMPLETE:
             have = "领导评分" if leader and leader["assessed"] else "考核办评分"
             lack = "考核办评分" if have == "领导评分" else "领导评分"
             problems.append(Issue(
