@@ -12,7 +12,9 @@ In one run, on the same files:
   (b) read floor — python-calamine values plus the defined names from the zip, nothing else;
   (c) `ingest` end to end — sniff, read, validate, store, archive (fsync'd), remove from inbox;
   (d) re-ingest — all N already stored plus 10 new files: must track the 10, not N.
-Prints forms/s for each, (c)/(a), (b)/(c) and peak memory.
+Prints forms/s for each, (c)/(a), (b)/(c), the CPU time a form costs in (b) and in (c)
+(readers included: on a shared machine CPU time moves less with the load than seconds do)
+and peak memory.
 """
 
 from __future__ import annotations
@@ -89,6 +91,13 @@ def naive(paths: list[Path]) -> float:
     return time.perf_counter() - start
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time used so far by this process and by its finished children (the readers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def floor(paths: list[Path]) -> float:
     start = time.perf_counter()
     for path in paths:
@@ -121,15 +130,19 @@ def main() -> None:
               f" readers started by {start_method()})   ({load()})")
         sample = paths[: args.naive]
         naive_seconds = naive(sample) * count / len(sample)
+        floor_cpu = time.process_time()
         floor_seconds = floor(paths)
+        floor_cpu = time.process_time() - floor_cpu
         for path in paths:
             target = workspace.inbox / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
         os.sync()  # the inbox files are on disk before the clock starts, as in real use
-        start = time.perf_counter()
+        start, (own_cpu, readers_cpu) = time.perf_counter(), cpu_seconds()
         report = ingest(workspace)
         product = time.perf_counter() - start
+        own_cpu, readers_cpu = (now - before for now, before in zip(cpu_seconds(),
+                                                                    (own_cpu, readers_cpu)))
         assert report.counts["accepted"] == count, report.counts
         for path in extra:
             target = workspace.inbox / path.relative_to(source)
@@ -144,10 +157,14 @@ def main() -> None:
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"  (a) naive openpyxl + pandas : {naive_seconds:7.2f} s  {rates['naive']:7.0f} forms/s"
               f"  (extrapolated from {len(sample)} files)")
-        print(f"  (b) read floor (calamine)   : {floor_seconds:7.2f} s  {rates['floor']:7.0f} forms/s")
-        print(f"  (c) ingest end to end       : {product:7.2f} s  {rates['ingest']:7.0f} forms/s")
+        print(f"  (b) read floor (calamine)   : {floor_seconds:7.2f} s  {rates['floor']:7.0f} forms/s"
+              f"  (CPU {floor_cpu * 1000 / count:.2f} ms a form, one process)")
+        print(f"  (c) ingest end to end       : {product:7.2f} s  {rates['ingest']:7.0f} forms/s"
+              f"  (CPU {(own_cpu + readers_cpu) * 1000 / count:.2f} ms a form: main "
+              f"{own_cpu * 1000 / count:.2f}, readers {readers_cpu * 1000 / count:.2f})")
         print(f"  (c)/(a) = {rates['ingest'] / rates['naive']:.1f}×   "
-              f"(b)/(c) = {rates['floor'] / rates['ingest']:.2f}×")
+              f"(b)/(c) = {rates['floor'] / rates['ingest']:.2f}×   CPU (c)/(b) = "
+              f"{(own_cpu + readers_cpu) / floor_cpu:.2f}×")
         print(f"  (d) re-ingest, {count} stored + {len(extra)} new: {reingest:.2f} s "
               f"({dict(again.counts)})")
         print(f"  peak memory: main {peak:.0f} MB, largest reader process {children:.0f} MB")

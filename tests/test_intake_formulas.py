@@ -12,7 +12,7 @@ import re
 import openpyxl
 import pytest
 import xlwt
-from fill import fill_monthly
+from fill import fill_monthly, fill_weekly
 from helpers import rezip
 from intake_kit import (
     ODS,
@@ -24,6 +24,8 @@ from intake_kit import (
     monthly_rows,
     office_path,
     outcome_of,
+    weekly_path,
+    weekly_row,
 )
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table, TableCell, TableRow
@@ -39,7 +41,7 @@ UNSAVED = "请在 Excel 或 WPS 中打开并保存后再发送"
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    return bureau_with_forms(tmp_path_factory.mktemp("formulas") / "ws", weeks=())
+    return bureau_with_forms(tmp_path_factory.mktemp("formulas") / "ws", weeks=("2026-W10",))
 
 
 @pytest.fixture
@@ -250,3 +252,56 @@ def test_an_xls_formula_that_is_not_plain_arithmetic_is_refused_naming_the_cell(
     assert (issue["sheet"], issue["cell"]) == ("月考评表", "D8")
     assert UNSAVED in issue["message"]
     assert monthly_rows(ws, KEY) == {}
+
+
+# --- formulas outside the score cells -------------------------------------------------------
+
+
+def test_a_formula_without_result_in_the_weekly_form_is_refused_naming_the_cell(ws, tmp_path):
+    """A script dates a work-log line with =DATE(…) (openpyxl saves no result): the weekly
+    form has no formulas, so the file is refused naming the cell, not read as a blank date."""
+    form = fill_weekly(weekly_path(ws, "1002", "周一", "办公室"), tmp_path / "z.xlsx",
+                       chief=("称职", "李办"), leader=("优秀", "钱副"), log=["起草通知"])
+    book = openpyxl.load_workbook(form)
+    log = book["工作日志"]
+    row = log.max_row + 1
+    log.cell(row, 1).value = "=DATE(2026,3,7)"
+    log.cell(row, 2).value = "周六加班"
+    book.save(ws.inbox / "周一.xlsx")
+    outcome = outcome_of(ingest(ws), "周一.xlsx")
+    assert outcome["outcome"] == "rejected"
+    assert codes(outcome) == ["form.formula_unsaved"]
+    issue = outcome["issues"][0]
+    assert (issue["sheet"], issue["cell"]) == ("工作日志", f"A{row}")
+    assert "「=DATE(2026,3,7)」" in issue["message"] and UNSAVED in issue["message"]
+    assert weekly_row(ws, "1002", "2026-W10") is None
+
+
+def test_a_formula_without_result_under_the_monthly_table_is_refused_naming_the_cell(
+        ws, filled, tmp_path):
+    """The rater's date written as =DATE(…) by a script: refused at that cell. The 合计
+    formulas of rows left blank (未考核) under the last filled row are not in the way."""
+    scores = {k: v for k, v in SCORES.items() if k not in ("3001", "3002")}
+    form = fill_monthly(office_path(ws), tmp_path / "o.xlsx", scores, sign="办公室张")
+    book = openpyxl.load_workbook(form)
+    (sheet, ref), = list(book.defined_names["rater_date"].destinations)
+    book[sheet][ref.replace("$", "")] = "=DATE(2026,3,31)"
+    book.save(ws.inbox / "考核办.xlsx")
+    outcome = outcome_of(ingest(ws), "考核办.xlsx")
+    assert outcome["outcome"] == "rejected"
+    assert codes(outcome) == ["form.formula_unsaved"]
+    assert outcome["issues"][0]["cell"] == ref.replace("$", "")
+    book[sheet][ref.replace("$", "")] = dt.date(2026, 3, 31)  # typed as a date: accepted
+    book.save(ws.inbox / "考核办2.xlsx")
+    assert outcome_of(ingest(ws), "考核办2.xlsx")["outcome"] == "accepted"
+
+
+def test_a_text_formula_in_a_grade_cell_is_refused_quoting_it_as_typed(ws, tmp_path):
+    form = fill_weekly(weekly_path(ws, "1002", "周一", "办公室"), tmp_path / "z.xlsx",
+                       chief=("称职", "李办"), leader=("优秀", "钱副"), log=["起草通知"],
+                       extra={"leader_grade": '="优秀"'})
+    (ws.inbox / "周一.xlsx").write_bytes(form.read_bytes())
+    outcome = outcome_of(ingest(ws), "周一.xlsx")
+    assert codes(outcome) == ["form.formula_unsaved"]
+    assert outcome["issues"][0]["sheet"] == "周考评表"
+    assert '「="优秀"」' in outcome["issues"][0]["message"]

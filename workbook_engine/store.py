@@ -356,13 +356,19 @@ def pending_with_hash(conn: sqlite3.Connection, form_key: str, content_hash: str
     return row is not None
 
 
+_LOOK_UP = object()
+
+
 def insert_submission(conn: sqlite3.Connection, *, file_id: int, record, state: str,
-                      received_at: str) -> int:
-    """Store a validated form; `record` is an ingest FormRecord (duck-typed)."""
+                      received_at: str, current=_LOOK_UP) -> int:
+    """Store a validated form; `record` is an ingest FormRecord (duck-typed). `current`: the
+    form's current submission as `current_submission` gave it in this transaction, when the
+    caller has it already (else it is looked up)."""
     payload = record.payload
     supersedes = None
     if state == "current":
-        current = current_submission(conn, record.form_key)
+        if current is _LOOK_UP:
+            current = current_submission(conn, record.form_key)
         if current is not None:
             supersedes = current["id"]
             conn.execute("UPDATE submissions SET state = 'superseded' WHERE id = ?",

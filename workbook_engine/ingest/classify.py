@@ -94,6 +94,8 @@ def classify(path: Path, name: str, roster: Roster, policy: Policy, read=None) -
         raw = read(data, sniffed.kind, name)
     result.staff_id, result.person, result.period = _who_and_when(raw, roster)
     result.record, result.issues = validate(raw, roster, policy)
+    if result.record is not None:
+        result.record.content_hash  # noqa: B018 - worked out here, in parallel, not in the parent
     if sniffed.macros:
         result.issues.append(
             Issue(

@@ -10,6 +10,7 @@ and SUM over cells or ranges. Anything else is refused by the caller, naming the
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from decimal import Decimal, DivisionByZero, InvalidOperation
@@ -23,6 +24,7 @@ _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relati
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _ATTR_R = re.compile(rb'\br="([A-Z]{1,3}[0-9]+)"')
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
+_ANY_FORMULA = re.compile(rb"<f\b")  # not <formula1> of a dropdown list
 _VALUE = re.compile(rb"<v>(.*?)</v>", re.S)
 _TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d*)?|\.\d+)|(\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?)"
                     r"|(SUM)\s*\(|([-+*/(),]))", re.I)
@@ -33,21 +35,43 @@ class NotPlainArithmetic(ValueError):
     """The formula is more than plain arithmetic over the sheet's own cells."""
 
 
+# The answers of _sheet_part for parts seen before (forms of one template carry the same
+# workbook.xml and relations, byte for byte): (part bytes, name) → answer. Bounded.
+_MEMO_SIZE = 256
+_looked_up: dict[tuple[bytes, str], str | None] = {}
+
+
+def _remember(key: tuple[bytes, str], answer: str | None) -> str | None:
+    if len(_looked_up) >= _MEMO_SIZE:
+        _looked_up.clear()
+    _looked_up[key] = answer
+    return answer
+
+
 def _sheet_part(package: Package, sheet: str) -> str | None:
-    book = package.xml("xl/workbook.xml")  # parsed once, for the defined names too
-    rel_id = None
-    for node in book.iter():
-        if node.tag.endswith("}sheet") and node.get("name") == sheet:
-            rel_id = node.get(f"{_REL_NS}id") or node.get(
-                "{http://purl.oclc.org/ooxml/officeDocument/relationships}id")
+    key = (package.read("xl/workbook.xml"), sheet)
+    if key in _looked_up:
+        rel_id = _looked_up[key]
+    else:
+        book = package.xml("xl/workbook.xml")  # parsed once, for the defined names too
+        rel_id = None
+        for node in book.iter():
+            if node.tag.endswith("}sheet") and node.get("name") == sheet:
+                rel_id = node.get(f"{_REL_NS}id") or node.get(
+                    "{http://purl.oclc.org/ooxml/officeDocument/relationships}id")
+        _remember(key, rel_id)
     if rel_id is None:
         return None
+    key = (package.read("xl/_rels/workbook.xml.rels"), "\0" + rel_id)
+    if key in _looked_up:
+        return _looked_up[key]
     rels = package.xml("xl/_rels/workbook.xml.rels")
     for node in rels.iter():
         if node.tag.endswith("}Relationship") and node.get("Id") == rel_id:
             target = node.get("Target", "")
-            return target.lstrip("/") if target.startswith("/") else "xl/" + target
-    return None
+            return _remember(key, target.lstrip("/") if target.startswith("/")
+                             else "xl/" + target)
+    return _remember(key, None)
 
 
 def unsaved_formulas(data: bytes, sheet: str, kind: str) -> dict[tuple[int, int], str]:
@@ -68,7 +92,7 @@ def unsaved_formulas(data: bytes, sheet: str, kind: str) -> dict[tuple[int, int]
     if part is None:
         return {}
     xml = package.read(part)
-    if b"<f" not in xml:
+    if _ANY_FORMULA.search(xml) is None:  # what _FORMULA needs to match anywhere
         return {}
     found = {}
     for match in _CELL.finditer(xml):
@@ -83,7 +107,7 @@ def unsaved_formulas(data: bytes, sheet: str, kind: str) -> dict[tuple[int, int]
         if ref is None:
             continue
         text = (formula.group(1) or b"").decode("utf-8", "replace")
-        text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+        text = html.unescape(text)  # XML escapes, numeric ones too (&#31216; → 称)
         found[cell_position(ref.group(1).decode())] = text
     return found
 

@@ -138,6 +138,13 @@ def _copy(source: Path, target: Path) -> None:
     """Give the file its archive name: a hard link (no data copied) where the file system
     allows, else a copy through a temporary name. An existing target holds the same bytes
     (`place` checked), so it is kept as it is. `_make_durable` flushes before the commit."""
+    try:  # the common case in one system call: the folder is there, the name is free
+        os.link(source, target)
+        return
+    except FileExistsError:
+        return
+    except OSError:
+        pass
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         return
@@ -182,10 +189,15 @@ def _period_folder(record: FormRecord) -> str:
     return record.period
 
 
-def _frozen(conn, record: FormRecord) -> bool:
-    month = parse_week(record.period).month if record.form_kind == "weekly" \
-        else parse_month(record.period)
-    return store.month_frozen(conn, month)
+def _frozen(conn, record: FormRecord, known: dict[tuple[str, str], bool]) -> bool:
+    """Whether the form's month is signed off; `known` keeps the answers of this run (a
+    sign-off or reopen waits for the workspace lock this run holds)."""
+    key = (record.form_kind, record.period)
+    if key not in known:
+        month = parse_week(record.period).month if record.form_kind == "weekly" \
+            else parse_month(record.period)
+        known[key] = store.month_frozen(conn, month)
+    return known[key]
 
 
 def changes(old: dict, new: dict) -> dict:
@@ -218,6 +230,7 @@ class Ingest:
         self.written: list[Path] = []
         self.leaving: list[Path] = []
         self.listed: dict[Path, tuple[int, int]] = {}  # (size, mtime_ns) when the run began
+        self.frozen: dict[tuple[str, str], bool] = {}  # a period's month signed off, this run
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.workspace.root).as_posix()
@@ -407,7 +420,7 @@ class Ingest:
         current = store.current_submission(self.conn, record.form_key)
         if store.stored_copy(self.conn, sha256) is not None:
             return DUPLICATE, current
-        if _frozen(self.conn, record):
+        if _frozen(self.conn, record, self.frozen):
             if store.pending_with_hash(self.conn, record.form_key, record.content_hash):
                 return DUPLICATE, current
             return AMENDMENT, current
@@ -424,21 +437,22 @@ class Ingest:
         target = place(self.workspace.archive / _period_folder(record), item.name, found.sha256)
         self._keep(item.source, target)
         now = _now()
+        stored = self._relative(target)
         file_id = store.insert_file(
             self.conn, sha256=found.sha256, original_name=item.name,
-            original_path=item.original_path, stored_path=self._relative(target),
+            original_path=item.original_path, stored_path=stored,
             size=found.size, sender=item.sender, container_id=None, received_at=now,
             outcome=outcome, reasons=_reasons(found))
         if outcome != DUPLICATE:
             state = "pending" if outcome == AMENDMENT else "current"
             store.insert_submission(self.conn, file_id=file_id, record=record, state=state,
-                                    received_at=now)
+                                    received_at=now, current=current)
         if outcome == NEWER:
             store.log_event(self.conn, now, "superseded", record.form_key, {
                 "old_file": current["file"], "new_file": item.name,
                 "changes": changes(current["payload"], record.payload)})
         self.report.outcomes.append(Outcome(item.original_path, outcome, record.form_key,
-                                            self._relative(target), item.sender, found.issues))
+                                            stored, item.sender, found.issues))
 
     def _reject(self, item: Item, found: Classified) -> None:
         target = place(self.workspace.rejected, item.name, found.sha256)

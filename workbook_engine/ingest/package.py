@@ -9,7 +9,8 @@ decompressed (or parsed) once:
     package.archive.infolist()          # zipfile's view of the central directory
     package.head(info, 4096)            # the same bytes (and errors) as
                                         #   archive.open(info).read(4096)
-    package.read("xl/workbook.xml")     # the same as archive.read(...), decompressed once
+    package.read("xl/workbook.xml")     # the same bytes (and errors) as archive.read(...),
+                                        #   decompressed once
     package.xml("xl/workbook.xml")      # that part parsed with defusedxml (no DTD), once
 
 Only the last file's package is kept (a reader handles one file at a time).
@@ -49,7 +50,13 @@ class Package:
     def read(self, name: str) -> bytes:
         """A whole part, as `ZipFile.read` gives it (the same errors), decompressed once."""
         if name not in self._parts:
-            self._parts[name] = self.archive.read(name)
+            info = self.archive.getinfo(name)
+            start = self._data_start(info)
+            if start is None:
+                self._parts[name] = self.archive.read(info)
+            else:  # ZipExtFile.read() reads in steps of MAX_N: one step for any real part
+                self._parts[name] = _read_like_zipfile(self.data, start, info,
+                                                       zipfile.ZipExtFile.MAX_N)
         return self._parts[name]
 
     def xml(self, name: str) -> Element:

@@ -162,7 +162,8 @@ def _box(sheets: Sheets, sheet: str, rows: range, first_col: int, width: int) ->
     return [[sheets.value(sheet, r, c) for c in range(first_col, first_col + width)] for r in rows]
 
 
-def _read_weekly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) -> None:
+def _read_weekly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange],
+                 data: bytes = b"") -> None:
     if layout.WEEKLY_SHEET not in sheets.names:
         raw.problem("form.sheet_missing", f"缺少工作表「{layout.WEEKLY_SHEET}」")
         return
@@ -179,6 +180,7 @@ def _read_weekly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) -> 
         raw.fields[name] = sheets.value(target.sheet, *target.first)
         raw.refs[name] = f"{target.sheet}!{target.ref()}"
     _read_work_log(raw, sheets, names)
+    _weekly_formulas(raw, sheets, data)
 
 
 def _read_work_log(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) -> None:
@@ -259,36 +261,61 @@ def _signature_name(grid: Grid, names: dict[str, NamedRange], name: str, label: 
 UNSAVED_FORMULA = "请在 Excel 或 WPS 中打开并保存后再发送"
 
 
-def _fill_formulas(raw: RawForm, sheets: Sheets, data: bytes, header: int, col: int) -> None:
+def _unsaved_message(text: str, tail: str) -> str:
+    shown = f"这里是公式「={text[:60]}」" if text else "这里是公式"
+    return f"{shown}，文件中没有保存它的计算结果，{tail}。{UNSAVED_FORMULA}"
+
+
+def _refuse_unsaved(raw: RawForm, sheet: str, cells) -> None:
+    for row, column in sorted(cells):
+        raw.problem("form.formula_unsaved",
+                    _unsaved_message(cells[(row, column)], "无法读取这里填写的内容"),
+                    sheet=sheet, cell=f"{column_letter(column)}{row + 1}")
+
+
+def _weekly_formulas(raw: RawForm, sheets: Sheets, data: bytes) -> None:
+    """The weekly form has no formulas: one saved without its result (a file written by a
+    program) would read as blank, so the file is refused naming the cell."""
+    for sheet in (layout.WEEKLY_SHEET, layout.WORKLOG_SHEET):
+        if sheet in sheets.names and data:
+            _refuse_unsaved(raw, sheet, unsaved_formulas(data, sheet, raw.file_kind))
+
+
+def _fill_formulas(raw: RawForm, sheets: Sheets, data: bytes, header: int, col: int,
+                   sign_row: int | None) -> None:
     """Work out the table's formulas that have no saved result (plain arithmetic only);
-    refuse the file naming each cell that cannot be worked out. 合计 is recomputed anyway."""
-    if not raw.table:
+    refuse the file naming each cell that cannot be worked out, and each such formula
+    outside the table (its value cannot be read). 合计 is recomputed anyway."""
+    if not raw.table or not data:
         return
     formulas = unsaved_formulas(data, layout.MONTHLY_SHEET, raw.file_kind)
     if not formulas:
         return
     heads = [clean_text(v) for v in raw.table[0]]
+    total = next((col + c for c, h in enumerate(heads) if h == layout.TOTAL_HEADER), None)
 
     def value_at(row: int, column: int, depth: int) -> Decimal:
         if (row, column) in formulas:
             return evaluate(formulas[(row, column)], value_at, depth)
         return cell_number(sheets.value(layout.MONTHLY_SHEET, row, column))
 
+    outside = {}
     for (row, column), text in sorted(formulas.items()):
+        if column == total and header < row < (sign_row if sign_row is not None else row + 1):
+            continue  # 合计 (also of the blank rows under the last filled one)
         r, c = row - header, column - col
         if r <= 0 or r >= len(raw.table) or not 0 <= c < len(heads):
-            continue
-        if heads[c] == layout.TOTAL_HEADER:
+            outside[(row, column)] = text
             continue
         try:
             raw.table[r][c] = evaluate(text, value_at).normalize()
         except (NotPlainArithmetic, RecursionError):
             raw.problem(
                 "form.formula_unsaved",
-                (f"这里是公式「={text[:60]}」" if text else "这里是公式") + "，文件中没有保存它的计算结果，"
-                f"且不是简单的加减乘除，无法计算。{UNSAVED_FORMULA}",
+                _unsaved_message(text, "且不是简单的加减乘除，无法计算"),
                 sheet=layout.MONTHLY_SHEET, cell=f"{column_letter(column)}{row + 1}",
             )
+    _refuse_unsaved(raw, layout.MONTHLY_SHEET, outside)
 
 
 def _read_monthly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange],
@@ -311,7 +338,7 @@ def _read_monthly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange],
     raw.table = _box(sheets, layout.MONTHLY_SHEET, range(header, max(last, header) + 1), col,
                      width)
     raw.table_sheet, raw.table_row, raw.table_col = layout.MONTHLY_SHEET, header + 1, col
-    _fill_formulas(raw, sheets, data, header, col)
+    _fill_formulas(raw, sheets, data, header, col, sign_row)
     raw.fields["_subtitle"] = " ".join(clean_text(v) for row in grid[:header] for v in row if v)
     sign = _signature_name(grid, names, layout.RATER_SIGN_NAME, "签名", sign_row)
     date = _signature_name(grid, names, layout.RATER_DATE_NAME, "日期", sign_row)
@@ -369,7 +396,7 @@ def read_form(source: Path | bytes, file_kind: str, display_name: str) -> RawFor
         raw.meta = _read_meta(sheets)
         raw.form = _form_kind(raw.meta, sheets)
         if raw.form == layout.WEEKLY_KIND:
-            _read_weekly(raw, sheets, names)
+            _read_weekly(raw, sheets, names, data)
         elif raw.form == layout.MONTHLY_KIND:
             _read_monthly(raw, sheets, names, data)
         if raw.form:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from workbook_engine.forms import layout
 from workbook_engine.ingest import monthly_rules, weekly_rules
@@ -36,7 +37,7 @@ class FormRecord:
         parts = [self.form_kind, self.edition, self.period, self.subject_id]
         return ":".join(part for part in parts if part)
 
-    @property
+    @cached_property  # worked out in the reader process; travels with the record
     def content_hash(self) -> str:
         text = json.dumps(self.payload, ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -18,10 +18,10 @@ from __future__ import annotations
 import faulthandler
 import multiprocessing
 import os
+import selectors
 import time
 from collections import deque
 from collections.abc import Iterator
-from multiprocessing.connection import wait
 from pathlib import Path
 
 from workbook_engine.ingest.classify import Classified, classify, file_sha256
@@ -126,6 +126,9 @@ class ReaderPool:
 
     def __enter__(self) -> ReaderPool:
         self.context = multiprocessing.get_context(start_method())
+        # one selector for the run (multiprocessing's wait() builds one per call): a
+        # reader's pipe wakes the parent for a result, its sentinel when it ends
+        self.selector = selectors.DefaultSelector()
         return self
 
     def start(self, files: int) -> None:
@@ -136,11 +139,24 @@ class ReaderPool:
             self.workers.append(self._new_worker())
 
     def _new_worker(self) -> _Worker:
-        return _Worker(self.context, self.roster, self.policy, self.read)
+        worker = _Worker(self.context, self.roster, self.policy, self.read)
+        self.selector.register(worker.conn, selectors.EVENT_READ, worker)
+        self.selector.register(worker.process.sentinel, selectors.EVENT_READ, worker)
+        return worker
+
+    def _forget(self, worker: _Worker) -> None:
+        """Stop watching a reader (before it is killed or replaced)."""
+        for watched in (worker.conn, worker.process.sentinel):
+            try:
+                self.selector.unregister(watched)
+            except (KeyError, ValueError):
+                pass  # already forgotten
 
     def __exit__(self, *exc) -> None:
         for worker in self.workers:
+            self._forget(worker)
             worker.stop()
+        self.selector.close()
 
     def classify(self, jobs: list[tuple[Path, str]]) -> Iterator[tuple[int, Classified]]:
         """Classify every job; results are yielded in the order of `jobs`."""
@@ -161,6 +177,7 @@ class ReaderPool:
                 index, (path, name) = pending[-1]
                 if not worker.give((index, str(path), name)):
                     if not worker.tasks:  # died idle: no file to blame, start a new reader
+                        self._forget(worker)
                         worker.kill()
                         self.workers[position] = self._new_worker()
                     break  # died busy: _collect refuses its oldest file and replaces it
@@ -171,18 +188,20 @@ class ReaderPool:
         if not watched:
             return
         timeout = self.policy.limits.parse_seconds
-        ready = wait([w.conn for w in watched] + [w.process.sentinel for w in watched],
-                     timeout=0.5)
+        events = self.selector.select(timeout=0.5)
+        ready = {key.fileobj for key, _ in events}
+        for key, _ in events:
+            if key.data not in watched:  # an idle reader ended: _feed replaces it when it
+                self._forget(key.data)   # gives it a file; until then it must not wake us
         now = time.monotonic()
         for worker in watched:
             if worker.conn in ready:
-                try:
-                    while (worker.tasks or not worker.ready) and worker.conn.poll():
-                        message = worker.conn.recv()
-                        worker.started = time.monotonic()
-                        if message == READY:
-                            worker.ready = True
-                            continue
+                try:  # one message per wake-up: the selector said it is there
+                    message = worker.conn.recv()
+                    worker.started = time.monotonic()
+                    if message == READY:
+                        worker.ready = True
+                    else:
                         got_index, found = message
                         done[got_index] = found
                         worker.tasks.popleft()
@@ -205,6 +224,7 @@ class ReaderPool:
         if self.start_failures >= START_FAILURES:
             raise ReaderStartError(f"reader processes ({self.context.get_start_method()})"
                                    " could not be started")
+        self._forget(worker)
         worker.kill()
         self.workers[self.workers.index(worker)] = self._new_worker()
 
@@ -216,6 +236,7 @@ class ReaderPool:
         done[index] = _failed(Path(path), name, timed_out, self.policy)
         for task in reversed(worker.tasks):
             pending.append((task[0], jobs[task[0]]))
+        self._forget(worker)
         worker.kill()
         position = self.workers.index(worker)
         self.workers[position] = self._new_worker()
