@@ -28,6 +28,7 @@ SLOW_FILES = ("test_crash_faults.py", "test_crash.py", "test_demo.py", "test_pre
               "test_forms.py", "test_intake_property.py")
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config) -> int:
     """`-n auto`: two workers a core (at most 8). About half of a worker's time is spent
     waiting — for LibreOffice to start, for the ingest runs the crash tests start and kill,
