@@ -12,6 +12,7 @@ from helpers import (
     CHANGED_SECTIONS,
     DUTY_CHANGES,
     PERSON_CHANGES,
+    stop_office,
     write_roster,
 )
 from helpers import cli as run_cli
@@ -41,6 +42,10 @@ def pytest_xdist_auto_num_workers(config) -> int:
 def pytest_configure(config) -> None:
     if hasattr(config.option, "loadscopereorder"):
         config.option.loadscopereorder = False
+
+
+def pytest_sessionfinish(session) -> None:
+    stop_office()  # the LibreOffice helpers.office_pipe started in this process, if any
 
 
 def pytest_collection_modifyitems(items) -> None:

@@ -186,6 +186,8 @@ def office_bases(bases: list[Base], folder: Path) -> list[Base]:
     """A few bases saved as .xls and .ods by LibreOffice; [] when it is not installed."""
     import shutil
 
+    from helpers import office_convert
+
     binary = shutil.which("soffice") or shutil.which("libreoffice")
     if binary is None:
         return []
@@ -197,10 +199,7 @@ def office_bases(bases: list[Base], folder: Path) -> list[Base]:
         (sources / f"{base.label}.xlsx").write_bytes(base.data)
     made = []
     for target in ("xls", "ods"):
-        command = [binary, f"-env:UserInstallation=file://{folder / 'lo-profile'}",
-                   "--headless", "--convert-to", target, "--outdir", str(folder / target),
-                   *(str(sources / f"{b.label}.xlsx") for b in chosen)]
-        subprocess.run(command, capture_output=True, timeout=300, check=False)
+        office_convert([sources / f"{b.label}.xlsx" for b in chosen], target, folder / target)
         for base in chosen:
             path = folder / target / f"{base.label}.{target}"
             if path.is_file():

@@ -3,11 +3,16 @@ conftest.py): the CLI runner, a hand-checked roster, LibreOffice, workbook bytes
 
 from __future__ import annotations
 
+import atexit
 import io
+import itertools
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -101,14 +106,81 @@ def soffice() -> str | None:
     return found
 
 
-def convert_to_pdf(paths: list[Path], outdir: Path) -> list[Path]:
-    """Convert workbooks to PDF with LibreOffice; fail when any conversion fails."""
+UNO_PYTHON = "/usr/bin/python3"  # the system Python with LibreOffice's `uno` (python3-uno)
+_OFFICE: dict = {}  # this process's running office: proc, pipe, profile
+_PIPES = itertools.count()
+
+
+def stop_office() -> None:
+    """End the office `office_pipe` started (its whole process group) and drop its profile."""
+    proc = _OFFICE.pop("proc", None)
+    if proc is not None and proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=20)
+    if "profile" in _OFFICE:
+        shutil.rmtree(_OFFICE.pop("profile"), ignore_errors=True)
+
+
+atexit.register(stop_office)
+
+
+def office_pipe() -> str:
+    """The UNO pipe of one headless office per test process (pytest-xdist worker), started on
+    first use and again if it has ended; conftest's pytest_sessionfinish ends it. Starting
+    soffice costs ~2 s CPU, about 20 conversions a run used to start one each."""
+    proc = _OFFICE.get("proc")
+    if proc is None or proc.poll() is not None:
+        stop_office()
+        binary = soffice()
+        profile = tempfile.mkdtemp(prefix="wbe-lo-")
+        pipe = f"wbe-office-{os.getpid()}-{next(_PIPES)}"
+        _OFFICE.update(profile=profile, pipe=pipe, proc=subprocess.Popen(
+            [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
+             "--nologo", "--norestore", f"--accept=pipe,name={pipe};urp;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+    return _OFFICE["pipe"]
+
+
+def office_jobs(jobs: list[dict], folder: Path, timeout: int = 300):
+    """Run tests/lo_uno.py's `jobs` (open, edit, store, close each file) in the shared office;
+    the finished process (returncode, stdout, stderr)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = Path(tempfile.mkstemp(suffix=".json", prefix="lo-jobs-", dir=folder)[1])
+    spec.write_text(json.dumps([{**j, "src": str(j["src"]), "dst": str(j["dst"])} for j in jobs],
+                               ensure_ascii=False), encoding="utf-8")
+    script = Path(__file__).with_name("lo_uno.py")
+    try:
+        return subprocess.run([UNO_PYTHON, str(script), str(spec), "--pipe", office_pipe()],
+                              capture_output=True, text=True, timeout=timeout)
+    finally:
+        spec.unlink()
+
+
+def office_convert(paths: list[Path], target: str, outdir: Path, timeout: int = 300):
+    """Save each file as OUTDIR/STEM.TARGET (pdf, xls, ods, xlsx) with the filter
+    `soffice --convert-to TARGET` takes, in the shared office when the system Python has `uno`,
+    else by `soffice --convert-to`; the finished process. The caller checks the files."""
     binary = soffice()
     outdir.mkdir(parents=True, exist_ok=True)
+    if Path(UNO_PYTHON).exists():
+        return office_jobs([{"src": p, "dst": outdir / f"{p.stem}.{target}", "target": target}
+                            for p in paths], outdir, timeout)
     profile = outdir / "lo-profile"
-    command = [binary, f"-env:UserInstallation=file://{profile}", "--headless",
-               "--convert-to", "pdf", "--outdir", str(outdir), *map(str, paths)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    return subprocess.run([binary, f"-env:UserInstallation=file://{profile}", "--headless",
+                           "--convert-to", target, "--outdir", str(outdir), *map(str, paths)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def convert_to_pdf(paths: list[Path], outdir: Path) -> list[Path]:
+    """Convert workbooks (and Word documents) to PDF with LibreOffice; fail when any fails."""
+    done = office_convert(paths, "pdf", outdir)
     pdfs = [outdir / (p.stem + ".pdf") for p in paths]
     missing = [p.name for p in pdfs if not p.is_file() or p.stat().st_size == 0]
     assert done.returncode == 0 and not missing, (done.stdout, done.stderr, missing)

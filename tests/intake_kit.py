@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import soffice, write_roster
+from helpers import UNO_PYTHON, office_jobs, soffice, write_roster
 
 from workbook_engine.cli import main
 from workbook_engine.workspace import Workspace, init_workspace
 
-UNO_PYTHON = "/usr/bin/python3"
 XLS, ODS, XLSX, FODS = "MS Excel 97", "calc8", "Calc Office Open XML", "OpenDocument Spreadsheet Flat XML"
 
 
@@ -66,15 +64,9 @@ def libreoffice(jobs: list[dict], folder: Path) -> None:
     soffice()
     if not Path(UNO_PYTHON).exists():
         pytest.skip("no system Python with the LibreOffice UNO bridge")
-    folder.mkdir(parents=True, exist_ok=True)
     for job in jobs:
         Path(job["dst"]).parent.mkdir(parents=True, exist_ok=True)
-    spec = folder / "jobs.json"
-    spec.write_text(json.dumps([{**j, "src": str(j["src"]), "dst": str(j["dst"])} for j in jobs],
-                               ensure_ascii=False), encoding="utf-8")
-    script = Path(__file__).with_name("lo_uno.py")
-    done = subprocess.run([UNO_PYTHON, str(script), str(spec), str(folder / "lo-profile")],
-                          capture_output=True, text=True, timeout=300)
+    done = office_jobs(jobs, folder)
     missing = [j["dst"] for j in jobs if not Path(j["dst"]).is_file()]
     assert done.returncode == 0 and not missing, (done.stdout, done.stderr, missing)
 

@@ -2,7 +2,9 @@
 
 Run with the system Python that has `uno` (/usr/bin/python3), never imported by the tests:
 
-    /usr/bin/python3 tests/lo_uno.py jobs.json PROFILE_DIR
+    /usr/bin/python3 tests/lo_uno.py jobs.json PROFILE_DIR      (starts and ends its own office)
+    /usr/bin/python3 tests/lo_uno.py jobs.json --pipe NAME      (uses an office already started
+                                                                 with --accept=pipe,name=NAME)
 
 jobs.json is a list of {"src", "dst", "filter", "edits": [...]}; an edit is one of
     {"op": "insert_rows", "sheet": "周考评表", "row": 1, "count": 1}     (1-based row, before it)
@@ -13,7 +15,9 @@ jobs.json is a list of {"src", "dst", "filter", "edits": [...]}; an edit is one 
     {"op": "copy_sheet", "sheet": ..., "name": "周考评表 (2)"}
     {"op": "drop_names"}                                                (remove every named range)
 Each job's file is opened hidden, edited, stored with the filter ("MS Excel 97", "calc8",
-"Calc Office Open XML", "OpenDocument Spreadsheet Flat XML") and closed.
+"Calc Office Open XML", "OpenDocument Spreadsheet Flat XML") and closed. A job may give
+"target" (pdf, xls, ods, xlsx) instead of "filter": the filter `soffice --convert-to` takes for
+that extension and the document's kind (spreadsheet or text).
 """
 
 import json
@@ -33,12 +37,23 @@ def prop(name, value):
     return item
 
 
-def connect(profile):
-    pipe = f"wbe{os.getpid()}"
-    office = subprocess.Popen(
-        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
-         "--nologo", "--norestore", f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+# The filters `soffice --convert-to EXT` picks, by the loaded document's kind.
+TARGETS = {
+    ("calc", "pdf"): "calc_pdf_Export", ("writer", "pdf"): "writer_pdf_Export",
+    ("calc", "xls"): "MS Excel 97", ("calc", "ods"): "calc8",
+    ("calc", "xlsx"): "Calc MS Excel 2007 XML",
+}
+
+
+def connect(profile, pipe=None):
+    """(office process or None, desktop): a new office with `profile`, or the one on `pipe`."""
+    office = None
+    if pipe is None:
+        pipe = f"wbe{os.getpid()}"
+        office = subprocess.Popen(
+            ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
+             "--nologo", "--norestore", f"--accept=pipe,name={pipe};urp;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext(
         "com.sun.star.bridge.UnoUrlResolver", local)
@@ -50,7 +65,8 @@ def connect(profile):
         except NoConnectException:
             time.sleep(0.2)
     else:
-        office.kill()
+        if office is not None:
+            office.kill()
         raise SystemExit("LibreOffice did not start")
     desktop = context.ServiceManager.createInstanceWithContext(
         "com.sun.star.frame.Desktop", context)
@@ -92,29 +108,41 @@ def edit(doc, step):
         raise SystemExit(f"unknown edit {op}")
 
 
+def store_filter(doc, job):
+    if "filter" in job:
+        return job["filter"]
+    kind = "calc" if doc.supportsService("com.sun.star.sheet.SpreadsheetDocument") else "writer"
+    return TARGETS[(kind, job["target"])]
+
+
 def main():
     jobs = json.load(open(sys.argv[1], encoding="utf-8"))
-    office, desktop = connect(sys.argv[2])
+    if sys.argv[2] == "--pipe":
+        office, desktop = connect(None, sys.argv[3])
+    else:
+        office, desktop = connect(sys.argv[2])
     try:
         for job in jobs:
             url = uno.systemPathToFileUrl(os.path.abspath(job["src"]))
             doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
             try:
-                protected = [s for s in doc.Sheets if s.isProtected()]
-                for sheet in protected:
-                    sheet.unprotect("")
+                if "filter" in job:  # a person's edit; a plain conversion keeps protection
+                    for sheet in [s for s in doc.Sheets if s.isProtected()]:
+                        sheet.unprotect("")
                 for step in job.get("edits", []):
                     edit(doc, step)
                 out = uno.systemPathToFileUrl(os.path.abspath(job["dst"]))
-                doc.storeToURL(out, (prop("FilterName", job["filter"]), prop("Overwrite", True)))
+                doc.storeToURL(out, (prop("FilterName", store_filter(doc, job)),
+                                     prop("Overwrite", True)))
             finally:
                 doc.close(True)
     finally:
-        try:
-            desktop.terminate()
-        except Exception:  # noqa: BLE001 - the bridge goes away with the office
-            pass
-        office.wait(timeout=60)
+        if office is not None:  # an office on --pipe is left running for the next call
+            try:
+                desktop.terminate()
+            except Exception:  # noqa: BLE001 - the bridge goes away with the office
+                pass
+            office.wait(timeout=60)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import struct
-import subprocess
 import sys
 import time
 import zipfile
@@ -25,7 +24,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from fill import fill_monthly, fill_weekly
-from helpers import as_xlsm, cli, rezip, soffice, write_roster
+from helpers import as_xlsm, cli, office_convert, rezip, write_roster
 
 from workbook_engine.forms.outbox import build_templates, generate_weekly_forms
 from workbook_engine.ingest import isolate
@@ -850,20 +849,7 @@ def test_a_reader_that_hangs_or_dies_ends_only_its_child(monkeypatch, tmp_path, 
 
 def convert(sources: list[Path], target: str, outdir: Path) -> list[Path]:
     """Save the workbooks as `target` (xls, ods, xlsx) with LibreOffice, into `outdir`."""
-    binary = soffice()
-    outdir.mkdir(parents=True, exist_ok=True)
-    profile = outdir.parent / "lo-profile"
-    command = [
-        binary,
-        f"-env:UserInstallation=file://{profile}",
-        "--headless",
-        "--convert-to",
-        target,
-        "--outdir",
-        str(outdir),
-        *map(str, sources),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    done = office_convert(sources, target, outdir, timeout=180)
     converted = [outdir / f"{source.stem}.{target}" for source in sources]
     assert done.returncode == 0 and all(p.is_file() for p in converted), (done.stdout, done.stderr)
     return converted

@@ -5,12 +5,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-import subprocess
 import zipfile
 
 import openpyxl
 import pytest
-from helpers import soffice
+from helpers import office_convert, soffice
 
 from workbook_engine.forms.outbox import weekly_plan
 from workbook_engine.forms.prepared import PreparedWeeklyForms, reader_view
@@ -140,7 +139,7 @@ def test_zip_writer_makes_a_plain_zip():
 
 @pytest.mark.libreoffice
 def test_libreoffice_opens_patched_forms_and_keeps_their_values(bureau, tmp_path):
-    binary = soffice()
+    soffice()
     plan = weekly_plan(bureau, parse_week("2026-W10"))
     forms = PreparedWeeklyForms()
     sources = []
@@ -151,9 +150,7 @@ def test_libreoffice_opens_patched_forms_and_keeps_their_values(bureau, tmp_path
         sources.append((path, form))
     assert forms.patched >= 2
     out = tmp_path / "out"
-    subprocess.run([binary, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-                    "--convert-to", "xlsx", "--outdir", str(out), *(str(p) for p, _ in sources)],
-                   capture_output=True, timeout=300, check=True)
+    assert office_convert([p for p, _ in sources], "xlsx", out).returncode == 0
     for path, form in sources:
         raw = read_form(out / path.name, "xlsx", path.name)
         assert raw.meta["staff_id"] == form.identity.staff_id

@@ -7,7 +7,6 @@ import random
 import re
 import resource
 import struct
-import subprocess
 import time
 import zipfile
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import olefile
 import openpyxl
 import pytest
-from helpers import LIMITS, as_xlsm, rezip, soffice
+from helpers import LIMITS, as_xlsm, office_convert, rezip
 
 from workbook_engine.ingest.sniff import CORRUPT_MESSAGE, ENCRYPTED_MESSAGE, sniff, sniff_bytes
 from workbook_engine.policy import IngestLimits
@@ -419,23 +418,11 @@ def test_xml_checks_pass_ordinary_parts() -> None:
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """The test xlsx saved by LibreOffice as .xls (BIFF8) and .ods."""
-    binary = soffice()
     folder = tmp_path_factory.mktemp("lo")
     source = folder / "form.xlsx"
     source.write_bytes(xlsx_bytes())
-    profile = folder / "lo-profile"
     for target in ("xls", "ods"):
-        command = [
-            binary,
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            target,
-            "--outdir",
-            str(folder),
-            str(source),
-        ]
-        subprocess.run(command, capture_output=True, timeout=300, check=True)
+        assert office_convert([source], target, folder).returncode == 0
     return {target: (folder / f"form.{target}").read_bytes() for target in ("xls", "ods")}
 
 
