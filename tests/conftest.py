@@ -16,8 +16,15 @@ from helpers import (
     write_roster,
 )
 from helpers import cli as run_cli
+from hypothesis import settings
 
 from workbook_engine.workspace import Workspace, init_workspace
+
+# Property tests check what happens, not how fast: on a 2-core machine running four test
+# workers (and LibreOffice) one example can take longer than Hypothesis's 200 ms deadline,
+# which would fail a correct test. Their own example counts are unchanged.
+settings.register_profile("engine", deadline=None)
+settings.load_profile("engine")
 
 # The files that take longest (CPU and LibreOffice), longest first. With pytest-xdist a file
 # stays on one worker (--dist loadfile) and files are handed out in collection order, so

@@ -488,7 +488,8 @@ def pending_amendments(conn: sqlite3.Connection) -> list[dict]:
 
 
 def monthly_rows_of(conn: sqlite3.Connection, months: list[str]) -> list[dict]:
-    """Rows of the current monthly editions of these months, with the file they came from."""
+    """Rows of the current monthly editions of these months, with the file they came from.
+    Rows with equal item scores share one `items` dict: callers must not change it."""
     if not months:
         return []
     marks = ",".join("?" * len(months))
@@ -505,7 +506,7 @@ def monthly_rows_of(conn: sqlite3.Connection, months: list[str]) -> list[dict]:
         found = parsed.get(text)
         if found is None:
             found = parsed[text] = json.loads(text)
-        return dict(found)  # a row's own copy (the items are flat: name → text)
+        return found  # shared by every row with this text: read-only (flat: name → text)
 
     return [{"edition": same.setdefault(edition, edition), "month": same.setdefault(month, month),
              "staff_id": staff_id, "assessed": bool(assessed), "items": items_of(items),

@@ -171,14 +171,24 @@ class ReportBook:
         fmt = self.fmt.get(kind, self.fmt["text"])
         text_fmt = fmt if kind == "grade" else self.fmt["text"]
         numeric = kind in ("number", "money", "coef", "int")
-        write_blank, write_number = sheet.write_blank, sheet.write_number
-        write_string = sheet.write_string
+        # xlsxwriter's undecorated writers (its public ones first try to read "A1" notation,
+        # a cost per cell); the same cells and bytes. Public ones if a version lacks them.
+        write_blank = getattr(sheet, "_write_blank", sheet.write_blank)
+        write_number = getattr(sheet, "_write_number", sheet.write_number)
+        write_string = getattr(sheet, "_write_string", sheet.write_string)
+
+        floats: dict = {}  # one float object per distinct value (scores repeat a lot)
 
         def write(row: int, col: int, value) -> None:
             if value is None or (isinstance(value, float) and value != value):
                 write_blank(row, col, None, fmt)
             elif numeric and isinstance(value, (int, Decimal)):
-                write_number(row, col, float(value), fmt)
+                number = floats.get(value) if value else None  # a zero keeps its own sign
+                if number is None:
+                    number = float(value)
+                    if value:
+                        floats[value] = number
+                write_number(row, col, number, fmt)
             else:
                 write_string(row, col, str(value), text_fmt)
 
@@ -202,5 +212,22 @@ class ReportBook:
             Column("问题", "text", 70)], rows), grade_header=None)
 
     def close(self) -> Path:
+        for sheet in self.workbook.worksheets():
+            _free_cells_when_written(sheet)
         self.workbook.close()
         return self.path
+
+
+def _free_cells_when_written(sheet) -> None:
+    """Let a sheet's cell table go as soon as its XML is made (the workbook's peak memory is
+    while it is assembled: every sheet's cells and XML at once otherwise). xlsxwriter does not
+    read the cells again; the bytes written are the same. Left alone if a version differs."""
+    assemble, table = getattr(sheet, "_assemble_xml_file", None), getattr(sheet, "table", None)
+    if assemble is None or not isinstance(table, dict):
+        return
+
+    def assemble_then_free() -> None:
+        assemble()
+        table.clear()
+
+    sheet._assemble_xml_file = assemble_then_free

@@ -38,12 +38,18 @@ def _sum_items(items: dict) -> Decimal:
     return sum(map(Decimal, items.values()), Decimal(0))
 
 
-def _shared_sum(items: dict, sums: dict[tuple, Decimal]) -> Decimal:
-    """`_sum_items`, one Decimal object for every row with the same item scores."""
+def _shared_sum(items: dict, sums: dict, same: dict[int, tuple[dict, Decimal]]) -> Decimal:
+    """`_sum_items`, one Decimal object for every row with the same item scores.
+    `same` remembers the sum of each items dict object (rows read from the store share one
+    dict per distinct items text); the dict is kept in it so its id stays its own."""
+    known = same.get(id(items))
+    if known is not None:
+        return known[1]
     key = tuple(items.values())
     found = sums.get(key)
     if found is None:
         found = sums[key] = _sum_items(items)
+    same[id(items)] = (items, found)
     return found
 
 
@@ -109,6 +115,7 @@ def monthly_lines(rows: pd.DataFrame | list[dict], roster: Roster, policy: Polic
     # Equal inputs share one result object (Decimals are immutable): a month of a large
     # bureau repeats the same item scores, deductions and totals many times over.
     sums: dict[tuple, Decimal] = {}
+    sums_of: dict[int, tuple[dict, Decimal]] = {}
     deductions: dict[str, Decimal] = {}
     rounded: dict[Decimal, tuple[Decimal, str]] = {}
     for person in roster.assessed():
@@ -120,8 +127,8 @@ def monthly_lines(rows: pd.DataFrame | list[dict], roster: Roster, policy: Polic
                 "leader_source": "", "office_source": "",
                 "score_grade": "", "grade_note": ""}
         if status == SCORED:
-            leader_score = _shared_sum(leader["items"], sums)
-            office_score = _shared_sum(office["items"], sums)
+            leader_score = _shared_sum(leader["items"], sums, sums_of)
+            office_score = _shared_sum(office["items"], sums, sums_of)
             text = leader["deduction"] or "0"
             deduction = deductions.get(text)
             if deduction is None:
