@@ -21,6 +21,14 @@ import pytest
 from click.testing import CliRunner
 
 from workbook_engine.cli import main
+from workbook_engine.ledger_template import (
+    ACTIVITY_HEADERS,
+    ACTIVITY_SHEET,
+    LEAVE_HEADERS,
+    LEAVE_SHEET,
+    PRAISE_HEADERS,
+    PRAISE_SHEET,
+)
 from workbook_engine.policy import IngestLimits
 
 MB = 1024 * 1024
@@ -213,13 +221,13 @@ DUTY_CHANGE_HEADER = ["日期", "股室", "原股室长工号", "新股室长工
 
 
 def write_roster(path: Path, people=PEOPLE, sections=SECTIONS, person_changes=None,
-                 duty_changes=None) -> None:
+                 duty_changes=None, people_header=PEOPLE_HEADER) -> None:
     """Write 花名册.xlsx with openpyxl, the way another program fills the contract;
     change rows (lists in header order) go to 人员变动/分工变动 when given."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "人员"
-    sheet.append(PEOPLE_HEADER)
+    sheet.append(list(people_header))
     for row in people:
         sheet.append(list(row))
     chiefs = workbook.create_sheet("股室")
@@ -234,6 +242,28 @@ def write_roster(path: Path, people=PEOPLE, sections=SECTIONS, person_changes=No
             for row in rows:
                 sheet.append(list(row))
     workbook.save(path)
+
+
+def write_ledger(path: Path, praise=(), activities=(), leave=(), headers=None) -> Path:
+    """加减分台账.xlsx written by openpyxl, the way a clerk or another program fills it."""
+    headers = {
+        PRAISE_SHEET: PRAISE_HEADERS,
+        ACTIVITY_SHEET: ACTIVITY_HEADERS,
+        LEAVE_SHEET: LEAVE_HEADERS,
+        **(headers or {}),
+    }
+    rows = {PRAISE_SHEET: praise, ACTIVITY_SHEET: activities, LEAVE_SHEET: leave}
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for sheet_name, sheet_headers in headers.items():
+        if sheet_headers is None:
+            continue
+        sheet = workbook.create_sheet(sheet_name)
+        sheet.append(list(sheet_headers))
+        for row in rows[sheet_name]:
+            sheet.append(list(row))
+    workbook.save(path)
+    return path
 
 
 # The same bureau at the end of a year with changes (SPEC §4.1 「The roster over time」):

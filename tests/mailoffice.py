@@ -10,7 +10,7 @@ import ssl
 from email.message import EmailMessage
 from pathlib import Path
 
-import openpyxl
+import helpers
 from click.testing import CliRunner
 from mailservers import SECRET, Dovecot, Smtp, mail_toml, start_smtp
 
@@ -32,17 +32,8 @@ SECTIONS = [("办公室", "1001", "L1")]
 
 
 def write_roster(path: Path, people=PEOPLE) -> None:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "人员"
-    sheet.append(PEOPLE_HEADER)
-    for row in people:
-        sheet.append(list(row))
-    sections = workbook.create_sheet("股室")
-    sections.append(["股室", "股室长工号", "分管领导工号"])
-    for row in SECTIONS:
-        sections.append(list(row))
-    workbook.save(path)
+    """The roster with the optional 邮箱 column (helpers.write_roster with this header)."""
+    helpers.write_roster(path, people, SECTIONS, people_header=PEOPLE_HEADER)
 
 
 def run(workspace: Workspace, *args: str, code: int = 0, env: dict | None = None):

@@ -20,6 +20,7 @@ from helpers import (
     DUTY_CHANGES,
     PERSON_CHANGES,
     cli,
+    write_ledger,
     write_roster,
 )
 
@@ -73,22 +74,6 @@ EXPECTED = {
 run = cli  # test_frozen imports it from here
 
 
-def write_ledger(path):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "表扬批评"
-    sheet.append(["日期", "类别", "发文机关", "文号", "范围", "对象", "事由"])
-    for row in PRAISE:
-        sheet.append(list(row))
-    sheet = workbook.create_sheet("活动")
-    sheet.append(["日期", "活动名称", "组织单位", "工号", "姓名"])
-    for row in ACTIVITIES:
-        sheet.append(list(row))
-    sheet = workbook.create_sheet("休假")
-    sheet.append(["工号", "姓名", "应休年休假天数", "已休年休假天数", "事假天数"])
-    workbook.save(path)
-
-
 def rows_of(form):
     sheet = openpyxl.load_workbook(form)
     (name, ref), = list(sheet.defined_names["scores"].destinations)
@@ -124,7 +109,7 @@ def year_ws(tmp_path_factory):
     init_workspace(root, 2026)
     ws = Workspace(root.resolve())
     write_roster(ws.roster_path, CHANGED_PEOPLE, CHANGED_SECTIONS, PERSON_CHANGES, DUTY_CHANGES)
-    write_ledger(ws.ledger_path)
+    write_ledger(ws.ledger_path, PRAISE, ACTIVITIES)
     editions = {month: fill_month(ws, month) for month in (4, 5, 6, 7)}
     report = json.loads(run(ws, "ingest", "--json").stdout)
     assert report["counts"] == {"accepted": 4 + 4 + 4 + 3}, report

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import flat, write_roster
+from helpers import flat, write_ledger, write_roster
 
 from workbook_engine.issues import has_errors
 from workbook_engine.ledger import (
@@ -19,11 +18,8 @@ from workbook_engine.ledger import (
     load_ledger,
 )
 from workbook_engine.ledger_template import (
-    ACTIVITY_HEADERS,
     ACTIVITY_SHEET,
-    LEAVE_HEADERS,
     LEAVE_SHEET,
-    PRAISE_HEADERS,
     PRAISE_SHEET,
     write_ledger_template,
 )
@@ -42,28 +38,6 @@ def roster(tmp_path):
     roster, issues = load_roster(path)
     assert issues == []
     return roster
-
-
-def write_ledger(path: Path, praise=(), activities=(), leave=(), headers=None) -> Path:
-    """加减分台账.xlsx written by openpyxl, the way a clerk or another program fills it."""
-    headers = {
-        PRAISE_SHEET: PRAISE_HEADERS,
-        ACTIVITY_SHEET: ACTIVITY_HEADERS,
-        LEAVE_SHEET: LEAVE_HEADERS,
-        **(headers or {}),
-    }
-    rows = {PRAISE_SHEET: praise, ACTIVITY_SHEET: activities, LEAVE_SHEET: leave}
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for sheet_name, sheet_headers in headers.items():
-        if sheet_headers is None:
-            continue
-        sheet = workbook.create_sheet(sheet_name)
-        sheet.append(list(sheet_headers))
-        for row in rows[sheet_name]:
-            sheet.append(list(row))
-    workbook.save(path)
-    return path
 
 
 def records(frame):

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from fill import fill_monthly, fill_weekly
-from helpers import cli, convert_to_pdf
+from helpers import cli, convert_to_pdf, write_ledger
 
 from workbook_engine.cli import main
 
@@ -72,24 +72,6 @@ EXPECTED = {
 # two people with one above them: 3 > 2 places → both 并列待定.
 
 
-def write_ledger(path):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "表扬批评"
-    sheet.append(["日期", "类别", "发文机关", "文号", "范围", "对象", "事由"])
-    for row in PRAISE:
-        sheet.append(list(row))
-    sheet = workbook.create_sheet("活动")
-    sheet.append(["日期", "活动名称", "组织单位", "工号", "姓名"])
-    for row in ACTIVITIES:
-        sheet.append(list(row))
-    sheet = workbook.create_sheet("休假")
-    sheet.append(["工号", "姓名", "应休年休假天数", "已休年休假天数", "事假天数"])
-    for row in LEAVE:
-        sheet.append(list(row))
-    workbook.save(path)
-
-
 def month_scores(month: int, staff_id: str):
     """(leader items, office items, deduction, reason) of one person in one month, or None."""
     if staff_id == "2003" and month <= 6:
@@ -132,7 +114,7 @@ def year_ws(tmp_path_factory):
     init_workspace(root, 2026)
     ws = Workspace(root.resolve())
     write_roster(ws.roster_path)
-    write_ledger(ws.ledger_path)
+    write_ledger(ws.ledger_path, PRAISE, ACTIVITIES, LEAVE)
     fill_year(ws)
     report = json.loads(cli(ws, "ingest", "--json").stdout)
     assert report["counts"] == {"accepted": 48}, report
