@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from workbook_engine.issues import Issue
+from workbook_engine.reports.sheetrows import DirectRows
 from workbook_engine.style import (
     REPORT_MARGINS,
     TITLE_FONT,
@@ -25,6 +26,7 @@ from workbook_engine.style import (
 GRADE_COLOURS = {"优秀": "#C6EFCE", "称职": "#DDEBF7", "基本称职": "#FFEB9C", "不称职": "#FFC7CE"}
 FOOTER = "&L制表：__________  审核：__________  审定：__________&R第 &P 页，共 &N 页"
 SIGN_ROLES = ("制表", "审核", "审定", "日期")
+NUMERIC = ("number", "money", "coef", "int")  # column kinds whose numbers are written as numbers
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,10 @@ class Table:
 
 class ReportBook:
     """One report file being written."""
+
+    # a table's data rows go straight into the sheet's XML (sheetrows.py) where the installed
+    # xlsxwriter allows it; False: through xlsxwriter's cell writers (the same bytes)
+    direct_rows = True
 
     def __init__(self, path: Path, title: str, unit: str, fingerprint: str):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,12 +151,19 @@ class ReportBook:
             sheet.write_string(0, col, column.header, self.fmt["head"])
             sheet.set_column(col, col, column.width)
         sheet.set_row(0, 30)
-        writers = [self._cell_writer(sheet, column.kind) for column in table.columns]
         widths = [column.width for column in table.columns]
-        for r, values in enumerate(table.rows, start=1):
-            for c, (write, value) in enumerate(zip(writers, values)):
-                write(r, c, value)
-            sheet.set_row(r, fitted_height(values, widths))
+        if self.direct_rows and DirectRows.usable(sheet):
+            rows = DirectRows(sheet, 1, [self._formats(column.kind) for column in table.columns])
+            encoders = [self._cell_encoder(rows, column.kind) for column in table.columns]
+            for values in table.rows:
+                rows.append(tuple([encode(value) for encode, value in zip(encoders, values)]),
+                            fitted_height(values, widths))
+        else:
+            writers = [self._cell_writer(sheet, column.kind) for column in table.columns]
+            for r, values in enumerate(table.rows, start=1):
+                for c, (write, value) in enumerate(zip(writers, values)):
+                    write(r, c, value)
+                sheet.set_row(r, fitted_height(values, widths))
         last = max(len(table.rows), 1)
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, last, len(table.columns) - 1)
@@ -166,11 +179,36 @@ class ReportBook:
             sheet.conditional_format(1, col, last, col, {
                 "type": "cell", "criteria": "==", "value": f'"{grade}"', "format": fmt})
 
+    def _formats(self, kind: str) -> tuple:
+        """A column's format for numbers and blanks, and for text."""
+        fmt = self.fmt.get(kind, self.fmt["text"])
+        return fmt, fmt if kind == "grade" else self.fmt["text"]
+
+    def _cell_encoder(self, rows: DirectRows, kind: str):
+        """encode(value) for one column of direct rows: what _cell_writer writes, as a
+        DirectRows cell (None blank, float number, int text's shared-string index)."""
+        numeric = kind in NUMERIC
+        text, number = rows.text, rows.number
+        floats: dict = {}
+
+        def encode(value):
+            if value is None or (isinstance(value, float) and value != value):
+                return None
+            if numeric and isinstance(value, (int, Decimal)):
+                found = floats.get(value) if value else None  # a zero keeps its own sign
+                if found is None:
+                    found = number(float(value))
+                    if value:
+                        floats[value] = found
+                return found
+            return text(str(value))
+
+        return encode
+
     def _cell_writer(self, sheet, kind: str):
         """write(row, col, value) for one column: blank, number or text in the column's format."""
-        fmt = self.fmt.get(kind, self.fmt["text"])
-        text_fmt = fmt if kind == "grade" else self.fmt["text"]
-        numeric = kind in ("number", "money", "coef", "int")
+        fmt, text_fmt = self._formats(kind)
+        numeric = kind in NUMERIC
         # xlsxwriter's undecorated writers (its public ones first try to read "A1" notation,
         # a cost per cell); the same cells and bytes. Public ones if a version lacks them.
         write_blank = getattr(sheet, "_write_blank", sheet.write_blank)
