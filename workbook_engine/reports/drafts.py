@@ -29,7 +29,7 @@ from workbook_engine.periods import Month, Quarter, Year
 from workbook_engine.reports.monthly import Figures
 from workbook_engine.reports.talks import NOT_RECORDED
 from workbook_engine.scoring.frames import records
-from workbook_engine.scoring.monthly import RATED_NOT_USED, SCORED
+from workbook_engine.scoring.monthly import RATED_NOT_USED, SCORED, lines_frame
 from workbook_engine.scoring.ranking import TIED, YES
 from workbook_engine.workspace import Workspace
 
@@ -325,7 +325,7 @@ def year_draft_path(workspace: Workspace, year: Year) -> Path:
 def write_year_draft(workspace: Workspace, year: Year, figures: Figures) -> Path:
     """From the year report's figures (the bonus, when computed, is not used here)."""
     policy, result, talk_records = figures.inputs.policy, figures.result, figures.talk_records
-    annual, points, monthly = result.annual, result.points, result.monthly
+    annual, points = result.annual, result.points
     draft = Draft(f"{year.label}干部职工量化考核全年总结")
     draft.para(f"根据干部职工量化考核工作方案，考核办结合{year.label}月、季考评情况，总结如下。")
     draft.heading("一、基本情况")
@@ -343,7 +343,7 @@ def write_year_draft(workspace: Workspace, year: Year, figures: Figures) -> Path
         lines = points[points["direction"] == label] if len(points) else points
         draft.para(f"全年{label}记录 {len(lines)} 条。")
     draft.heading("四、月度不称职及诫勉谈话")
-    unfit = monthly[monthly["grade"] == policy.lowest_grade]
+    unfit = lines_frame(result.talk_lines)  # the month lines graded the lowest grade
     for r in records(unfit):
         draft.para(f"{r['name']}（{r['section']}）{r['month']} 月度得分 {r['score']:.2f} 分，"
                    f"{_grade_text(r)}；{_talk_text(talk_records, r['staff_id'], r['month'])}。")
