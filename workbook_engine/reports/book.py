@@ -19,8 +19,11 @@ from workbook_engine.style import (
     REPORT_MARGINS,
     TITLE_FONT,
     fitted_height,
+    lines_height,
     new_workbook,
     setup_page,
+    wrap_room,
+    wrapped_lines,
 )
 
 GRADE_COLOURS = {"优秀": "#C6EFCE", "称职": "#DDEBF7", "基本称职": "#FFEB9C", "不称职": "#FFC7CE"}
@@ -151,14 +154,10 @@ class ReportBook:
             sheet.write_string(0, col, column.header, self.fmt["head"])
             sheet.set_column(col, col, column.width)
         sheet.set_row(0, 30)
-        widths = [column.width for column in table.columns]
         if self.direct_rows and DirectRows.usable(sheet):
-            rows = DirectRows(sheet, 1, [self._formats(column.kind) for column in table.columns])
-            encoders = [self._cell_encoder(rows, column.kind) for column in table.columns]
-            for values in table.rows:
-                rows.append(tuple([encode(value) for encode, value in zip(encoders, values)]),
-                            fitted_height(values, widths))
+            self._direct_rows(sheet, table)
         else:
+            widths = [column.width for column in table.columns]
             writers = [self._cell_writer(sheet, column.kind) for column in table.columns]
             for r, values in enumerate(table.rows, start=1):
                 for c, (write, value) in enumerate(zip(writers, values)):
@@ -184,26 +183,35 @@ class ReportBook:
         fmt = self.fmt.get(kind, self.fmt["text"])
         return fmt, fmt if kind == "grade" else self.fmt["text"]
 
-    def _cell_encoder(self, rows: DirectRows, kind: str):
-        """encode(value) for one column of direct rows: what _cell_writer writes, as a
-        DirectRows cell (None blank, float number, int text's shared-string index)."""
-        numeric = kind in NUMERIC
+    def _direct_rows(self, sheet, table: Table) -> None:
+        """The table's rows as DirectRows below its header: each cell as _cell_writer writes
+        it, each row's height as fitted_height gives it, in one pass over the cells."""
+        rows = DirectRows(sheet, 1, [self._formats(column.kind) for column in table.columns])
         text, number = rows.text, rows.number
-        floats: dict = {}
-
-        def encode(value):
-            if value is None or (isinstance(value, float) and value != value):
-                return None
-            if numeric and isinstance(value, (int, Decimal)):
-                found = floats.get(value) if value else None  # a zero keeps its own sign
-                if found is None:
-                    found = number(float(value))
-                    if value:
-                        floats[value] = found
-                return found
-            return text(str(value))
-
-        return encode
+        columns = [(column.kind in NUMERIC, {}, wrap_room(column.width))
+                   for column in table.columns]  # numbers as numbers, their floats, wrap room
+        for values in table.rows:
+            cells = []
+            lines = 1
+            for value, (numeric, floats, room) in zip(values, columns):
+                if value.__class__ is str:
+                    cells.append(text(value))
+                    if len(value) * 2 > room or "\n" in value:
+                        lines = max(lines, wrapped_lines(value, room))
+                elif value is None or (isinstance(value, float) and value != value):
+                    cells.append(None)
+                elif numeric and isinstance(value, (int, Decimal)):
+                    found = floats.get(value) if value else None  # a zero keeps its own sign
+                    if found is None:  # one float object per distinct value
+                        found = number(float(value))
+                        if value:
+                            floats[value] = found
+                    cells.append(found)
+                else:
+                    cells.append(text(str(value)))
+                    if isinstance(value, str) and (len(value) * 2 > room or "\n" in value):
+                        lines = max(lines, wrapped_lines(str(value), room))
+            rows.append(tuple(cells), lines_height(lines))
 
     def _cell_writer(self, sheet, kind: str):
         """write(row, col, value) for one column: blank, number or text in the column's format."""

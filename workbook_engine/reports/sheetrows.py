@@ -134,22 +134,21 @@ class DirectRows:
                                               or sheet.table.get(r)))
         if late:
             raise RuntimeError(f"cells written through xlsxwriter below row {self.first}: {late}")
-        xf: dict = {}  # format → its xf index, asked in first-use order as xlsxwriter does
-
-        def xf_of(fmt) -> int:
-            index = xf.get(fmt)
-            if index is None:
-                index = xf[fmt] = fmt._get_xf_index()
-            return index
-
-        names = [_column_name(c) for c in range(max((len(r[0]) for r in self.rows),
-                                                      default=0))]
+        count = max((len(r[0]) for r in self.rows), default=0)
+        starts = [f'<c r="{_column_name(c)}' for c in range(count)]
+        # per column, what follows the cell reference for a blank, a number and a text; made
+        # on the column's first use of each, so that formats get their xf index (assigned on
+        # first use) in the order xlsxwriter's cell-by-cell writing gives them
+        blanks: list = [None] * count
+        numbers: list = [None] * count
+        texts: list = [None] * count
+        shown: dict[float, str] = {}  # a number as xlsxwriter writes it (%.16G)
         spans = sheet.row_spans
         default, original = sheet.default_row_height, sheet.original_row_height
         out: list[str] = []
         for offset, (cells, height, hidden) in enumerate(self.rows):
             row = self.first + offset
-            number = row + 1
+            number = str(row + 1)
             tag = f'<row r="{number}"'
             span = spans.get(row // 16)
             if span:
@@ -166,15 +165,27 @@ class DirectRows:
                 continue
             out.append(tag + ">")
             for col, value in enumerate(cells):
-                plain, text = self.formats[col]
                 if value is None:
-                    out.append(f'<c r="{names[col]}{number}" s="{xf_of(plain)}"/>')
+                    rest = blanks[col]
+                    if rest is None:
+                        rest = blanks[col] = f'" s="{self.formats[col][0]._get_xf_index()}"/>'
+                    out.append(starts[col] + number + rest)
                 elif value.__class__ is float:
-                    out.append(f'<c r="{names[col]}{number}" s="{xf_of(plain)}">'
-                               f"<v>{value:.16G}</v></c>")
+                    rest = numbers[col]
+                    if rest is None:
+                        rest = numbers[col] = f'" s="{self.formats[col][0]._get_xf_index()}"><v>'
+                    text = shown.get(value) if value else None  # 0.0 and -0.0 are equal keys
+                    if text is None:
+                        text = f"{value:.16G}"
+                        if value:
+                            shown[value] = text
+                    out.append(f"{starts[col]}{number}{rest}{text}</v></c>")
                 else:
-                    out.append(f'<c r="{names[col]}{number}" s="{xf_of(text)}" t="s">'
-                               f"<v>{value}</v></c>")
+                    rest = texts[col]
+                    if rest is None:
+                        rest = texts[col] = (f'" s="{self.formats[col][1]._get_xf_index()}"'
+                                             ' t="s"><v>')
+                    out.append(f"{starts[col]}{number}{rest}{value}</v></c>")
             out.append("</row>")
             if offset % _CHUNK == _CHUNK - 1:
                 sheet.fh.write("".join(out))

@@ -11,6 +11,7 @@ Pure function over the stored rows (a DataFrame) and the policy; no file or SQL 
 
 from __future__ import annotations
 
+import functools
 import json
 from decimal import Decimal
 from typing import NamedTuple
@@ -58,25 +59,30 @@ class Line(NamedTuple):
 
 
 assert Line._fields == COLUMNS
+new_line = functools.partial(tuple.__new__, Line)  # Line from a tuple of its 15 values, in C
 
 
 def _stored_rows(rows: pd.DataFrame | list) -> list[MonthlyRow]:
-    """The rows as the store gives them (a frame's or dicts' missing fields blank)."""
+    """The rows as the store gives them (a frame's or dicts' missing fields blank, their
+    items dict as the stored JSON text)."""
     if isinstance(rows, pd.DataFrame):
         rows = records(rows)
-    return [row if isinstance(row, MonthlyRow) else
-            MonthlyRow(**{name: row.get(name, "") for name in MonthlyRow._fields})
-            for row in rows]
+    stored = []
+    for row in rows:
+        if not isinstance(row, MonthlyRow):
+            row = MonthlyRow(**{name: row.get(name, "") for name in MonthlyRow._fields})
+            if not isinstance(row.items, str):
+                row = row._replace(items=json.dumps(row.items, ensure_ascii=False))
+        stored.append(row)
+    return stored
 
 
-def _items_total(items: str | dict, totals: dict) -> Decimal:
-    """The sum of a row's item scores (stored JSON text, or its dict); `totals` remembers
-    each distinct text's sum (a month of a large bureau repeats the same scores a lot)."""
-    key = items if isinstance(items, str) else tuple(items.items())
-    found = totals.get(key)
+def _items_total(items: str, totals: dict[str, Decimal]) -> Decimal:
+    """The sum of a row's item scores (the stored JSON text); `totals` remembers each
+    distinct text's sum (a month of a large bureau repeats the same scores a lot)."""
+    found = totals.get(items)
     if found is None:
-        scores = json.loads(items) if isinstance(items, str) else items
-        found = totals[key] = sum(map(Decimal, scores.values()), Decimal(0))
+        found = totals[items] = sum(map(Decimal, json.loads(items).values()), Decimal(0))
     return found
 
 
@@ -141,7 +147,7 @@ def monthly_lines(rows: pd.DataFrame | list, roster: Roster, policy: Policy,
     lines = []
     # Equal inputs share one result object (Decimals are immutable): a month of a large
     # bureau repeats the same item scores, deductions and totals many times over.
-    totals: dict = {}
+    totals: dict[str, Decimal] = {}
     deductions: dict[str, Decimal] = {}
     rounded: dict[Decimal, tuple[Decimal, str]] = {}
     for person in roster.assessed():
@@ -149,8 +155,8 @@ def monthly_lines(rows: pd.DataFrame | list, roster: Roster, policy: Policy,
         leader, office = leaders.get(staff_id), offices.get(staff_id)
         status = _status(leader, office)
         if status == SCORED:
-            leader_score = _items_total(leader.items, totals)
-            office_score = _items_total(office.items, totals)
+            leader_score = totals.get(leader.items) or _items_total(leader.items, totals)
+            office_score = totals.get(office.items) or _items_total(office.items, totals)
             text = leader.deduction or "0"
             deduction = deductions.get(text)
             if deduction is None:
@@ -180,9 +186,9 @@ def monthly_lines(rows: pd.DataFrame | list, roster: Roster, policy: Policy,
             problems.append(Issue(
                 code="score.forms_missing", severity=WARNING,
                 message=f"{person.name}（{staff_id}）{month} 的月考评表未交齐，本月未计分"))
-        lines.append(Line(staff_id, person.name, person.section, month, status, leader_score,
-                          office_score, deduction, score, grade, reason, leader_source,
-                          office_source, score_grade, note))
+        lines.append(new_line((staff_id, person.name, person.section, month, status,
+                               leader_score, office_score, deduction, score, grade, reason,
+                               leader_source, office_source, score_grade, note)))
     problems += _scored_but_not_listed(leaders, offices, roster, month)
     return lines, problems
 
