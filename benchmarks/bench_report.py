@@ -1,6 +1,7 @@
 """Benchmark: the annual report for a year of N people (default 5,000).
 
     python benchmarks/bench_report.py [--people 5000] [--low-share 0.03]
+    python benchmarks/bench_report.py --compare-to 4c76ed4 [--rounds 2] [--cli] [--phases]
 
 Set-up (not timed): a workspace with N people, twelve months of leader and office editions
 stored as the ingest stores them, and a ledger. Timed: `report year` (scoring + workbook),
@@ -10,14 +11,30 @@ an openpyxl workbook written cell by cell.
 Stored scores are 75–100 % of each item's maximum; a `--low-share` of the rows score 40–55 %
 (不称职 months, listed on the talk sheet). `--low-share 1` is the worst case: every person
 不称职 every month (the 诫勉谈话 sheet gets a row for each of the 60,000 person-months).
+
+`--compare-to REV` (a git revision of this repository, or a folder holding a
+`workbook_engine` package): an A/B of the report itself instead. The same stored year is
+reported by REV's code and by this tree's, alternating, each run a fresh process
+(`write_year_report` after the imports the CLI has): CPU time (process_time), wall time and
+the report's memory (peak RSS minus RSS after the imports), and the sha256 of each output.
+`--cli` also times `workbook-engine report year` (the whole command, with its Word draft;
+CPU and peak RSS of the process). `--phases`: where this tree's report spends CPU and memory.
+REV must read the store this tree writes (no migration since REV).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
+import os
 import random
+import resource
 import shutil
+import subprocess
+import sys
+import tarfile
 import tempfile
 import time
 from decimal import Decimal
@@ -25,7 +42,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
-from common import big_workspace, load, peak_mb
+from common import ROOT, big_workspace, load, peak_mb
 
 from workbook_engine import store
 from workbook_engine.ingest.validate import FormRecord
@@ -88,6 +105,137 @@ def naive(workspace, roster, target: Path) -> float:
     return time.perf_counter() - start
 
 
+# One report in a fresh process, by the workbook_engine found first on sys.path (PYTHONPATH).
+RUNNER = r"""
+import hashlib, json, sys, time
+from decimal import Decimal
+from pathlib import Path
+import pandas, python_calamine, xlsxwriter  # imported before the clock, as in the CLI
+from workbook_engine.periods import Year
+from workbook_engine.reports import annual
+from workbook_engine.workspace import Workspace
+workspace, target, phases = Workspace(Path(sys.argv[1])), Path(sys.argv[2]), sys.argv[3] == "1"
+def status(key):  # this process's own figures (ru_maxrss counts the parent's at fork)
+    with open("/proc/self/status") as lines:
+        return next(int(l.split()[1]) for l in lines if l.startswith(key + ":")) / 1024
+def peak():
+    return status("VmHWM")
+def rss():
+    return status("VmRSS")
+marks = []
+if phases:  # CPU and memory at the report's phase boundaries (this tree's code)
+    from workbook_engine.reports import book
+    def mark(name):
+        marks.append((name, time.process_time(), rss(), peak()))
+    def wrap(owner, name, label):
+        inner = getattr(owner, name)
+        def wrapped(*args, **kwargs):
+            out = inner(*args, **kwargs)
+            mark(label)
+            return out
+        setattr(owner, name, wrapped)
+    wrap(annual, "year_figures", "year computed (year_figures)")
+    wrap(annual, "_write_sheets", "sheets written (cells, rows)")
+    wrap(book.ReportBook, "close", "file assembled (XML, zip)")
+before, cpu, wall = peak(), time.process_time(), time.perf_counter()
+if phases:
+    mark("start")
+annual.write_year_report(workspace, Year(2026), pool=Decimal("5000000"), target=target)
+cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+print(json.dumps({"cpu": cpu, "wall": wall, "mb": peak() - before, "base": before,
+                  "sha": hashlib.sha256(target.read_bytes()).hexdigest(),
+                  "marks": [(n, t - marks[0][1], r - before, p - before) for n, t, r, p in marks]}))
+"""
+
+
+# `workbook-engine ARGS…` in a fresh process; its peak RSS printed last on stderr.
+CLI_RUNNER = r"""
+import atexit, runpy, sys
+def peak():
+    with open("/proc/self/status") as lines:
+        kb = next(int(l.split()[1]) for l in lines if l.startswith("VmHWM:"))
+    print(f"peak-rss-kb {kb}", file=sys.stderr)
+atexit.register(peak)
+sys.argv = ["workbook-engine", *sys.argv[1:]]
+runpy.run_module("workbook_engine", run_name="__main__", alter_sys=True)
+"""
+
+
+def _code_of(revision: str, folder: Path) -> Path:
+    """A folder whose `workbook_engine` is the compared code: REV's tree from git, or REV
+    itself when it is a folder holding the package."""
+    given = Path(revision)
+    if (given / "workbook_engine").is_dir():
+        return given.resolve()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "workbook_engine"],
+                             check=True, capture_output=True).stdout
+    target = folder / "compared"
+    target.mkdir()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+    return target
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(code: Path, args: list[str]) -> tuple[str, str, float]:
+    """A fresh Python process with `code` first on its path: its stdout, stderr and CPU."""
+    before = _children_cpu()
+    done = subprocess.run([sys.executable, *args], capture_output=True, cwd=tempfile.gettempdir(),
+                          env={**os.environ, "PYTHONPATH": str(code)})
+    if done.returncode:
+        raise SystemExit(f"run failed: {args[:3]} with {code}\n{done.stderr.decode()[-2000:]}")
+    return done.stdout.decode(), done.stderr.decode(), _children_cpu() - before
+
+
+def compare(args, folder: Path) -> None:
+    """Report the same stored year by REV's code and this tree's, alternating."""
+    workspace = big_workspace(folder / "ws", args.people)
+    roster, _ = workspace.roster()
+    fill_store(workspace, roster, 2026, args.low_share)
+    sides = {args.compare_to: _code_of(args.compare_to, folder), "this tree": ROOT}
+    print(f"annual report A/B, {len(roster.assessed())} people, low share {args.low_share}"
+          f"   ({load()})")
+    results: dict[str, list] = {name: [] for name in sides}
+    for round_ in range(1, args.rounds + 1):
+        for name, code in sides.items():
+            phases = "1" if args.phases and code == ROOT else "0"
+            out, _, _ = _run(code, ["-c", RUNNER, str(workspace.root), str(folder / "out.xlsx"),
+                                    phases])
+            run = json.loads(out)
+            results[name].append(run)
+            print(f"  round {round_} {name:>12}: {run['cpu']:5.2f} s CPU  {run['wall']:5.2f} s "
+                  f"wall  {run['mb']:5.0f} MB (peak RSS {run['base'] + run['mb']:.0f} MB, "
+                  f"{run['base']:.0f} after imports)  sha256 {run['sha'][:12]}   ({load()})")
+            for label, cpu, now, top in run["marks"][1:]:
+                print(f"      {label:30} at {cpu:5.2f} s CPU   RSS {now:5.0f} MB   "
+                      f"peak {top:5.0f} MB")
+            if args.cli:
+                command = ["-w", str(workspace.root), "report", "year", "2026",
+                           "--bonus-pool", "5000000"]
+                _, err, cli_cpu = _run(code, ["-c", CLI_RUNNER, *command])
+                usage = {"cpu": cli_cpu, "mb": int(err.split("peak-rss-kb ")[-1]) / 1024}
+                made = workspace.root / "reports" / "2026_年度考核汇总.xlsx"
+                digest = hashlib.sha256(made.read_bytes()).hexdigest()
+                results[name][-1]["cli"] = usage
+                print(f"  round {round_} {name:>12}: CLI report year {usage['cpu']:5.2f} s CPU  "
+                      f"peak RSS {usage['mb']:5.0f} MB  sha256 {digest[:12]}")
+    old, new = results[args.compare_to], results["this tree"]
+    same = {run["sha"] for run in old + new}
+    cpu = min(r["cpu"] for r in new) / min(r["cpu"] for r in old)
+    memory = max(r["mb"] for r in new) / min(r["mb"] for r in old)
+    print(f"  this tree / {args.compare_to}: CPU {cpu:.0%} (best against best), memory "
+          f"{memory:.0%} (worst against best); outputs "
+          f"{'the same bytes' if len(same) == 1 else 'DIFFER'}   ({load()})")
+    if args.cli:
+        cli = (min(r["cli"]["cpu"] for r in new) / min(r["cli"]["cpu"] for r in old),
+               max(r["cli"]["mb"] for r in new) / min(r["cli"]["mb"] for r in old))
+        print(f"  CLI report year: CPU {cli[0]:.0%}, peak RSS {cli[1]:.0%} (whole process)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--people", type=int, default=5000)
@@ -95,9 +243,18 @@ def main() -> None:
                         help="the naive baseline runs on a roster this size (it is slow)")
     parser.add_argument("--low-share", type=float, default=LOW_SHARE,
                         help="share of stored rows scored low (不称职)")
+    parser.add_argument("--compare-to", metavar="REV",
+                        help="A/B the report against this git revision (or package folder)")
+    parser.add_argument("--rounds", type=int, default=2, help="A/B rounds (alternating)")
+    parser.add_argument("--cli", action="store_true", help="A/B also `report year` (CLI)")
+    parser.add_argument("--phases", action="store_true",
+                        help="A/B: this tree's CPU and memory at each phase of the report")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-report-"))
     try:
+        if args.compare_to:
+            compare(args, folder)
+            return
         workspace = big_workspace(folder / "ws", args.people)
         roster, _ = workspace.roster()
         forms = fill_store(workspace, roster, 2026, args.low_share)

@@ -7,29 +7,26 @@ The bureau (conftest CHANGED_*): 何新 4001 joined 规划股 on 1 May; 周一 1
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from decimal import Decimal as D
 
 import openpyxl
 import pytest
-from fill import fill_monthly, fill_weekly
+from changed_bureau import fill_month
+from fill import fill_weekly
 from helpers import (
     CHANGED_PEOPLE,
     CHANGED_SECTIONS,
     DUTY_CHANGES,
     PERSON_CHANGES,
-    cli,
     write_ledger,
     write_roster,
 )
+from helpers import (
+    cli as run,
+)
 
 from workbook_engine.workspace import Workspace, init_workspace
-
-NINETY = ([18, 18, 27, 9], [9, 9])  # 72 + 18 = 90
-SCORES = {"1002": ([19, 18, 28, 9], [9, 9]),  # 74 + 18 = 92
-          "4001": ([18, 17, 27, 8], [9, 9])}  # 70 + 18 = 88
-NAMES = {"L0": "赵局", "L1": "钱副", "L2": "孙副"}
 
 PRAISE = [
     # 规划股 on 10 March: 郑规, 王三, 王三 (not 何新, not yet in post; not 褚五, then in 建管股)
@@ -69,38 +66,6 @@ EXPECTED = {
     "3002": (4, "90.00", "0", "3", "87.00", 6, "否"),
     "4001": (3, "88.00", "0", "0", "88.00", 5, "否"),
 }
-
-
-run = cli  # test_frozen imports it from here
-
-
-def rows_of(form):
-    sheet = openpyxl.load_workbook(form)
-    (name, ref), = list(sheet.defined_names["scores"].destinations)
-    cells = sheet[name][ref.replace("$", "")]
-    return [str(row[0].value) for row in cells[1:] if row[0].value]
-
-
-def fill_month(ws, month: int) -> dict[str, list[str]]:
-    """Generate and fill the month's editions; returns each leader edition's rows."""
-    period = f"2026-{month:02d}"
-    run(ws, "forms", "monthly", "--month", period)
-    folder = ws.outbox / period
-    office, editions = {}, {}
-    for form in sorted(folder.glob("*领导评分_*.xlsx")):
-        rater = form.stem.split("_")[3]
-        people = rows_of(form)
-        editions[rater] = people
-        scores = {}
-        for staff_id in people:
-            leader, office_items = SCORES.get(staff_id, NINETY)
-            scores[staff_id] = (leader, None, None)
-            office[staff_id] = office_items
-        fill_monthly(form, ws.inbox / period / f"{rater}.xlsx", scores, sign=NAMES[rater],
-                     date=dt.date(2026, month, 28))
-    fill_monthly(folder / f"{period}_月考评表_考核办评分.xlsx", ws.inbox / period / "考核办.xlsx",
-                 office, sign="考核办小李")
-    return editions
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import subprocess
+from decimal import Decimal
 
 import test_year
 from docx import Document
 from docx.shared import Pt
 from helpers import cli, convert_to_pdf
+from lxml import etree
 from test_records import TALKS, add_record_sheets
 
 from workbook_engine.reports import annual, drafts, monthly, quarterly
@@ -104,3 +106,35 @@ def test_remarks_and_weekly_comments_are_quoted_as_typed(tmp_path):
     assert lines[1:] == ["褚五（建管股）月度得分 65.00 分，等次为不称职；诫勉谈话：未记录谈话。",
                          "领导评分表备注：“五月三次迟报\n材料”",
                          "2026-W19 周考评评定意见：“工作不主动，需督促”"]
+
+
+def test_copied_rows_and_fonts_are_the_xml_python_docx_writes(tmp_path):
+    """Draft.table copies an empty row and each kind of run properties (a year's draft has
+    thousands of cells); the document is the one python-docx's own calls make."""
+    rows = [["1", "张三", Decimal("92.5"), None, "优秀"], ["2", " 前后空格 ", "制表\t符", "两\n行", ""],
+            ["3", "控制\x01字符", 0, Decimal("-1.005"), "并列待定"]] * 3
+    draft = drafts.Draft("测试")
+    draft.table(["排名", "姓名", "年度得分", "空", "优秀预备人选"], rows)
+    draft.heading("二、标题")
+    draft.para("正文")
+
+    plain = drafts.Draft("测试")  # the same through python-docx's API alone
+    table = plain.doc.add_table(rows=1, cols=5)
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, ["排名", "姓名", "年度得分", "空", "优秀预备人选"]):
+        run = cell.paragraphs[0].add_run(text)
+        run.font.name, run.font.size, run.font.bold = plain.body_font, Pt(12), True
+        run._element.get_or_add_rPr().get_or_add_rFonts().set(drafts.qn("w:eastAsia"),
+                                                              plain.body_font)
+    for values in rows:
+        for cell, value in zip(table.add_row().cells, values):
+            run = cell.paragraphs[0].add_run(drafts.xml_safe(drafts._text(value)))
+            run.font.name, run.font.size, run.font.bold = plain.body_font, Pt(12), False
+            run._element.get_or_add_rPr().get_or_add_rFonts().set(drafts.qn("w:eastAsia"),
+                                                                  plain.body_font)
+    plain.doc.add_paragraph().paragraph_format.space_after = Pt(0)
+    plain.heading("二、标题")
+    plain.para("正文")
+    assert etree.tostring(draft.doc.element) == etree.tostring(plain.doc.element)
+    draft.save(tmp_path / "a.docx")
+    assert cells(tmp_path / "a.docx")[1][:3] == ["1", "张三", "92.50"]

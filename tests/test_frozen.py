@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 import openpyxl
+from changed_bureau import fill_month
 from fill import fill_monthly
 from helpers import CHANGED_PEOPLE, CHANGED_SECTIONS, DUTY_CHANGES, PERSON_CHANGES, write_roster
-from test_bureau_over_time import fill_month, run
+from helpers import cli as run
 
 from workbook_engine import store
 from workbook_engine.signoff_log import LOG_NAME

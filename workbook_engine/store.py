@@ -6,11 +6,13 @@ run. Opening a store brings it up to date; a store from a newer program is refus
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from workbook_engine.periods import Month
 
@@ -489,9 +491,28 @@ def pending_amendments(conn: sqlite3.Connection) -> list[dict]:
     return [{"form_key": r[0], "period": r[1], "file": r[2], "received_at": r[3]} for r in rows]
 
 
-def monthly_rows_of(conn: sqlite3.Connection, months: list[str]) -> list[dict]:
-    """Rows of the current monthly editions of these months, with the file they came from.
-    Rows with equal item scores share one `items` dict: callers must not change it."""
+class MonthlyRow(NamedTuple):
+    """A stored row of a monthly edition (monthly_rows_of)."""
+
+    edition: str
+    month: str
+    staff_id: str
+    assessed: int  # 0 or 1
+    items: str  # the item scores as stored: JSON of item name → score text
+    deduction: str
+    reason: str
+    remark: str
+    rated_grade: str
+    sheet_row: int
+    rater_id: str
+    file: str  # the original name of the file it came from
+
+
+_as_monthly_row = functools.partial(tuple.__new__, MonthlyRow)  # MonthlyRow._make, in C
+
+
+def monthly_rows_of(conn: sqlite3.Connection, months: list[str]) -> list[MonthlyRow]:
+    """Rows of the current monthly editions of these months, with the file they came from."""
     if not months:
         return []
     marks = ",".join("?" * len(months))
@@ -501,22 +522,7 @@ def monthly_rows_of(conn: sqlite3.Connection, months: list[str]) -> list[dict]:
         " JOIN submissions s ON s.id = r.submission_id JOIN files f ON f.id = s.file_id"
         f" WHERE s.state = 'current' AND r.month IN ({marks}) ORDER BY r.month, s.id, r.sheet_row",
         months)
-    same: dict[str, str] = {}  # one string object for the many rows of one file or rater
-    parsed: dict[str, dict] = {}  # scores repeat: each distinct items text is decoded once
-
-    def items_of(text: str) -> dict:
-        found = parsed.get(text)
-        if found is None:
-            found = parsed[text] = json.loads(text)
-        return found  # shared by every row with this text: read-only (flat: name → text)
-
-    return [{"edition": same.setdefault(edition, edition), "month": same.setdefault(month, month),
-             "staff_id": staff_id, "assessed": bool(assessed), "items": items_of(items),
-             "deduction": deduction, "reason": reason, "remark": remark,
-             "rated_grade": same.setdefault(rated, rated), "sheet_row": sheet_row,
-             "rater_id": same.setdefault(rater_id, rater_id), "file": same.setdefault(file, file)}
-            for edition, month, staff_id, assessed, items, deduction, reason, remark, rated,
-            sheet_row, rater_id, file in rows]
+    return list(map(_as_monthly_row, rows))
 
 
 def weekly_rows_of(conn: sqlite3.Connection, months: list[str]) -> list[dict]:

@@ -222,9 +222,23 @@ def fitted_height(values, widths, font_size: float = 10, minimum: float = 15) ->
     for value, width in zip(values, widths):
         if not isinstance(value, str):
             continue
-        room = max(int(width) - 1, 1)
+        room = wrap_room(width)
         if len(value) * 2 <= room and "\n" not in value:
             continue  # one line, whatever its characters (none is wider than 2)
-        count = sum(max(1, -(-text_width(part) // room)) for part in str(value).split("\n"))
-        lines = max(lines, count)
+        lines = max(lines, wrapped_lines(str(value), room))
+    return lines_height(lines, font_size, minimum)
+
+
+def wrap_room(width: float) -> int:
+    """The characters a wrapped line holds in a column of this width."""
+    return max(int(width) - 1, 1)
+
+
+def wrapped_lines(text: str, room: int) -> int:
+    """The lines a text wraps to in a column holding `room` characters a line."""
+    return sum(max(1, -(-text_width(part) // room)) for part in text.split("\n"))
+
+
+def lines_height(lines: int, font_size: float = 10, minimum: float = 15) -> float:
+    """The row height (points) for this many lines of text."""
     return max(minimum, lines * font_size * 1.45 + 4)

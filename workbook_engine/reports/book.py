@@ -14,17 +14,22 @@ from decimal import Decimal
 from pathlib import Path
 
 from workbook_engine.issues import Issue
+from workbook_engine.reports.sheetrows import DirectRows
 from workbook_engine.style import (
     REPORT_MARGINS,
     TITLE_FONT,
     fitted_height,
+    lines_height,
     new_workbook,
     setup_page,
+    wrap_room,
+    wrapped_lines,
 )
 
 GRADE_COLOURS = {"优秀": "#C6EFCE", "称职": "#DDEBF7", "基本称职": "#FFEB9C", "不称职": "#FFC7CE"}
 FOOTER = "&L制表：__________  审核：__________  审定：__________&R第 &P 页，共 &N 页"
 SIGN_ROLES = ("制表", "审核", "审定", "日期")
+NUMERIC = ("number", "money", "coef", "int")  # column kinds whose numbers are written as numbers
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,10 @@ class Table:
 
 class ReportBook:
     """One report file being written."""
+
+    # a table's data rows go straight into the sheet's XML (sheetrows.py) where the installed
+    # xlsxwriter allows it; False: through xlsxwriter's cell writers (the same bytes)
+    direct_rows = True
 
     def __init__(self, path: Path, title: str, unit: str, fingerprint: str):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,12 +154,15 @@ class ReportBook:
             sheet.write_string(0, col, column.header, self.fmt["head"])
             sheet.set_column(col, col, column.width)
         sheet.set_row(0, 30)
-        writers = [self._cell_writer(sheet, column.kind) for column in table.columns]
-        widths = [column.width for column in table.columns]
-        for r, values in enumerate(table.rows, start=1):
-            for c, (write, value) in enumerate(zip(writers, values)):
-                write(r, c, value)
-            sheet.set_row(r, fitted_height(values, widths))
+        if self.direct_rows and DirectRows.usable(sheet):
+            self._direct_rows(sheet, table)
+        else:
+            widths = [column.width for column in table.columns]
+            writers = [self._cell_writer(sheet, column.kind) for column in table.columns]
+            for r, values in enumerate(table.rows, start=1):
+                for c, (write, value) in enumerate(zip(writers, values)):
+                    write(r, c, value)
+                sheet.set_row(r, fitted_height(values, widths))
         last = max(len(table.rows), 1)
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, last, len(table.columns) - 1)
@@ -166,11 +178,45 @@ class ReportBook:
             sheet.conditional_format(1, col, last, col, {
                 "type": "cell", "criteria": "==", "value": f'"{grade}"', "format": fmt})
 
+    def _formats(self, kind: str) -> tuple:
+        """A column's format for numbers and blanks, and for text."""
+        fmt = self.fmt.get(kind, self.fmt["text"])
+        return fmt, fmt if kind == "grade" else self.fmt["text"]
+
+    def _direct_rows(self, sheet, table: Table) -> None:
+        """The table's rows as DirectRows below its header: each cell as _cell_writer writes
+        it, each row's height as fitted_height gives it, in one pass over the cells."""
+        rows = DirectRows(sheet, 1, [self._formats(column.kind) for column in table.columns])
+        text, number = rows.text, rows.number
+        columns = [(column.kind in NUMERIC, {}, wrap_room(column.width))
+                   for column in table.columns]  # numbers as numbers, their floats, wrap room
+        for values in table.rows:
+            cells = []
+            lines = 1
+            for value, (numeric, floats, room) in zip(values, columns):
+                if value.__class__ is str:
+                    cells.append(text(value))
+                    if len(value) * 2 > room or "\n" in value:
+                        lines = max(lines, wrapped_lines(value, room))
+                elif value is None or (isinstance(value, float) and value != value):
+                    cells.append(None)
+                elif numeric and isinstance(value, (int, Decimal)):
+                    found = floats.get(value) if value else None  # a zero keeps its own sign
+                    if found is None:  # one float object per distinct value
+                        found = number(float(value))
+                        if value:
+                            floats[value] = found
+                    cells.append(found)
+                else:
+                    cells.append(text(str(value)))
+                    if isinstance(value, str) and (len(value) * 2 > room or "\n" in value):
+                        lines = max(lines, wrapped_lines(str(value), room))
+            rows.append(tuple(cells), lines_height(lines))
+
     def _cell_writer(self, sheet, kind: str):
         """write(row, col, value) for one column: blank, number or text in the column's format."""
-        fmt = self.fmt.get(kind, self.fmt["text"])
-        text_fmt = fmt if kind == "grade" else self.fmt["text"]
-        numeric = kind in ("number", "money", "coef", "int")
+        fmt, text_fmt = self._formats(kind)
+        numeric = kind in NUMERIC
         # xlsxwriter's undecorated writers (its public ones first try to read "A1" notation,
         # a cost per cell); the same cells and bytes. Public ones if a version lacks them.
         write_blank = getattr(sheet, "_write_blank", sheet.write_blank)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from copy import deepcopy
 from pathlib import Path
 
 from docx import Document
@@ -21,6 +22,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from docx.text.run import Run
 
 from workbook_engine import store
 from workbook_engine.forms.layout import LEADER_EDITION
@@ -29,7 +31,7 @@ from workbook_engine.periods import Month, Quarter, Year
 from workbook_engine.reports.monthly import Figures
 from workbook_engine.reports.talks import NOT_RECORDED
 from workbook_engine.scoring.frames import records
-from workbook_engine.scoring.monthly import RATED_NOT_USED, SCORED
+from workbook_engine.scoring.monthly import RATED_NOT_USED, SCORED, lines_frame
 from workbook_engine.scoring.ranking import TIED, YES
 from workbook_engine.workspace import Workspace
 
@@ -61,11 +63,29 @@ def installed_font(candidates: tuple[str, ...]) -> str:
     return candidates[0]
 
 
+_RUN_PROPERTIES: dict[tuple, object] = {}  # (font, size, bold) → a run's <w:rPr> made once
+
+
 def _font(run, name: str, size=BODY_SIZE, bold: bool = False) -> None:
-    run.font.name = name
-    run.font.size = size
-    run.font.bold = bold
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
+    """The run's font (Latin and East Asian), size and weight. A draft has thousands of
+    runs: python-docx makes the first run's properties of each kind, the later ones get a
+    copy of them (the same XML, without python-docx's search per property)."""
+    _run_font(run._r, name, size, bold)
+
+
+def _run_font(r, name: str, size, bold: bool) -> None:
+    key = (name, size, bold)
+    made = _RUN_PROPERTIES.get(key)
+    if made is not None and r.rPr is None:
+        r.insert(0, deepcopy(made))
+        return
+    font = Run(r, None).font
+    font.name = name
+    font.size = size
+    font.bold = bold
+    r.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
+    if made is None:
+        _RUN_PROPERTIES[key] = deepcopy(r.rPr)
 
 
 class Draft:
@@ -113,10 +133,20 @@ class Draft:
         table.style = "Table Grid"
         for cell, text in zip(table.rows[0].cells, headers):
             _font(cell.paragraphs[0].add_run(xml_safe(text)), self.body_font, Pt(12), bold=True)
+        blank = None  # an empty row as python-docx adds it, copied for the next rows
         for values in rows:
-            cells = table.add_row().cells
-            for cell, value in zip(cells, values):
-                _font(cell.paragraphs[0].add_run(xml_safe(_text(value))), self.body_font, Pt(12))
+            if blank is None:
+                row = table.add_row()._tr
+                blank = deepcopy(row)
+            else:
+                row = deepcopy(blank)
+                table._tbl.append(row)
+            for tc, value in zip(row.tc_lst, values):
+                r = tc.p_lst[0].add_r()  # Paragraph.add_run, as python-docx does it
+                text = xml_safe(_text(value))
+                if text:
+                    r.text = text
+                _run_font(r, self.body_font, Pt(12), False)
         self.doc.add_paragraph().paragraph_format.space_after = Pt(0)  # room below the table
 
     def save(self, path: Path) -> Path:
@@ -325,7 +355,7 @@ def year_draft_path(workspace: Workspace, year: Year) -> Path:
 def write_year_draft(workspace: Workspace, year: Year, figures: Figures) -> Path:
     """From the year report's figures (the bonus, when computed, is not used here)."""
     policy, result, talk_records = figures.inputs.policy, figures.result, figures.talk_records
-    annual, points, monthly = result.annual, result.points, result.monthly
+    annual, points = result.annual, result.points
     draft = Draft(f"{year.label}干部职工量化考核全年总结")
     draft.para(f"根据干部职工量化考核工作方案，考核办结合{year.label}月、季考评情况，总结如下。")
     draft.heading("一、基本情况")
@@ -343,7 +373,7 @@ def write_year_draft(workspace: Workspace, year: Year, figures: Figures) -> Path
         lines = points[points["direction"] == label] if len(points) else points
         draft.para(f"全年{label}记录 {len(lines)} 条。")
     draft.heading("四、月度不称职及诫勉谈话")
-    unfit = monthly[monthly["grade"] == policy.lowest_grade]
+    unfit = lines_frame(result.talk_lines)  # the month lines graded the lowest grade
     for r in records(unfit):
         draft.para(f"{r['name']}（{r['section']}）{r['month']} 月度得分 {r['score']:.2f} 分，"
                    f"{_grade_text(r)}；{_talk_text(talk_records, r['staff_id'], r['month'])}。")

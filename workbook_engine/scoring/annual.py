@@ -20,7 +20,7 @@ from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 from workbook_engine.scoring import ranking
 from workbook_engine.scoring.frames import records
-from workbook_engine.scoring.monthly import SCORED
+from workbook_engine.scoring.monthly import SCORED, Line
 from workbook_engine.scoring.points import BONUS, DEDUCTION
 
 COLUMNS = ("staff_id", "name", "section", "months", "mean", "bonus_total", "bonus_counted",
@@ -43,18 +43,22 @@ def _mean(values: list[Decimal], policy: Policy) -> Decimal:
 LEFT = "年末不在岗"
 
 
-def annual_scores(monthly: pd.DataFrame | list[dict], points: pd.DataFrame, roster: Roster,
+def annual_scores(monthly: pd.DataFrame | list[Line], points: pd.DataFrame, roster: Roster,
                   policy: Policy, pool: Decimal | None = None) -> tuple[pd.DataFrame, list[Issue]]:
     """One line per person assessed at some time of the year (`roster` is the year's state),
     the SPEC §6 year columns, in roster order.
 
-    `monthly` are the monthly lines of the year (a frame, or its records)."""
+    `monthly` are the monthly lines of the year (a frame, or the Lines)."""
     at_end = roster.at_year_end(policy.year)
     totals = _totals(points)
     by_person: dict[str, list[Decimal]] = {}
-    for row in records(monthly) if isinstance(monthly, pd.DataFrame) else monthly:
-        if row["status"] == SCORED:
-            by_person.setdefault(row["staff_id"], []).append(row["score"])
+    if isinstance(monthly, pd.DataFrame):
+        found = zip(monthly["status"], monthly["staff_id"], monthly["score"])
+    else:
+        found = ((line.status, line.staff_id, line.score) for line in monthly)
+    for status, staff_id, score in found:
+        if status == SCORED:
+            by_person.setdefault(staff_id, []).append(score)
     lines, problems = [], []
     for person in roster.assessed():
         line = dict.fromkeys(COLUMNS, None)

@@ -24,6 +24,7 @@ from workbook_engine.roster import Roster
 from workbook_engine.scoring.annual import annual_scores
 from workbook_engine.scoring.leave import leave_points
 from workbook_engine.scoring.monthly import (
+    Line,
     lines_frame,
     monthly_lines,
     monthly_scores,
@@ -121,7 +122,7 @@ def period_roster(inputs: Inputs, period, frozen: dict[str, str]) -> Roster:
 
 
 def _all_months(conn, inputs: Inputs, months: list[str], period: Roster,
-                frozen: dict[str, str], sources: bool = True) -> tuple[list[dict], list[Issue]]:
+                frozen: dict[str, str], sources: bool = True) -> tuple[list[Line], list[Issue]]:
     """Every month's lines, each month scored on the bureau of that month; a person of the
     period not in post in a month gets a 未在岗 line for it (never 未交, never in a mean).
     The stored rows are read one month at a time (a year of a large bureau is never all in
@@ -165,7 +166,21 @@ class YearResult:
     ledger: Ledger
     problems: list[Issue]
     ledger_issues: list[Issue]
-    monthly_lines: list[dict] = field(default_factory=list)  # the year's lines, month by month
+    lines: list[Line] | None = field(default_factory=list, repr=False)  # see monthly_lines
+    talk_lines: list[Line] = field(default_factory=list)  # graded the lowest grade (诫勉谈话)
+
+    @property
+    def monthly_lines(self) -> list[Line]:
+        """The year's lines, month by month (not after release_lines)."""
+        if self.lines is None:
+            raise RuntimeError("the year's monthly lines were released (release_lines)")
+        return self.lines
+
+    def release_lines(self) -> None:
+        """Let the year's lines go (the year report, once its tables are made: a large
+        bureau's year is 12 lines a person); `monthly` and `monthly_lines` refuse after."""
+        self.lines = None
+        self.__dict__.pop("monthly", None)
 
     @cached_property
     def monthly(self) -> pd.DataFrame:
@@ -194,6 +209,7 @@ def compute_year(workspace: Workspace, year: Year, pool: Decimal | None = None,
         leave,
     ], ignore_index=True)
     annual, annual_problems = annual_scores(lines, points, roster, inputs.policy, pool)
+    lowest = inputs.policy.lowest_grade
     return YearResult(year, annual, points, ledger,
                       inputs.problems + waiting + problems + leave_problems + annual_problems,
-                      ledger_issues, lines)
+                      ledger_issues, lines, [line for line in lines if line.grade == lowest])
