@@ -302,3 +302,29 @@ def test_pdf_without_libreoffice_says_so(year_ws, monkeypatch):
     monkeypatch.setattr("workbook_engine.reports.pdf.shutil.which", lambda name: None)
     result = cli(year_ws, "report", "month", "2026-05", "--pdf")
     assert "未生成 PDF：本机未安装 LibreOffice" in result.output
+
+
+def test_the_year_report_lets_the_lines_go_and_the_draft_needs_only_the_talk_lines(year_ws):
+    """Figures kept for the Word draft (as `report year` keeps them) lose the year's monthly
+    lines once the report's tables are made: asking for them then is an error, never an
+    empty year; the draft is written from the talk lines, which stay."""
+    from docx import Document
+
+    from workbook_engine.periods import Year
+    from workbook_engine.reports.annual import write_year_report, year_figures
+    from workbook_engine.reports.drafts import write_year_draft
+
+    figures = year_figures(year_ws, Year(2026))
+    lines = list(figures.result.monthly_lines)
+    lowest = year_ws.policy().lowest_grade
+    assert figures.result.talk_lines == [line for line in lines if line.grade == lowest]
+    assert figures.result.talk_lines  # the hand-worked year has a 不称职 month
+    write_year_report(year_ws, Year(2026), figures=figures)
+    with pytest.raises(RuntimeError, match="released"):
+        figures.result.monthly_lines  # noqa: B018
+    with pytest.raises(RuntimeError, match="released"):
+        figures.result.monthly  # noqa: B018
+    draft = write_year_draft(year_ws, Year(2026), figures)
+    talk = lines[[line.grade for line in lines].index(lowest)]
+    assert any(talk.name in p.text and talk.month in p.text
+               for p in Document(str(draft)).paragraphs)
