@@ -5,6 +5,8 @@ later run had been saved earlier. Versions differ in the leader's grade."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from email.message import EmailMessage
 
@@ -119,6 +121,40 @@ def test_without_saved_times_attachments_follow_their_mails_date(ws, tmp_path):
     (ws.inbox / "b.eml").write_bytes(mail([early], "Mon, 09 Mar 2026 18:00:00 +0800"))
     ingest(ws)
     assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "优秀"
+
+
+def test_each_version_is_decided_after_the_runs_earlier_records(ws, tmp_path):
+    """Ingest looks each file up in the store as its result arrives (while others are still
+    read) and records in saved order afterwards: a lookup made at the run's start must give
+    way to what the run recorded before. Run 1 stores the oldest draft. Run 2: the final
+    version in a/ and in a mail (an exact copy), an older draft in b/ under the same file
+    name: the draft supersedes run 1's, the mail's final copy supersedes the draft, a/'s
+    copy of the same bytes is a duplicate, and the draft, recorded first, keeps the plain
+    archive name."""
+    final, early, earliest = drafts(ws, tmp_path)
+    (ws.inbox / "z.xlsx").write_bytes(earliest.read_bytes())
+    ingest(ws)
+    for folder, source in (("a", final), ("b", early)):
+        (ws.inbox / folder).mkdir()
+        (ws.inbox / folder / "周一.xlsx").write_bytes(source.read_bytes())
+    (ws.inbox / "c.eml").write_bytes(mail([final], "Mon, 09 Mar 2026 18:00:00 +0800"))
+    report = ingest(ws)
+    assert {o["file"]: o["outcome"] for o in report["outcomes"]} == {
+        "a/周一.xlsx": "duplicate", "b/周一.xlsx": "newer_version",
+        "c.eml/周一周考评表.xlsx": "newer_version", "c.eml": "mail"}
+    assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "优秀"
+    assert states(ws) == [("z.xlsx", "superseded"), ("b/周一.xlsx", "superseded"),
+                          ("c.eml/周一周考评表.xlsx", "current")]
+    with ws.connect() as conn:
+        stored = dict(conn.execute("SELECT original_path, stored_path FROM files"))
+        events = [json.loads(detail) for (detail,) in conn.execute(
+            "SELECT detail FROM events WHERE kind = 'superseded' ORDER BY id")]
+    sha = hashlib.sha256(final.read_bytes()).hexdigest()
+    assert stored["b/周一.xlsx"] == "archive/2026-W10/周一.xlsx"
+    assert stored["a/周一.xlsx"] == f"archive/2026-W10/周一__{sha[:10]}.xlsx"
+    assert [(e["old_file"], e["new_file"]) for e in events] == [
+        ("z.xlsx", "周一.xlsx"), ("周一.xlsx", "周一周考评表.xlsx")]
+    assert rebuild(ws).identical
 
 
 def test_rebuild_picks_the_versions_ingest_picked(ws, tmp_path):

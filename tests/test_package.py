@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from workbook_engine.ingest.defined import defined_names
+from workbook_engine.ingest.formulas import unsaved_formulas
 from workbook_engine.ingest.package import Package, open_package
 
 LIMITS = (200, 4096, 1 << 20)
@@ -125,3 +126,39 @@ def test_defined_names_of_a_repeated_workbook_part_are_a_fresh_dict_each_time():
     first["staff_id"] = None
     second = defined_names(bytes(bytearray(data)), "xlsx")
     assert second["staff_id"].sheet == "周考评表" and second["staff_id"].first == (0, 0)
+
+
+def with_formula(data: bytes, formula: str) -> bytes:
+    """The workbook with cell E2 of 周考评表 holding `formula` saved without a result."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    workbook["周考评表"]["E2"] = formula
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_part_keys_are_equal_only_for_the_same_compressed_part():
+    data = workbook_bytes(rows=5)
+    key = open_package(data).part_key("xl/worksheets/sheet1.xml")
+    again = open_package(bytes(bytearray(data))).part_key("xl/worksheets/sheet1.xml")
+    other = open_package(with_formula(data, "=1+1")).part_key("xl/worksheets/sheet1.xml")
+    assert key == again and key != other
+    assert open_package(data).part_key("xl/workbook.xml") != key
+    with pytest.raises(KeyError):
+        open_package(data).part_key("xl/nothing.xml")
+
+
+def test_unsaved_formulas_of_a_sheet_part_seen_before_come_from_the_memo_unchanged():
+    """The check remembers each sheet part's answer; another file with the same part gets
+    the same answer, a changed part its own, and changing an answer changes no memo."""
+    data = workbook_bytes(rows=5)
+    assert unsaved_formulas(data, "周考评表", "xlsx") == {}
+    formula = with_formula(data, "=SUM(C1:C3)")
+    found = unsaved_formulas(formula, "周考评表", "xlsx")
+    assert found == {(1, 4): "SUM(C1:C3)"}
+    found[(0, 0)] = "changed by the caller"
+    for copy in (bytes(bytearray(formula)), bytes(bytearray(formula))):
+        assert unsaved_formulas(copy, "周考评表", "xlsx") == {(1, 4): "SUM(C1:C3)"}
+    assert unsaved_formulas(bytes(bytearray(data)), "周考评表", "xlsx") == {}
+    assert unsaved_formulas(with_formula(data, "=C1*2"), "周考评表", "xlsx") == {
+        (1, 4): "C1*2"}

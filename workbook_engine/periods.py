@@ -389,15 +389,28 @@ def _build(kind: type, numbers: tuple[int, ...], text: str) -> Period:
         raise PeriodError(text, error.reason) from None
 
 
+# Periods parsed before (the same texts come back in every form of a run): text and kinds
+# → the period (immutable, so shared). Errors are not kept. Bounded.
+_PARSED_SIZE = 4096
+_parsed: dict[tuple[str, tuple[type, ...]], Period] = {}
+
+
 def _parse(value: object, kinds: tuple[type, ...], hint: str) -> Period:
     text = clean_text(value)
+    found = _parsed.get((text, kinds))
+    if found is not None:
+        return found
     compact = _normalise(text)
     if not compact:
         raise PeriodError("", hint)
     for kind in kinds:
         numbers = _match(kind, compact)
         if numbers is not None:
-            return _build(kind, numbers, text)
+            period = _build(kind, numbers, text)
+            if len(_parsed) >= _PARSED_SIZE:
+                _parsed.clear()
+            _parsed[(text, kinds)] = period
+            return period
     raise PeriodError(text, hint)
 
 

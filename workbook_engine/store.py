@@ -362,10 +362,11 @@ _LOOK_UP = object()
 
 
 def insert_submission(conn: sqlite3.Connection, *, file_id: int, record, state: str,
-                      received_at: str, current=_LOOK_UP) -> int:
+                      received_at: str, current=_LOOK_UP, payload_text: str | None = None) -> int:
     """Store a validated form; `record` is an ingest FormRecord (duck-typed). `current`: the
     form's current submission as `current_submission` gave it in this transaction, when the
-    caller has it already (else it is looked up)."""
+    caller has it already (else it is looked up); `payload_text`: the payload as JSON, when
+    the caller made it already."""
     payload = record.payload
     supersedes = None
     if state == "current":
@@ -380,7 +381,8 @@ def insert_submission(conn: sqlite3.Connection, *, file_id: int, record, state: 
         " content_hash, payload, state, supersedes_id, received_at)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         (file_id, record.form_key, record.form_kind, record.edition, record.subject_id,
-         record.period, record.content_hash, json.dumps(payload, ensure_ascii=False), state,
+         record.period, record.content_hash,
+         json.dumps(payload, ensure_ascii=False) if payload_text is None else payload_text, state,
          supersedes, received_at))
     submission_id = cursor.lastrowid
     if record.form_kind == "weekly":

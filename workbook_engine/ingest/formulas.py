@@ -39,6 +39,11 @@ class NotPlainArithmetic(ValueError):
 # workbook.xml and relations, byte for byte): (part bytes, name) → answer. Bounded.
 _MEMO_SIZE = 256
 _looked_up: dict[tuple[bytes, str], str | None] = {}
+# The answers of unsaved_formulas for sheet parts seen before (package.part_key → answer):
+# forms of one template often carry the very same sheet part. Bounded (parts up to 64 KB
+# compressed, 256 of them).
+_MEMO_PART_BYTES = 65536
+_scanned: dict[tuple, dict[tuple[int, int], str]] = {}
 
 
 def _remember(key: tuple[bytes, str], answer: str | None) -> str | None:
@@ -91,7 +96,20 @@ def unsaved_formulas(data: bytes, sheet: str, kind: str) -> dict[tuple[int, int]
     part = _sheet_part(package, sheet)
     if part is None:
         return {}
-    xml = package.read(part)
+    key = package.part_key(part)  # the same sheet part as before: the same answer
+    if key is not None and len(key[-1]) > _MEMO_PART_BYTES:
+        key = None
+    if key is not None and key in _scanned:
+        return dict(_scanned[key])
+    found = _scan(package.read(part))
+    if key is not None:
+        if len(_scanned) >= _MEMO_SIZE:
+            _scanned.clear()
+        _scanned[key] = dict(found)
+    return found
+
+
+def _scan(xml: bytes) -> dict[tuple[int, int], str]:
     if _ANY_FORMULA.search(xml) is None:  # what _FORMULA needs to match anywhere
         return {}
     found = {}

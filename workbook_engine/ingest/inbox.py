@@ -4,7 +4,12 @@ Order of work for each file, so that a crash at any moment loses nothing and a r
 in the same state: classify → copy to archive/ or rejected/ (fsync; the name depends only on
 the content, so a re-run reuses the copy) → one store transaction → remove from inbox.
 A file whose record is already in the store (the run died before the removal) is only
-removed from the inbox on the re-run. A batch that records a rejection first notes its day
+removed from the inbox on the re-run.
+
+While the readers work, each result is prepared as it arrives (`Ready`: store lookups, JSON,
+names); recording (the copies, the store) waits until every file is read, because versions
+of one form are recorded oldest-saved first (`order.py`), and only the copies and records
+follow that order. A batch that records a rejection first notes its day
 in .engine/returns-due, and the note goes only once that day's returns list is written, so
 a run that dies before writing the list leaves it for the next run to write.
 """
@@ -111,6 +116,26 @@ class Item:
 
 
 @dataclass
+class Ready:
+    """What recording one file needs that does not depend on the order of recording, worked
+    out as the file's result arrives from the readers, while the others are still read.
+
+    The store lookups describe the store as it was before this run; they are used only while
+    no file recorded earlier in the run has the same form or the same bytes (the workspace
+    lock keeps every other writer out), else the store is asked again at recording time."""
+
+    rel: str  # the file's path in inbox/ (an attachment: mail path/attachment name)
+    name: str  # its name as the store keeps it (original_name)
+    stored: str = ""  # its name in archive/ or rejected/ before `place` makes it unique
+    done: dict | None = None  # store.processed_file: an earlier run recorded this very file
+    reasons: str = ""  # the files row's reasons (JSON)
+    payload: str | None = None  # the submission's payload (JSON); None without a record
+    current: dict | None = None  # store.current_submission of its form
+    copy: bool = False  # store.stored_copy: these bytes are stored already
+    pending: bool = False  # store.pending_with_hash (looked up for a signed-off month only)
+
+
+@dataclass
 class Unit:
     """One step of a run: an inbox file ("file"), an attachment staged out of a mail
     ("attachment"), or the mail's own record after its attachments ("mail")."""
@@ -123,6 +148,7 @@ class Unit:
     item: Item | None = None  # attachment units
     mail: Mail | None = None  # mail units
     staged: list[Path] = field(default_factory=list)  # mail units: the staged attachments
+    ready: Ready | None = None  # file and attachment units: worked out as the result arrived
 
     @property
     def form_key(self) -> str | None:
@@ -134,7 +160,7 @@ def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
-def _copy(source: Path, target: Path) -> None:
+def _copy(source: Path, target: Path | str) -> None:
     """Give the file its archive name: a hard link (no data copied) where the file system
     allows, else a copy through a temporary name. An existing target holds the same bytes
     (`place` checked), so it is kept as it is. `_make_durable` flushes before the commit."""
@@ -145,6 +171,7 @@ def _copy(source: Path, target: Path) -> None:
         return
     except OSError:
         pass
+    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         return
@@ -159,7 +186,7 @@ def _copy(source: Path, target: Path) -> None:
     os.replace(temp, target)
 
 
-def _make_durable(paths: list[Path]) -> None:
+def _make_durable(paths: list[Path | str]) -> None:
     """Flush the copies and their folders, so that a commit never points at a lost copy.
 
     On Linux one sync() waits for all of them (it gives fsync's guarantee for every file);
@@ -171,18 +198,28 @@ def _make_durable(paths: list[Path]) -> None:
         os.sync()
         return
     for path in paths:  # pragma: no cover - other platforms
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             os.fsync(handle.fileno())
 
 
 def place(folder: Path, name: str, sha256: str) -> Path:
     """A target path that depends only on name and content: the same file lands on itself."""
-    name = fit(safe_file_name(readable(name)))
-    target = folder / name
-    if not target.exists() or file_sha256(target) == sha256:
-        return target
+    return folder / _place_name(str(folder), stored_name(name), sha256)
+
+
+def stored_name(name: str) -> str:
+    """A file's name in archive/ or rejected/, before `place` makes it unique."""
+    return fit(safe_file_name(readable(name)))
+
+
+def _place_name(folder: str, name: str, sha256: str) -> str:
+    """`place` on plain strings: `name` (a `stored_name`) or, when a file with other bytes
+    holds it, that name with the start of `sha256`."""
+    target = os.path.join(folder, name)
+    if not os.path.exists(target) or file_sha256(Path(target)) == sha256:
+        return name
     stem, suffix = os.path.splitext(name)
-    return folder / f"{stem}__{sha256[:10]}{suffix}"
+    return f"{stem}__{sha256[:10]}{suffix}"
 
 
 def _period_folder(record: FormRecord) -> str:
@@ -227,20 +264,33 @@ class Ingest:
         self.policy = policy
         self.conn = conn
         self.report = IngestReport()
-        self.written: list[Path] = []
+        self.written: list[Path | str] = []
         self.leaving: list[Path] = []
         self.listed: dict[Path, tuple[int, int]] = {}  # (size, mtime_ns) when the run began
         self.frozen: dict[tuple[str, str], bool] = {}  # a period's month signed off, this run
+        self.touched: set[str] = set()  # forms and contents recorded in this run (`Ready`)
+        self.folders: dict[str, tuple[str, str]] = {}  # `_folder`
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.workspace.root).as_posix()
+
+    def _folder(self, period: str) -> tuple[str, str]:
+        """archive/<period>: its path, and as the store writes it (relative, with /)."""
+        folder = self.folders.get(period)
+        if folder is None:
+            path = self.workspace.archive / period
+            folder = self.folders[period] = (str(path), self._relative(path))
+        return folder
 
     def process(self, classified: Iterable[tuple[Path, Classified]],
                 ordered: bool = False) -> None:
         """Record classified inbox files in batches. Mails are opened first, so that their
         attachments take their place among the run's versions (`order.py`); unless `ordered`
         (rebuild replays a recorded order), the versions of each form go in saved order."""
-        units = self._units(classified)
+        self.record(self.units(classified), ordered)
+
+    def record(self, units: list[Unit], ordered: bool = False) -> None:
+        """Record the units `units` made, in batches (see `process`)."""
         if not ordered:
             units = in_saved_order(units, lambda u: u.form_key, lambda u: u.key)
         batch: list[Unit] = []
@@ -255,15 +305,35 @@ class Ingest:
                 batch = []
         self._flush(batch)
 
-    def _units(self, classified: Iterable[tuple[Path, Classified]]) -> list[Unit]:
+    def units(self, classified: Iterable[tuple[Path, Classified]]) -> list[Unit]:
+        """The run's units in inbox order, each file's order-free work (`Ready`) done as its
+        result arrives: pass the readers' results as they come."""
         units: list[Unit] = []
         for path, found in classified:
             if found.is_mail and self._opens(path, found):
                 units.extend(self._open_mail(path, found, len(units)))
                 continue
-            units.append(Unit(path, found, version_key(found.saved_at, _file_time(path),
-                                                       len(units))))
+            unit = Unit(path, found, version_key(found.saved_at, _file_time(path), len(units)))
+            if not found.skip and not found.is_mail:
+                rel = readable(path.relative_to(self.workspace.inbox).as_posix())
+                unit.ready = self._prepare(rel, fit(readable(path.name)), found, True)
+            units.append(unit)
         return units
+
+    def _prepare(self, rel: str, name: str, found: Classified, inbox_file: bool) -> Ready:
+        """The order-free part of recording one file (`Ready`)."""
+        ready = Ready(rel, name, stored_name(name), reasons=_reasons(found))
+        if inbox_file:
+            ready.done = store.processed_file(self.conn, found.sha256, rel)
+        record = found.record
+        if record is not None:
+            ready.payload = json.dumps(record.payload, ensure_ascii=False)
+            ready.current = store.current_submission(self.conn, record.form_key)
+            ready.copy = store.stored_copy(self.conn, found.sha256) is not None
+            if not ready.copy and _frozen(self.conn, record, self.frozen):
+                ready.pending = store.pending_with_hash(self.conn, record.form_key,
+                                                        record.content_hash)
+        return ready
 
     def _opens(self, path: Path, found: Classified) -> bool:
         """A mail to open in this run: not waiting, not recorded by an earlier run."""
@@ -283,19 +353,20 @@ class Ingest:
         with store.Transaction(self.conn):
             for unit in batch:
                 if unit.kind == "attachment":
-                    self._finish(unit.item, unit.found)
+                    self._finish(unit.item, unit.found, unit.ready)
                 elif unit.kind == "mail":
                     self._record_mail(unit)
                 else:
-                    self._one(unit.path, unit.found)
+                    self._one(unit.path, unit.found, unit.ready)
             if _returned(self.report.outcomes[first:]):
                 self.written.append(_note_returns_due(self.workspace, dt.date.today()))
             _make_durable(self.written)
         for source in self.leaving:
             source.unlink(missing_ok=True)
 
-    def _one(self, path: Path, found: Classified) -> None:
-        rel = readable(path.relative_to(self.workspace.inbox).as_posix())
+    def _one(self, path: Path, found: Classified, ready: Ready | None = None) -> None:
+        rel = ready.rel if ready is not None else \
+            readable(path.relative_to(self.workspace.inbox).as_posix())
         if found.skip:
             self.report.outcomes.append(Outcome(rel, SKIPPED))
             return
@@ -304,22 +375,31 @@ class Ingest:
             self.report.outcomes.append(Outcome(rel, WAITING, issues=[Issue(
                 code="file.still_arriving", severity=WARNING, file=rel, message=waits)]))
             return
-        done = store.processed_file(self.conn, found.sha256, rel)
+        done = ready.done if self._fresh(ready, found) else \
+            store.processed_file(self.conn, found.sha256, rel)
         if done and (self.workspace.root / done["stored_path"]).exists():
             if done["outcome"] == REJECTED and found.record is not None:
-                self._finish(Item(path, rel, fit(readable(path.name))), found)  # now valid
+                self._finish(Item(path, rel, fit(readable(path.name))), found, ready)  # now valid
                 return
             self.leaving.append(path)
             outcome = REJECTED if done["outcome"] == REJECTED else RESUMED
             self.report.outcomes.append(Outcome(rel, outcome, stored_path=done["stored_path"],
                                                 issues=found.issues))
             return
-        if found.is_mail:  # opened by _units, or it changed since: the next run takes it
+        if found.is_mail:  # opened by `units`, or it changed since: the next run takes it
             self.report.outcomes.append(Outcome(rel, WAITING, issues=[Issue(
                 code="file.still_arriving", severity=WARNING, file=rel,
                 message="文件在读取过程中发生了变化（可能仍在复制中），本次不处理，下次运行时再读取")]))
             return
-        self._finish(Item(path, rel, fit(readable(path.name))), found)
+        name = ready.name if ready is not None else fit(readable(path.name))
+        self._finish(Item(path, rel, name), found, ready)
+
+    def _fresh(self, ready: Ready | None, found: Classified) -> bool:
+        """Whether `ready`'s store lookups still hold: nothing of the same form or with the
+        same bytes was recorded earlier in this run."""
+        if ready is None or found.sha256 in self.touched:
+            return False
+        return found.record is None or found.record.form_key not in self.touched
 
     def _still_arriving(self, path: Path, found: Classified) -> str:
         """Why a file waits for the next run ('' when it does not): it changed while this run
@@ -359,10 +439,11 @@ class Ingest:
             done = store.processed_file(self.conn, inner.sha256, original)
             again = done is not None and done["outcome"] == REJECTED and inner.record is not None
             if again or done is None or not (self.workspace.root / done["stored_path"]).exists():
+                item = Item(staged, original, fit(attachment.name), mail.sender)
                 units.append(Unit(staged, inner, version_key(inner.saved_at, sent,
                                                              place + len(units)),
-                                  "attachment", rel,
-                                  Item(staged, original, fit(attachment.name), mail.sender)))
+                                  "attachment", rel, item,
+                                  ready=self._prepare(original, item.name, inner, False)))
         units.append(Unit(path, found, version_key("", "", place + len(units)), "mail", rel,
                           mail=mail, staged=staged_files))
         return units
@@ -380,6 +461,7 @@ class Ingest:
         if outcome == REJECTED:
             self._write_reason(target, issues)
         reasons = json.dumps({"issues": [i.to_dict() for i in issues]}, ensure_ascii=False)
+        self.touched.add(found.sha256)
         mail_id = store.insert_file(
             self.conn, sha256=found.sha256, original_name=readable(path.name), original_path=rel,
             stored_path=self._relative(target), size=found.size, sender=mail.sender,
@@ -389,7 +471,7 @@ class Ingest:
         self.report.outcomes.append(Outcome(rel, outcome, stored_path=self._relative(target),
                                             sender=mail.sender, issues=issues))
 
-    def _keep(self, source: Path, target: Path) -> None:
+    def _keep(self, source: Path, target: Path | str) -> None:
         """Copy a file to archive/ or rejected/ and mark it to leave the inbox after commit."""
         _copy(source, target)
         self.written.append(target)
@@ -416,37 +498,49 @@ class Ingest:
             self.written.append(reason)
             return
 
-    def _decide(self, record: FormRecord, sha256: str) -> tuple[str, dict | None]:
-        current = store.current_submission(self.conn, record.form_key)
-        if store.stored_copy(self.conn, sha256) is not None:
+    def _decide(self, record: FormRecord, sha256: str,
+                ready: Ready | None) -> tuple[str, dict | None]:
+        if ready is not None:  # fresh (`_fresh`): the lookups made as the result arrived
+            current, copy = ready.current, ready.copy
+        else:
+            current = store.current_submission(self.conn, record.form_key)
+            copy = store.stored_copy(self.conn, sha256) is not None
+        if copy:
             return DUPLICATE, current
         if _frozen(self.conn, record, self.frozen):
-            if store.pending_with_hash(self.conn, record.form_key, record.content_hash):
+            if ready.pending if ready is not None else \
+                    store.pending_with_hash(self.conn, record.form_key, record.content_hash):
                 return DUPLICATE, current
             return AMENDMENT, current
         if current is not None and current["content_hash"] == record.content_hash:
             return DUPLICATE, current
         return (NEWER if current is not None else ACCEPTED), current
 
-    def _finish(self, item: Item, found: Classified) -> None:
+    def _finish(self, item: Item, found: Classified, ready: Ready | None = None) -> None:
         record = found.record
         if record is None:
-            self._reject(item, found)
+            self._reject(item, found, ready)
             return
-        outcome, current = self._decide(record, found.sha256)
-        target = place(self.workspace.archive / _period_folder(record), item.name, found.sha256)
+        outcome, current = self._decide(record, found.sha256,
+                                        ready if self._fresh(ready, found) else None)
+        self.touched.update((found.sha256, record.form_key))
+        folder = self._folder(_period_folder(record))
+        name = _place_name(folder[0], ready.stored if ready is not None else stored_name(
+            item.name), found.sha256)
+        target = os.path.join(folder[0], name)
         self._keep(item.source, target)
         now = _now()
-        stored = self._relative(target)
+        stored = f"{folder[1]}/{name}"
         file_id = store.insert_file(
             self.conn, sha256=found.sha256, original_name=item.name,
             original_path=item.original_path, stored_path=stored,
             size=found.size, sender=item.sender, container_id=None, received_at=now,
-            outcome=outcome, reasons=_reasons(found))
+            outcome=outcome, reasons=ready.reasons if ready is not None else _reasons(found))
         if outcome != DUPLICATE:
             state = "pending" if outcome == AMENDMENT else "current"
             store.insert_submission(self.conn, file_id=file_id, record=record, state=state,
-                                    received_at=now, current=current)
+                                    received_at=now, current=current,
+                                    payload_text=ready.payload if ready is not None else None)
         if outcome == NEWER:
             store.log_event(self.conn, now, "superseded", record.form_key, {
                 "old_file": current["file"], "new_file": item.name,
@@ -454,7 +548,8 @@ class Ingest:
         self.report.outcomes.append(Outcome(item.original_path, outcome, record.form_key,
                                             stored, item.sender, found.issues))
 
-    def _reject(self, item: Item, found: Classified) -> None:
+    def _reject(self, item: Item, found: Classified, ready: Ready | None = None) -> None:
+        self.touched.add(found.sha256)
         target = place(self.workspace.rejected, item.name, found.sha256)
         self._keep(item.source, target)
         self._write_reason(target, found.issues)
@@ -462,7 +557,7 @@ class Ingest:
             self.conn, sha256=found.sha256, original_name=item.name,
             original_path=item.original_path, stored_path=self._relative(target),
             size=found.size, sender=item.sender, container_id=None, received_at=_now(),
-            outcome=REJECTED, reasons=_reasons(found))
+            outcome=REJECTED, reasons=ready.reasons if ready is not None else _reasons(found))
         self.report.outcomes.append(Outcome(item.original_path, REJECTED, "",
                                             self._relative(target), item.sender, found.issues))
 
@@ -584,8 +679,8 @@ def ingest(workspace: Workspace, progress: Progress = lambda xs: xs,
             with ReaderPool(roster, policy) as pool:
                 results = pool.classify([(path, readable(path.name)) for path in files])
                 pairs = ((files[index], found) for index, found in results)
-                classified = list(progress(_Sized(pairs, len(files))))
-            run.process(classified, ordered)
+                units = run.units(progress(_Sized(pairs, len(files))))
+            run.record(units, ordered)
             run.report.returns_path = _write_due_returns(workspace, conn)
             sync_intake_log(conn, workspace.archive)
         finally:

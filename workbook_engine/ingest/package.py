@@ -12,6 +12,8 @@ decompressed (or parsed) once:
     package.read("xl/workbook.xml")     # the same bytes (and errors) as archive.read(...),
                                         #   decompressed once
     package.xml("xl/workbook.xml")      # that part parsed with defusedxml (no DTD), once
+    package.part_key("xl/workbook.xml")  # what a part's bytes depend on, for memos of pure
+                                        #   results across files (None: an unusual part)
 
 Only the last file's package is kept (a reader handles one file at a time).
 """
@@ -46,6 +48,7 @@ class Package:
         self.archive = zipfile.ZipFile(io.BytesIO(data))
         self._parts: dict[str, bytes] = {}
         self._trees: dict[str, Element] = {}
+        self._starts: dict[int, int | None] = {}  # id(info) → _data_start
 
     def read(self, name: str) -> bytes:
         """A whole part, as `ZipFile.read` gives it (the same errors), decompressed once."""
@@ -58,6 +61,17 @@ class Package:
                 self._parts[name] = _read_like_zipfile(self.data, start, info,
                                                        zipfile.ZipExtFile.MAX_N)
         return self._parts[name]
+
+    def part_key(self, name: str) -> tuple | None:
+        """A key that only another part with the same compressed bytes, method, size and
+        CRC has (so `read` gives it the same bytes, or the same error); None when the part
+        is read through zipfile itself. Raises as `read` does for a missing part."""
+        info = self.archive.getinfo(name)
+        start = self._data_start(info)
+        if start is None:
+            return None
+        return (info.compress_type, info.file_size, info.CRC,
+                self.data[start:start + info.compress_size])
 
     def xml(self, name: str) -> Element:
         """A whole part parsed with defusedxml (a DTD is refused), parsed once."""
@@ -89,7 +103,14 @@ class Package:
 
     def _data_start(self, info: zipfile.ZipInfo) -> int | None:
         """Where a part's compressed bytes begin, when its local header is one zipfile reads
-        without complaint and its method is stored or deflated; None otherwise."""
+        without complaint and its method is stored or deflated; None otherwise (worked out
+        once per part: its head is read for the sniff, then the whole part)."""
+        key = id(info)  # the infos live as long as the package
+        if key not in self._starts:
+            self._starts[key] = self._find_start(info)
+        return self._starts[key]
+
+    def _find_start(self, info: zipfile.ZipInfo) -> int | None:
         if info.flag_bits & _UNSUPPORTED_FLAGS or \
                 info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             return None

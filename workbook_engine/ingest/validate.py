@@ -32,7 +32,7 @@ class FormRecord:
     period: str
     payload: dict = field(hash=False)
 
-    @property
+    @cached_property  # asked for many times per file while it is recorded
     def form_key(self) -> str:
         parts = [self.form_kind, self.edition, self.period, self.subject_id]
         return ":".join(part for part in parts if part)
