@@ -46,14 +46,16 @@ class Part:
     central: bytes = field(repr=False)  # central record up to (not including) the offset
 
     @classmethod
-    def compressed(cls, name: str, data: bytes) -> Part:
+    def compressed(cls, name: str, data: bytes, system: int = 3) -> Part:
+        """`system`: the "made by" system zipfile records (3 Unix, 0 on Windows)."""
+        made_by = (system << 8) | (_MADE_BY & 0xFF)
         encoded = name.encode("utf-8")
         flags = 0 if encoded.isascii() else 0x800
         deflated = deflate(data)
         crc = zlib.crc32(data)
         local = _LOCAL.pack(0x04034B50, _NEEDED, flags, _DEFLATED, 0, _DOS_DATE, crc,
                             len(deflated), len(data), len(encoded), 0)
-        central = _CENTRAL.pack(0x02014B50, _MADE_BY, _NEEDED, flags, _DEFLATED, 0, _DOS_DATE,
+        central = _CENTRAL.pack(0x02014B50, made_by, _NEEDED, flags, _DEFLATED, 0, _DOS_DATE,
                                 crc, len(deflated), len(data), len(encoded), 0, 0, 0, 0,
                                 _EXTERNAL_ATTR)
         return cls(encoded, local + encoded + deflated, central)
