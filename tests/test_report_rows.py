@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import zipfile
 from decimal import Decimal as D
 
 import openpyxl
@@ -90,3 +91,18 @@ def test_cells_written_through_xlsxwriter_below_direct_rows_are_refused(tmp_path
     with pytest.raises(RuntimeError, match="below row 1"):
         book.close()
     assert list(temporary.iterdir()) == []  # no temporary file left behind
+
+
+def test_repack_copies_deflated_parts_and_deflates_the_others_again(tmp_path):
+    path = tmp_path / "a.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("stored.xml", "<a>存</a>" * 500, compress_type=zipfile.ZIP_STORED)
+        archive.writestr("deflated.xml", "<b>压</b>" * 5000, compress_type=zipfile.ZIP_DEFLATED)
+    book_module._repack(path)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        assert archive.read("stored.xml").decode() == "<a>存</a>" * 500
+        assert archive.read("deflated.xml").decode() == "<b>压</b>" * 5000
+        infos = archive.infolist()
+        assert [i.compress_type for i in infos] == [zipfile.ZIP_DEFLATED] * 2
+        assert [i.date_time for i in infos] == [(1980, 1, 1, 0, 0, 0)] * 2

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from workbook_engine.forms.zipparts import Part, zip_bytes
+from workbook_engine.forms.zipparts import Part, deflated_bytes, zip_bytes
 from workbook_engine.issues import Issue
 from workbook_engine.reports.sheetrows import DirectRows
 from workbook_engine.style import (
@@ -282,12 +282,20 @@ class ReportBook:
 
 def _repack(path: Path) -> None:
     """The archive xlsxwriter made from its temporary files, written again as its in-memory
-    mode writes it (each part deflated alike, dated 1980-01-01, rw-------: forms/zipparts):
-    the same bytes, while every sheet's XML was never held in memory at once (the report's
-    peak otherwise; a year of 5,000 people holds about 9 MB of sheet XML, as text)."""
+    mode writes it (dated 1980-01-01, rw-------: forms/zipparts), each part's deflated bytes
+    copied (zlib deflates a file read in pieces as the same bytes in one): the same file,
+    while every sheet's XML was never held in memory at once (the report's peak otherwise;
+    a year of 5,000 people holds about 9 MB of sheet XML, as text)."""
+    parts = []
     with zipfile.ZipFile(path) as archive:
-        parts = [Part.compressed(info.filename, archive.read(info), info.create_system)
-                 for info in archive.infolist()]
+        for info in archive.infolist():
+            deflated = deflated_bytes(archive, info)
+            if deflated is None:  # not as xlsxwriter writes them: deflated again
+                parts.append(Part.compressed(info.filename, archive.read(info),
+                                             info.create_system))
+            else:
+                parts.append(Part.deflated(info.filename, deflated, info.CRC, info.file_size,
+                                           info.create_system))
     path.write_bytes(zip_bytes(parts))
 
 
