@@ -1,15 +1,19 @@
-"""The report tables' shortcuts through xlsxwriter's private parts give the same bytes.
+"""The report workbooks' shortcuts around xlsxwriter give the same bytes.
 
-Table rows are rendered straight into the sheet XML (reports/sheetrows.py) and each sheet's
-cell table is freed once its XML is made (book._free_cells_when_written). Both rely on
-xlsxwriter internals: these tests write the same workbook with and without them and compare
-the files byte for byte, and fail when the installed xlsxwriter no longer has what they need
-(the report would still be right, through the public writers, but slow again).
+Table rows are rendered straight into the sheet XML (reports/sheetrows.py), each sheet's
+cell table is freed once its XML is made (book._free_cells_when_written), and the parts go
+through temporary files, the archive re-packed as the in-memory mode writes it
+(book._repack). These tests write the same workbook with and without them (plain xlsxwriter
+in memory) and compare the files byte for byte, and fail when the installed xlsxwriter no
+longer has the private parts the first two need (the report would still be right, through
+the public writers, but slow again).
 """
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
+import zipfile
 from decimal import Decimal as D
 
 import openpyxl
@@ -41,6 +45,7 @@ def _rows() -> list[list]:
 
 def _write(path, direct: bool, free: bool, monkeypatch) -> bytes:
     monkeypatch.setattr(ReportBook, "direct_rows", direct)
+    monkeypatch.setattr(ReportBook, "through_files", direct)
     if not free:
         monkeypatch.setattr(book_module, "_free_cells_when_written", lambda sheet: None)
     book = ReportBook(path, "测试报表", "某某县住房和城乡建设局", "指纹")
@@ -76,9 +81,28 @@ def test_the_installed_xlsxwriter_has_what_the_shortcuts_use(tmp_path):
     book.close()
 
 
-def test_cells_written_through_xlsxwriter_below_direct_rows_are_refused(tmp_path):
+def test_cells_written_through_xlsxwriter_below_direct_rows_are_refused(tmp_path, monkeypatch):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))  # xlsxwriter's files go here
     book = ReportBook(tmp_path / "a.xlsx", "测试", "单位", "x")
     book.table(Table("甲", "甲表", [Column("列", "text", 8)], [["一"], ["二"]]))
     book.workbook.get_worksheet_by_name("甲").write_string(5, 0, "later")
     with pytest.raises(RuntimeError, match="below row 1"):
         book.close()
+    assert list(temporary.iterdir()) == []  # no temporary file left behind
+
+
+def test_repack_copies_deflated_parts_and_deflates_the_others_again(tmp_path):
+    path = tmp_path / "a.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("stored.xml", "<a>存</a>" * 500, compress_type=zipfile.ZIP_STORED)
+        archive.writestr("deflated.xml", "<b>压</b>" * 5000, compress_type=zipfile.ZIP_DEFLATED)
+    book_module._repack(path)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        assert archive.read("stored.xml").decode() == "<a>存</a>" * 500
+        assert archive.read("deflated.xml").decode() == "<b>压</b>" * 5000
+        infos = archive.infolist()
+        assert [i.compress_type for i in infos] == [zipfile.ZIP_DEFLATED] * 2
+        assert [i.date_time for i in infos] == [(1980, 1, 1, 0, 0, 0)] * 2

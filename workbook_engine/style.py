@@ -25,15 +25,17 @@ PROTECT_OPTIONS = {
 }
 
 
-def new_workbook(target) -> xlsxwriter.Workbook:
-    """A workbook with reproducible bytes; user text is never turned into a formula or link."""
+def new_workbook(target, in_memory: bool = True) -> xlsxwriter.Workbook:
+    """A workbook with reproducible bytes; user text is never turned into a formula or link.
+    `in_memory=False`: xlsxwriter writes each part's XML to a temporary file before zipping
+    (its zip headers then differ: see reports/book.py, which re-packs them)."""
     workbook = xlsxwriter.Workbook(
         target,
         {
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,
-            "in_memory": True,
+            "in_memory": in_memory,
         },
     )
     workbook.set_properties({"created": FIXED_TIMESTAMP, "author": "workbook_engine"})

@@ -46,17 +46,39 @@ class Part:
     central: bytes = field(repr=False)  # central record up to (not including) the offset
 
     @classmethod
-    def compressed(cls, name: str, data: bytes) -> Part:
+    def compressed(cls, name: str, data: bytes, system: int = 3) -> Part:
+        """`system`: the "made by" system zipfile records (3 Unix, 0 on Windows)."""
+        return cls.deflated(name, deflate(data), zlib.crc32(data), len(data), system)
+
+    @classmethod
+    def deflated(cls, name: str, deflated: bytes, crc: int, size: int,
+                 system: int = 3) -> Part:
+        """A member from its deflated bytes, the CRC-32 and size of its data."""
+        made_by = (system << 8) | (_MADE_BY & 0xFF)
         encoded = name.encode("utf-8")
         flags = 0 if encoded.isascii() else 0x800
-        deflated = deflate(data)
-        crc = zlib.crc32(data)
         local = _LOCAL.pack(0x04034B50, _NEEDED, flags, _DEFLATED, 0, _DOS_DATE, crc,
-                            len(deflated), len(data), len(encoded), 0)
-        central = _CENTRAL.pack(0x02014B50, _MADE_BY, _NEEDED, flags, _DEFLATED, 0, _DOS_DATE,
-                                crc, len(deflated), len(data), len(encoded), 0, 0, 0, 0,
+                            len(deflated), size, len(encoded), 0)
+        central = _CENTRAL.pack(0x02014B50, made_by, _NEEDED, flags, _DEFLATED, 0, _DOS_DATE,
+                                crc, len(deflated), size, len(encoded), 0, 0, 0, 0,
                                 _EXTERNAL_ATTR)
         return cls(encoded, local + encoded + deflated, central)
+
+
+def deflated_bytes(archive, info) -> bytes | None:
+    """A member's deflated bytes as stored in `archive` (an open zipfile.ZipFile), or None
+    when they are not plain deflate bytes (stored, encrypted, with a data descriptor)."""
+    if info.compress_type != _DEFLATED or info.flag_bits & 0x09:
+        return None
+    handle = archive.fp
+    handle.seek(info.header_offset)
+    head = handle.read(_LOCAL.size)
+    if len(head) != _LOCAL.size or _LOCAL.unpack(head)[0] != 0x04034B50:
+        return None
+    name_length, extra_length = _LOCAL.unpack(head)[-2:]
+    handle.seek(name_length + extra_length, 1)
+    data = handle.read(info.compress_size)
+    return data if len(data) == info.compress_size else None
 
 
 def zip_bytes(parts: list[Part]) -> bytes:

@@ -25,7 +25,7 @@ from workbook_engine.reports.talks import TALK_COLUMNS, talk_rows
 from workbook_engine.results_history import HISTORY_FILE, load_history
 from workbook_engine.scoring.compute import YearResult, compute_year
 from workbook_engine.scoring.frames import records
-from workbook_engine.scoring.monthly import SCORED, lines_frame
+from workbook_engine.scoring.monthly import SCORED
 from workbook_engine.scoring.ranking import TIED, YES
 from workbook_engine.workspace import Workspace
 
@@ -211,7 +211,7 @@ def _write_year_report(workspace: Workspace, year: Year, pool: Decimal | None,
     history, history_issues = load_history(workspace.root / HISTORY_FILE)
     problems = result.ledger_issues + figures.record_issues + result.problems + history_issues
     lines = LineTables(
-        talks=talk_rows(lines_frame(result.talk_lines), talk_records),
+        talks=talk_rows(result.talk_lines, talk_records),
         details=_detail_rows(result, dict(zip(result.annual["staff_id"],
                                               result.annual["name"]))),
         months=_monthly_rows(result))

@@ -9,10 +9,14 @@ each page, header row frozen, filters on, numbers with 2 decimals, grades colour
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from workbook_engine.forms.zipparts import Part, deflated_bytes, zip_bytes
 from workbook_engine.issues import Issue
 from workbook_engine.reports.sheetrows import DirectRows
 from workbook_engine.style import (
@@ -72,6 +76,9 @@ class ReportBook:
     # a table's data rows go straight into the sheet's XML (sheetrows.py) where the installed
     # xlsxwriter allows it; False: through xlsxwriter's cell writers (the same bytes)
     direct_rows = True
+    # the parts' XML goes through temporary files, then the archive is re-packed as the
+    # in-memory mode writes it (_repack); False: xlsxwriter's in-memory mode (the same bytes)
+    through_files = True
 
     def __init__(self, path: Path, title: str, unit: str, fingerprint: str):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +86,7 @@ class ReportBook:
         self.title = title
         self.unit = unit
         self.fingerprint = fingerprint
-        self.workbook = new_workbook(str(path))
+        self.workbook = new_workbook(str(path), in_memory=not self.through_files)
         add = self.workbook.add_format
         base = {"font_name": "宋体", "font_size": 10, "border": 1, "valign": "vcenter"}
         self.fmt = {
@@ -260,8 +267,36 @@ class ReportBook:
     def close(self) -> Path:
         for sheet in self.workbook.worksheets():
             _free_cells_when_written(sheet)
-        self.workbook.close()
+        if self.workbook.in_memory:
+            self.workbook.close()
+            return self.path
+        # xlsxwriter's temporary files in a folder of their own, gone even if it fails
+        self.workbook.tmpdir = tempfile.mkdtemp(prefix="workbook-engine-")
+        try:
+            self.workbook.close()
+        finally:
+            shutil.rmtree(self.workbook.tmpdir, ignore_errors=True)
+        _repack(self.path)
         return self.path
+
+
+def _repack(path: Path) -> None:
+    """The archive xlsxwriter made from its temporary files, written again as its in-memory
+    mode writes it (dated 1980-01-01, rw-------: forms/zipparts), each part's deflated bytes
+    copied (zlib deflates a file read in pieces as the same bytes in one): the same file,
+    while every sheet's XML was never held in memory at once (the report's peak otherwise;
+    a year of 5,000 people holds about 9 MB of sheet XML, as text)."""
+    parts = []
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            deflated = deflated_bytes(archive, info)
+            if deflated is None:  # not as xlsxwriter writes them: deflated again
+                parts.append(Part.compressed(info.filename, archive.read(info),
+                                             info.create_system))
+            else:
+                parts.append(Part.deflated(info.filename, deflated, info.CRC, info.file_size,
+                                           info.create_system))
+    path.write_bytes(zip_bytes(parts))
 
 
 def _free_cells_when_written(sheet) -> None:

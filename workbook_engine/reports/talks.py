@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from workbook_engine.ledger_records import Records
 from workbook_engine.reports.book import Column, ReportBook
 from workbook_engine.scoring.frames import records
@@ -24,9 +26,11 @@ TALK_COLUMNS = [
 
 
 def talk_rows(talk, talk_records: Records) -> list[list]:
-    """One row per 不称职 person-month with each recorded talk, or 「未记录谈话」."""
+    """One row per 不称职 person-month with each recorded talk, or 「未记录谈话」.
+    `talk`: the talk list (a frame of monthly lines, or the Lines themselves)."""
     rows = []
-    for r in records(talk):
+    people = records(talk) if isinstance(talk, pd.DataFrame) else (t._asdict() for t in talk)
+    for r in people:
         head = [r["staff_id"], r["name"], r["section"], r["month"], r["score"], r["grade"],
                 r["reason"]]
         held = talk_records.talks_of(r["staff_id"], r["month"])
