@@ -67,6 +67,33 @@ def test_valid_forms_are_accepted_archived_and_stored(filled):
     assert lines["3002"][3] == "未交"
 
 
+def test_the_heap_frozen_for_the_run_is_unfrozen_after_it(filled, monkeypatch):
+    """ingest leaves what existed before the run out of the garbage collector's passes while
+    it runs, and gives it back afterwards — also when the run fails."""
+    import gc
+
+    from workbook_engine.ingest import inbox
+
+    seen = []
+    real = inbox.Ingest.record
+
+    def record(self, units, ordered=False):
+        seen.append(gc.get_freeze_count())
+        return real(self, units, ordered)
+
+    monkeypatch.setattr(inbox.Ingest, "record", record)
+    assert inbox.ingest(filled).counts == {"accepted": 4}
+    assert seen[0] > 0 and gc.get_freeze_count() == 0
+
+    def broken(self, units, ordered=False):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(inbox.Ingest, "record", broken)
+    with pytest.raises(OSError):
+        inbox.ingest(filled)
+    assert gc.get_freeze_count() == 0
+
+
 def test_monthly_summary_uses_the_stored_weekly_forms(filled):
     ingest(filled)
     assert cli(filled, "forms", "monthly", "--month", "2026-03").exit_code == 0

@@ -17,6 +17,7 @@ a run that dies before writing the list leaves it for the next run to write.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import os
@@ -667,6 +668,18 @@ def ingest(workspace: Workspace, progress: Progress = lambda xs: xs,
     `ordered`: take the files in path order as they are (rebuild replays a recorded order)."""
     inputs = workspace.inputs()
     policy, roster = inputs.policy, inputs.roster
+    # What exists now (modules, roster, policy) stays out of the garbage collector's passes
+    # during the run: the results piling up made it walk all of it again and again (and the
+    # forked readers copied every page it touched). Collections still run; undone at the end.
+    gc.freeze()
+    try:
+        return _ingest(workspace, roster, policy, progress, ordered)
+    finally:
+        gc.unfreeze()
+
+
+def _ingest(workspace: Workspace, roster: Roster, policy: Policy, progress: Progress,
+            ordered: bool) -> IngestReport:
     with workspace.lock("导入（ingest）"):
         conn = workspace.connect()
         try:

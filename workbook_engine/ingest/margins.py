@@ -52,13 +52,13 @@ def _filled(grid: Grid) -> list[tuple[int, int, object]]:
 def weekly_outside(grid: Grid, fields: dict[str, NamedRange]) -> list[Outside]:
     """Filled cells of the 周考评表 sheet that are neither a field nor the form's own text."""
     known = {target.first for target in fields.values()}
-    filled = _filled(grid)
-    for r, c, value in filled:
-        if label_text(value) in PREFILL_LABELS:
+    filled = [(r, c, value, label_text(value)) for r, c, value in _filled(grid)]
+    for r, c, _, label in filled:
+        if label in PREFILL_LABELS:
             known.add((r, c + 1))
     found = []
-    for r, c, value in filled:
-        if (r, c) in known or label_text(value) in WEEKLY_LABEL_SET:
+    for r, c, value, label in filled:
+        if (r, c) in known or label in WEEKLY_LABEL_SET:
             continue
         if _WEEKLY_TEXT.search(clean_text(value)):
             continue
