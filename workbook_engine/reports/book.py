@@ -9,6 +9,7 @@ each page, header row frozen, filters on, numbers with 2 decimals, grades colour
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import zipfile
@@ -77,8 +78,9 @@ class ReportBook:
     # xlsxwriter allows it; False: through xlsxwriter's cell writers (the same bytes)
     direct_rows = True
     # the parts' XML goes through temporary files, then the archive is re-packed as the
-    # in-memory mode writes it (_repack); False: xlsxwriter's in-memory mode (the same bytes)
-    through_files = True
+    # in-memory mode writes it (_repack); False: xlsxwriter's in-memory mode (the same bytes).
+    # Not on Windows: xlsxwriter writes those files in text mode there (\n becomes \r\n).
+    through_files = os.linesep == "\n"
 
     def __init__(self, path: Path, title: str, unit: str, fingerprint: str):
         path.parent.mkdir(parents=True, exist_ok=True)
