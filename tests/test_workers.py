@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -94,3 +96,59 @@ def test_readers_that_cannot_start_end_the_run_with_an_error(bureau, monkeypatch
     with pytest.raises(workers.ReaderStartError), \
             workers.ReaderPool(inputs.roster, inputs.policy, processes=1) as pool:
         list(pool.classify([(path, path.name)]))
+
+
+# A script that starts an ingest with no `if __name__ == "__main__":` guard (spawned readers
+# that re-ran it would each start an ingest of their own, and fail); its reader notes the
+# modules the reader process has loaded by the time it reads a file.
+INGEST_SCRIPT = """
+import os, sys
+from pathlib import Path
+with open(os.environ["SCRIPT_RUNS"], "a", encoding="utf-8") as runs:
+    runs.write("ran\\n")
+import reader_probe
+from workbook_engine.ingest import workers
+from workbook_engine.ingest.inbox import ingest
+from workbook_engine.workspace import Workspace
+workers.read_form = reader_probe.read
+print(dict(ingest(Workspace(Path(sys.argv[1]))).counts))
+"""
+READER_PROBE = """
+import os, sys
+from workbook_engine.ingest.read import read_form
+
+def read(source, kind, name):
+    with open(os.environ["READER_MODULES"], "w", encoding="utf-8") as out:
+        out.write("\\n".join(sorted(sys.modules)))
+    return read_form(source, kind, name)
+"""
+# What a reader must not need: the CLI, the writers and the data-frame libraries
+NOT_IN_READERS = ("click", "pandas", "numpy", "openpyxl", "xlsxwriter", "docx",
+                  "workbook_engine.cli", "workbook_engine.style", "workbook_engine.reports",
+                  "workbook_engine.scoring", "workbook_engine.forms.weekly")
+
+
+@pytest.mark.skipif("spawn" not in multiprocessing.get_all_start_methods(), reason="needs spawn")
+def test_a_spawned_reader_imports_only_what_reading_needs(bureau, tmp_path):
+    """A spawned reader does not re-run the script that started the ingest (the CLI's, a
+    benchmark's): it imports the reader's modules only — so it starts quickly and a script
+    without a main guard works."""
+    CliRunner().invoke(main, ["-w", str(bureau.root), "forms", "weekly", "--week", "2026-W10"])
+    form = bureau.outbox / "2026-W10" / "办公室" / "2026-W10_周考评表_1002_周一.xlsx"
+    fill_weekly(form, bureau.inbox / "周一.xlsx", chief=("称职", "李办"), leader=("称职", "钱副"))
+    folder = tmp_path / "script"
+    folder.mkdir()
+    (folder / "run_ingest.py").write_text(INGEST_SCRIPT, encoding="utf-8")
+    (folder / "reader_probe.py").write_text(READER_PROBE, encoding="utf-8")
+    runs, modules = tmp_path / "runs.txt", tmp_path / "modules.txt"
+    env = {**os.environ, START_METHOD_VAR: "spawn", "SCRIPT_RUNS": str(runs),
+           "READER_MODULES": str(modules)}
+    done = subprocess.run([sys.executable, str(folder / "run_ingest.py"), str(bureau.root)],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "{'accepted': 1}"
+    assert runs.read_text(encoding="utf-8") == "ran\n"  # the parent only
+    loaded = set(modules.read_text(encoding="utf-8").split("\n"))
+    assert "workbook_engine.ingest.workers" in loaded and "python_calamine" in loaded
+    assert not [name for name in loaded
+                if any(name == top or name.startswith(top + ".") for top in NOT_IN_READERS)]

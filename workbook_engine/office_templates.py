@@ -6,12 +6,17 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
-
-import xlsxwriter
-import xlsxwriter.utility
+from typing import TYPE_CHECKING
 
 from workbook_engine.sheets import MAX_DATE, MIN_DATE
-from workbook_engine.style import setup_page
+
+if TYPE_CHECKING:
+    import xlsxwriter
+
+# xlsxwriter (and style.py, which needs it) are imported where a template is written: the
+# roster's reader imports this module for its column definitions, and ingest's reader
+# processes load the roster module without writing anything (a spawned reader pays for
+# every import it makes)
 
 INSTRUCTIONS_SHEET = "填写说明"
 
@@ -37,6 +42,8 @@ class TemplateColumn:
 
 def new_template(path: str | PathLike) -> xlsxwriter.Workbook:
     """An xlsxwriter workbook with a fixed creation time, so its bytes are reproducible."""
+    import xlsxwriter
+
     workbook = xlsxwriter.Workbook(str(path))
     workbook.set_properties({"created": TEMPLATE_CREATED, "author": "workbook_engine"})
     return workbook
@@ -67,6 +74,8 @@ def date_validation() -> dict[str, object]:
 
 def unique_validation(column: int) -> dict[str, object]:
     """Refuse a value already used higher up in the same column."""
+    import xlsxwriter.utility
+
     first = xlsxwriter.utility.xl_rowcol_to_cell(1, column, row_abs=True, col_abs=True)
     last = xlsxwriter.utility.xl_rowcol_to_cell(TEMPLATE_ROWS, column, row_abs=True, col_abs=True)
     cell = xlsxwriter.utility.xl_rowcol_to_cell(1, column)
@@ -85,6 +94,8 @@ def add_table_sheet(
     rows: Sequence[Sequence[object]] = (),
 ) -> None:
     """A sheet with a styled, frozen, filtered header row, input help and sample rows."""
+    from workbook_engine.style import setup_page
+
     sheet = workbook.add_worksheet(name)
     header = workbook.add_format(
         {"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center", "valign": "vcenter"}
@@ -124,6 +135,8 @@ def add_instructions_sheet(
     workbook: xlsxwriter.Workbook, title: str, items: Sequence[tuple[str, str]]
 ) -> None:
     """The 填写说明 sheet: a title, then one (topic, explanation) pair a row."""
+    from workbook_engine.style import setup_page
+
     sheet = workbook.add_worksheet(INSTRUCTIONS_SHEET)
     title_format = workbook.add_format({"bold": True, "font_size": 14})
     topic_format = workbook.add_format({"bold": True, "valign": "top", "text_wrap": True})

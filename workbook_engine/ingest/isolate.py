@@ -15,6 +15,7 @@ import faulthandler
 import multiprocessing
 import os
 import sys
+import types
 from pathlib import Path
 
 from workbook_engine.ingest.read import RawForm, read_form
@@ -34,6 +35,27 @@ def start_method() -> str:
     if chosen in multiprocessing.get_all_start_methods():
         return chosen
     return "fork" if sys.platform == "linux" else "spawn"
+
+
+def start_child(process, context) -> None:
+    """Start a reader process made by `context` (a multiprocessing context).
+
+    A spawned child first re-runs the parent's main module (multiprocessing's way of
+    finding functions defined there): the CLI's script with click and every command, or a
+    benchmark's with pandas and openpyxl — most of a spawned reader's start, though a reader
+    needs none of it. So it is started as from an interactive session, without a main module
+    to re-run: it imports only what its target needs. Its target and arguments must therefore
+    live in importable modules (they always do: workers._serve, _child, read_form). A script
+    that starts ingest without `if __name__ == "__main__"` works then too."""
+    if context.get_start_method() == "fork":  # nothing re-imported: the child is a copy
+        process.start()
+        return
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")  # no file, no spec: nothing to run
+    try:
+        process.start()
+    finally:
+        sys.modules["__main__"] = main
 
 
 def limit_process(memory: int, seconds: int) -> None:
@@ -76,7 +98,7 @@ def read_isolated(path: Path, kind: str, name: str, limits: IngestLimits) -> Raw
     receiver, sender = context.Pipe(duplex=False)
     args = (sender, str(path), kind, name, limits.parse_memory_bytes, limits.parse_seconds)
     child = context.Process(target=_child, args=args, daemon=True)
-    child.start()
+    start_child(child, context)
     sender.close()
     raw, timed_out = None, False
     try:

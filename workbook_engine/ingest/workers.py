@@ -16,6 +16,7 @@ past `parse_seconds`, the parent knows which file did it: that file is refused a
 from __future__ import annotations
 
 import faulthandler
+import gc
 import multiprocessing
 import os
 import selectors
@@ -28,6 +29,7 @@ from workbook_engine.ingest.classify import Classified, classify, file_sha256
 from workbook_engine.ingest.isolate import (
     TOO_COMPLEX,
     limit_process,
+    start_child,
     start_method,
     too_complex_message,
 )
@@ -52,6 +54,9 @@ def _serve(conn, roster: Roster, policy: Policy, read) -> None:
     faulthandler.disable()
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     limit_process(policy.limits.parse_memory_bytes, 10**9)
+    # modules, roster and policy live as long as the reader: out of the collector's passes
+    # (a forked reader has them frozen by the parent already, a spawned one made them anew)
+    gc.freeze()
     conn.send(READY)  # started (a spawned reader imports first): the clock may start now
     while True:
         try:
@@ -71,7 +76,7 @@ class _Worker:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, roster, policy, read),
                                        daemon=True)
-        self.process.start()
+        start_child(self.process, context)
         child.close()
         self.tasks: deque[tuple[int, str, str]] = deque()
         self.ready = False  # said READY: files are given to it only then
