@@ -237,6 +237,20 @@ def test_last_weeks_form_edited_to_this_week_is_refused_and_the_old_week_kept(ws
     assert weekly_row(ws, "1002", "2026-W11") is None
 
 
+def test_a_week_cell_overwritten_with_no_period_is_refused_without_echoing_it_as_one(ws, tmp_path):
+    reused = zhou_yi(ws, tmp_path / "z.xlsx")
+    book = openpyxl.load_workbook(reused)
+    book["周考评表"]["H3"] = "A"
+    book.save(ws.inbox / "周一.xlsx")
+    outcome = outcome_of(ingest(ws), "周一.xlsx")
+    assert outcome["outcome"] == "rejected"
+    assert codes(outcome) == ["form.period_mismatch"]
+    message = outcome["issues"][0]["message"]
+    assert "「A」" in message and "「2026-W10」" in message
+    assert message.endswith("请不要修改考评周；其他期间请使用系统为该期间生成的表格")
+    assert weekly_row(ws, "1002", "2026-W10") is None
+
+
 def test_marchs_leader_edition_edited_to_april_is_refused(ws, tmp_path):
     march = {"1001": [18, 19, 28, 9], "1002": [17, 18, 27, 8], "2001": [20, 20, 30, 10],
              "2002": [16, 15, 22, 7], "2003": [15, 15, 20, 5]}

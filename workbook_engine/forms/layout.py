@@ -8,6 +8,7 @@ up in a returned workbook and falls back to these addresses when a program dropp
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 TEMPLATE_VERSION = "1"
@@ -113,6 +114,7 @@ def monthly_columns(edition: str, item_headers: tuple[str, ...]) -> MonthlyColum
     return MonthlyColumns(headers=headers, item_headers=item_headers)
 
 
+@functools.lru_cache(maxsize=16384)  # as many as a sheet has columns; asked for per cell
 def column_letter(index: int) -> str:
     """0-based column index → Excel letters (0 → A, 26 → AA)."""
     letters = ""

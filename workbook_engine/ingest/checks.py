@@ -81,14 +81,15 @@ def same_period(meta: str, shown_value: object, parse, label: str, out: Collecto
         return  # the hidden period itself is refused (form.bad_period)
     try:
         visible = parse(text)
-    except PeriodError:
+        wanted = f"请使用系统为 {shown(text)} 生成的表格"
+    except PeriodError:  # not a period at all: not echoed as one
         visible = text
+        wanted = f"请不要修改{label}；其他期间请使用系统为该期间生成的表格"
     if visible != hidden:
         out.error(
             "form.period_mismatch",
             f"表内{label}「{shown(text)}」与表格标识中的{label}「{shown(meta)}」不一致："
-            f"这份表是 {shown(meta)} 的，不能改作其他期间使用。"
-            f"请使用系统为 {shown(text)} 生成的表格",
+            f"这份表是 {shown(meta)} 的，不能改作其他期间使用。{wanted}",
             **where,
         )
 

@@ -122,14 +122,32 @@ class Package:
         name_length, extra_length = struct.unpack_from("<HH", data, offset + 26)
         name_at = offset + _LOCAL_HEADER_SIZE
         raw_name = data[name_at:name_at + name_length]
-        try:
-            name = raw_name.decode("utf-8" if flags & _UTF8_NAME else "cp437")
-        except UnicodeDecodeError:
+        name = _local_name(raw_name, bool(flags & _UTF8_NAME))
+        if name is None:
             return None
         start = name_at + name_length + extra_length
         if name != info.orig_filename or len(raw_name) != name_length or start > len(data):
             return None
         return start
+
+
+_names: dict[tuple[bytes, bool], str | None] = {}  # the same few part names in every file
+
+
+def _local_name(raw: bytes, utf8: bool) -> str | None:
+    """A local header's file name as zipfile decodes it; None when it does not decode."""
+    key = (raw, utf8)
+    if key in _names:
+        return _names[key]
+    try:
+        name = raw.decode("utf-8" if utf8 else "cp437")
+    except UnicodeDecodeError:
+        name = None
+    if len(raw) <= 256:  # part names; anything longer is not kept
+        if len(_names) >= _MEMO_SIZE:
+            _names.clear()
+        _names[key] = name
+    return name
 
 
 def _read_like_zipfile(data: bytes, start: int, info: zipfile.ZipInfo, limit: int) -> bytes:
