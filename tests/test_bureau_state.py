@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 
 import openpyxl
 from helpers import (
@@ -74,6 +75,24 @@ def test_a_period_lists_everyone_in_post_on_any_working_day_as_on_their_last(tmp
     # a week is the state of its Thursday: 2026-W18 (27 April–3 May) has Thursday 30 April
     assert not roster.for_period(Week(2026, 18)).person("4001").in_post
     assert roster.for_period(Week(2026, 19)).person("4001").in_post
+
+
+def test_a_copied_roster_keeps_the_year_and_the_raters_of_each_period(tmp_path):
+    """The copy a reader process started by spawn gets (pickled) checks forms against the
+    bureau of their own period, as the roster it was copied from does."""
+    roster, _ = load(tmp_path)
+    copy = pickle.loads(pickle.dumps(roster))
+    assert copy == roster and copy.changes == roster.changes
+    for period in (Week(2026, 10), Week(2026, 18), Week(2026, 19), Month(2026, 6),
+                   Month(2026, 7), Quarter(2026, 2)):
+        then, copied = roster.for_period(period), pickle.loads(pickle.dumps(roster.for_period(
+            period)))
+        assert copy.for_period(period) == then == copied
+        for person in then.people.values():
+            expected = (then.initial_rater(person), then.final_rater(person))
+            assert (copied.initial_rater(person), copied.final_rater(person)) == expected
+    assert copy.for_period(Week(2026, 10)).person("1002").in_post  # left on 1 July
+    assert copy.for_period(Quarter(2026, 2)).person("3002").section == "规划股"
 
 
 def test_leader_row_naming_the_director_is_accepted(tmp_path):

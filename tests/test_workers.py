@@ -9,11 +9,14 @@ import subprocess
 import sys
 import time
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
-from fill import fill_weekly
+from fill import fill_monthly, fill_weekly
+from helpers import CHANGED_PEOPLE, CHANGED_SECTIONS, DUTY_CHANGES, PERSON_CHANGES, write_roster
 
 from workbook_engine.cli import main
+from workbook_engine.holidays import packaged_rows
 from workbook_engine.ingest import workers
 from workbook_engine.ingest.isolate import START_METHOD_VAR
 from workbook_engine.ingest.isolate import start_method as chosen_method
@@ -152,3 +155,38 @@ def test_a_spawned_reader_imports_only_what_reading_needs(bureau, tmp_path):
     assert "workbook_engine.ingest.workers" in loaded and "python_calamine" in loaded
     assert not [name for name in loaded
                 if any(name == top or name.startswith(top + ".") for top in NOT_IN_READERS)]
+
+
+def test_readers_check_forms_against_the_bureau_and_calendar_of_their_period(
+        changing_bureau, start_method):
+    """However readers start, a form is checked against the bureau of its own period (the
+    year's change sheets) and the office's holiday schedule, as the command that started
+    them sees it: 周一 left on 1 July, her March form stands; 何新 joined on Saturday
+    31 January, a working day in this office's schedule only, so the January office edition
+    made for him is his."""
+    bureau = changing_bureau
+    joined = [("2026-01-31", 4001, "何新", "调入", None, None, None, None, "新招录"),
+              *(row for row in PERSON_CHANGES if row[1] != 4001)]
+    write_roster(bureau.roster_path, CHANGED_PEOPLE, CHANGED_SECTIONS, joined, DUTY_CHANGES)
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "节假日"
+    workbook.active.append(["开始日期", "结束日期", "类别", "名称"])
+    for start, end, kind, name in [*packaged_rows(2026), ("2026-01-31", None, "上班", "调休")]:
+        workbook.active.append([start, end, kind, name])
+    workbook.save(bureau.holidays_path)
+    for args in (["forms", "weekly", "--week", "2026-W10"], ["forms", "monthly", "--month",
+                                                             "2026-01"]):
+        made = CliRunner().invoke(main, ["-w", str(bureau.root), *args])
+        assert made.exit_code == 0, made.output
+    fill_weekly(bureau.outbox / "2026-W10" / "办公室" / "2026-W10_周考评表_1002_周一.xlsx",
+                bureau.inbox / "周一.xlsx", chief=("称职", "李办"), leader=("称职", "钱副"))
+    fill_monthly(bureau.outbox / "2026-01" / "2026-01_月考评表_考核办评分.xlsx",
+                 bureau.inbox / "考核办.xlsx", {"4001": [9, 10]}, sign="办公室张")
+    result = CliRunner().invoke(main, ["-w", str(bureau.root), "ingest", "--json"])
+    assert result.exit_code == 0, result.output
+    outcomes = {o["file"]: (o["outcome"], [i["code"] for i in o["issues"]])
+                for o in json.loads(result.stdout)["outcomes"]}
+    assert outcomes == {"周一.xlsx": ("accepted", []), "考核办.xlsx": ("accepted", [])}
+    with bureau.connect() as conn:
+        assessed = conn.execute("SELECT staff_id FROM monthly_rows WHERE assessed = 1").fetchall()
+    assert assessed == [("4001",)]

@@ -146,6 +146,10 @@ class History:
         self._days = [change.day for change in self.changes]
         self._cache: dict[int, object] = {}
 
+    def __reduce__(self):
+        """Picklable (with the roster a spawned reader gets); the states are made again."""
+        return History, (self.current, self.changes)
+
     def __bool__(self) -> bool:
         return bool(self.changes)
 

@@ -54,6 +54,12 @@ def use_schedule(days: dict[dt.date, bool]) -> None:
     _is_working_day.cache_clear()
 
 
+def schedule_in_use() -> dict[dt.date, bool]:
+    """The entered days `use_schedule` set (a copy): what a reader process started by spawn
+    must use too, to count working days as the process that started it does."""
+    return {day: working for days in _SCHEDULE.values() for day, working in days.items()}
+
+
 def package_covers(year: int) -> bool:
     """True when the packaged holiday calendar (chinese_calendar) knows the year."""
     return _package_covers(year)

@@ -139,8 +139,12 @@ class Roster:
         object.__setattr__(self, "_order", MappingProxyType(order))
 
     def __reduce__(self):
-        """Picklable (a reader process started by spawn gets a copy); read-only again after."""
-        return Roster, (dict(self.people), dict(self.sections), self.director_id, self.file)
+        """Picklable (a reader process started by spawn gets a copy); read-only again after.
+        The year's changes and fixed raters go too: a reader checks each form against the
+        bureau of its own period, as the parent would."""
+        raters = dict(self.raters) if self.raters is not None else None
+        return Roster, (dict(self.people), dict(self.sections), self.director_id, self.file,
+                        self.history, raters)
 
     @classmethod
     def empty(cls, file: str = ROSTER_FILE) -> Roster:

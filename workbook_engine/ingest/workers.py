@@ -35,6 +35,7 @@ from workbook_engine.ingest.isolate import (
 )
 from workbook_engine.ingest.read import read_form
 from workbook_engine.issues import Issue
+from workbook_engine.periods import schedule_in_use, use_schedule
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 
@@ -49,8 +50,11 @@ class ReaderStartError(RuntimeError):
     """Reader processes cannot be started on this machine (an internal error, logged)."""
 
 
-def _serve(conn, roster: Roster, policy: Policy, read) -> None:
-    """Worker loop: (index, path, name) in, (index, Classified) out, until None."""
+def _serve(conn, roster: Roster, policy: Policy, read, schedule: dict) -> None:
+    """Worker loop: (index, path, name) in, (index, Classified) out, until None. `schedule`:
+    the parent's holiday schedule (a spawned reader starts without it; months are checked
+    against the people in post on their working days)."""
+    use_schedule(schedule)
     faulthandler.disable()
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     limit_process(policy.limits.parse_memory_bytes, 10**9)
@@ -74,8 +78,8 @@ class _Worker:
 
     def __init__(self, context, roster: Roster, policy: Policy, read):
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, roster, policy, read),
-                                       daemon=True)
+        args = (child, roster, policy, read, schedule_in_use())
+        self.process = context.Process(target=_serve, args=args, daemon=True)
         start_child(self.process, context)
         child.close()
         self.tasks: deque[tuple[int, str, str]] = deque()
