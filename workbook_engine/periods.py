@@ -421,16 +421,21 @@ def _parse(value: object, kinds: tuple[type, ...], hint: str) -> Period:
 
 
 RELATIVE_WEEKS = {"本周": 0, "这周": 0, "上周": -1, "下周": 1}
+_WEEK_ONLY = (Week,)
 
 
 def parse_week(text: object, today: dt.date | None = None) -> Week:
     """A week from `2026-W10`, `2026w10`, `2026年第10周` (full-width and spaces allowed),
     or 本周/上周/下周 counted from `today`."""
-    shift = RELATIVE_WEEKS.get(_normalise(clean_text(text)))
+    cleaned = clean_text(text)
+    found = _parsed.get((cleaned, _WEEK_ONLY))  # kept only for a text that is no 本周/上周/下周
+    if found is not None:
+        return found
+    shift = RELATIVE_WEEKS.get(_normalise(cleaned))
     if shift is not None:
         day = (today or dt.date.today()) + dt.timedelta(days=7 * shift)
         return Week.from_date(day)
-    return _parse(text, (Week,), _KIND_FORMATS[Week])
+    return _parse(text, _WEEK_ONLY, _KIND_FORMATS[Week])
 
 
 def parse_month(text: object) -> Month:

@@ -39,8 +39,22 @@ WEEKLY_LABELS: dict[str, tuple[str, str]] = {
 SEARCH_ROWS = 200  # a form's labels sit in its first rows; rows inserted above stay far below
 
 
+_LABEL_TEXT_CHARS = 256  # the memo keeps short texts only, and is emptied past its size
+_LABEL_MEMO_SIZE = 65536
+_label_texts: dict[str, str] = {}
+
+
 def label_text(value: object) -> str:
     """A label as compared: no spaces or line breaks, no trailing colon."""
+    if type(value) is str:  # labels and typed texts repeat from cell to cell and file to file
+        found = _label_texts.get(value)
+        if found is None:
+            found = clean_name(value).rstrip(":：")
+            if len(value) <= _LABEL_TEXT_CHARS:
+                if len(_label_texts) >= _LABEL_MEMO_SIZE:
+                    _label_texts.clear()
+                _label_texts[value] = found
+        return found
     return clean_name(value).rstrip(":：")
 
 

@@ -45,8 +45,13 @@ def _outside(sheet: str, row: int, col: int, value: object) -> Outside:
 
 def _filled(grid: Grid) -> list[tuple[int, int, object]]:
     """(row, col, value) of every cell with something typed (blank cells skipped unread)."""
-    return [(r, c, value) for r, line in enumerate(grid) for c, value in enumerate(line)
-            if value is not None and value != "" and clean_text(value)]
+    found = []
+    for r, line in enumerate(grid):
+        if line.count("") == len(line):  # a row of empty cells (only "" equals ""): none typed
+            continue
+        found.extend((r, c, value) for c, value in enumerate(line)
+                     if value is not None and value != "" and clean_text(value))
+    return found
 
 
 def weekly_outside(grid: Grid, fields: dict[str, NamedRange]) -> list[Outside]:

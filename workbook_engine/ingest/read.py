@@ -109,8 +109,10 @@ def _read_meta(sheets: Sheets) -> dict[str, str]:
         return {}
     meta = {}
     for row in sheets.grid(layout.META_SHEET):
-        if len(row) >= 2 and clean_text(row[0]):
-            meta[clean_text(row[0])] = clean_text(row[1])
+        if len(row) >= 2:
+            key = clean_text(row[0])
+            if key:
+                meta[key] = clean_text(row[1])
     return meta
 
 
@@ -159,7 +161,19 @@ def _table_start(grid: Grid, names: dict[str, NamedRange], name: str, sheet: str
 
 
 def _box(sheets: Sheets, sheet: str, rows: range, first_col: int, width: int) -> Grid:
-    return [[sheets.value(sheet, r, c) for c in range(first_col, first_col + width)] for r in rows]
+    """The cells rows × first_col..first_col+width, as `Sheets.value` gives each of them."""
+    if first_col < 0:  # not a form's table: cell by cell, as `Sheets.value` indexes
+        return [[sheets.value(sheet, r, c) for c in range(first_col, first_col + width)]
+                for r in rows]
+    grid = sheets.grid(sheet)
+    box = []
+    for r in rows:
+        line = grid[r] if r < len(grid) else ()
+        cells = line[first_col:first_col + width]
+        cells = [None if value == "" else value for value in cells]
+        cells.extend([None] * (width - len(cells)))
+        box.append(cells)
+    return box
 
 
 def _read_weekly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange],

@@ -1,0 +1,100 @@
+"""Reader shortcuts (label memo, empty rows skipped, table box by rows, week memo first) give
+exactly the answers of the plain per-cell code they replace."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from workbook_engine import periods
+from workbook_engine.ingest import locate
+from workbook_engine.ingest.margins import _filled
+from workbook_engine.ingest.read import Sheets, _box
+from workbook_engine.periods import PeriodError, Week, parse_week
+from workbook_engine.text import clean_name, clean_text
+
+TEXTS = ["工号", " 工 号：", "姓名:", "本周工作\n完成情况", "Ａ００１", "　", "", "::", "签名：：",
+         "x" * 300 + "：", "初评（选填）:", "ｋｇ：", 0, 0.0, 1001.0, False, True, None,
+         float("nan"), dt.date(2026, 3, 2), dt.datetime(2026, 3, 2, 8, 30)]
+
+
+def test_label_text_from_the_memo_is_the_label_worked_out_anew():
+    locate._label_texts.clear()
+    first = [locate.label_text(value) for value in TEXTS]
+    again = [locate.label_text(value) for value in TEXTS]  # from the memo where kept
+    plain = [clean_name(value).rstrip(":：") for value in TEXTS]
+    assert first == again == plain
+    assert "x" * 300 + "：" not in locate._label_texts  # long texts are not kept
+
+
+def test_label_memo_stays_bounded(monkeypatch):
+    monkeypatch.setattr(locate, "_LABEL_MEMO_SIZE", 8)
+    locate._label_texts.clear()
+    for number in range(50):
+        assert locate.label_text(f"栏{number}：") == f"栏{number}"
+    assert len(locate._label_texts) <= 8
+
+
+GRIDS = [
+    [["", "", ""], ["标题", "", ""], ["", "", ""]],
+    [[None, "", None], ["", 0, ""], ["", "", False], [0.0, "", ""], ["", "", float("nan")]],
+    [["　", " ", ""], ["", "\n", ""], ["", "", ""], ["", dt.date(2026, 1, 5), "备注"]],
+    [[], [""], ["", ""], ["x"]],
+]
+
+
+@pytest.mark.parametrize("grid", GRIDS)
+def test_filled_cells_are_those_of_the_cell_by_cell_scan(grid):
+    plain = [(r, c, value) for r, line in enumerate(grid) for c, value in enumerate(line)
+             if value is not None and value != "" and clean_text(value)]
+    assert repr(_filled(grid)) == repr(plain)
+
+
+def _sheets() -> Sheets:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "工作日志"
+    sheet.append(["工作日志"])
+    sheet.append(["日期", "工作内容", "备注"])
+    sheet.append([dt.date(2026, 3, 2), "巡查", None])
+    sheet.append([None, "", "  "])
+    sheet.append([dt.date(2026, 3, 4), 0, "x", "表外"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return Sheets(CalamineWorkbook.from_filelike(io.BytesIO(buffer.getvalue())))
+
+
+@pytest.mark.parametrize(("rows", "col", "width"), [
+    (range(1, 5), 0, 3), (range(0, 8), 0, 3), (range(2, 6), 1, 5), (range(0, 3), 4, 2),
+    (range(3, 3), 0, 3), (range(1, 4), -1, 3),
+])
+def test_table_box_is_the_cells_as_sheets_value_reads_them(rows, col, width):
+    sheets = _sheets()
+    plain = [[sheets.value("工作日志", r, c) for c in range(col, col + width)] for r in rows]
+    assert repr(_box(sheets, "工作日志", rows, col, width)) == repr(plain)
+
+
+def test_a_week_from_the_memo_is_the_week_parsed_anew():
+    texts = ["2026-W10", "２０２６年第10周", " 2026w10 ", "2026-W01"]
+    periods._parsed.clear()
+    first = [parse_week(text) for text in texts]
+    again = [parse_week(text) for text in texts]  # from the memo
+    periods._parsed.clear()
+    assert first == again == [parse_week(text) for text in texts]
+    assert first[0] == Week(2026, 10)
+
+
+def test_relative_weeks_are_never_taken_from_the_memo():
+    today = dt.date(2026, 3, 4)
+    parse_week("2026-W10")
+    assert parse_week("本周", today) == Week.from_date(today)
+    assert parse_week("上周", today) == Week.from_date(today - dt.timedelta(days=7))
+    assert parse_week("本周", today + dt.timedelta(days=7)) == Week.from_date(
+        today + dt.timedelta(days=7))
+    for _ in range(2):  # an error is never kept
+        with pytest.raises(PeriodError):
+            parse_week("2026-W99")
