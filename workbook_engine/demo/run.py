@@ -32,11 +32,10 @@ from workbook_engine.ingest.inbox import ingest
 from workbook_engine.issues import ActionRefused
 from workbook_engine.ledger_template import write_ledger_template
 from workbook_engine.periods import Month, Year
-from workbook_engine.reports.annual import write_year_report
+from workbook_engine.reports.annual import write_year_report, year_figures
 from workbook_engine.reports.monthly import write_month_report
 from workbook_engine.reports.quarterly import write_quarter_report
 from workbook_engine.roster import write_roster_template
-from workbook_engine.scoring.compute import compute_year
 from workbook_engine.scoring.frames import records
 from workbook_engine.scoring.leave import full_years
 from workbook_engine.workspace import Workspace, init_workspace
@@ -238,12 +237,13 @@ def run_demo(root: Path, people: int = 60, seed: int = 2026, year: int = 2026,
         _change_texts(bureau)))
     for month in progress(list(Year(year).months())):
         simulation.month(month)
-    output = write_year_report(workspace, Year(year), pool=POOL)
-    result = compute_year(workspace, Year(year), POOL)
-    annual = result.annual
+    # the year is computed once: its summary is taken before the report is written from it
+    figures = year_figures(workspace, Year(year), POOL)
+    annual = figures.result.annual
     grades = {g: int((annual["grade"] == g).sum()) for g in workspace.policy().grade_names}
     top = annual[annual["rank"].notna()].sort_values("rank").head(8)
     candidates = [(r["rank"], r["name"], r["section"], r["score"], r["candidate"])
                   for r in records(top)]
+    output = write_year_report(workspace, Year(year), pool=POOL, figures=figures)
     return DemoResult(root, output.path, simulation.counts, grades, candidates,
                       time.perf_counter() - started, simulation.notes)
