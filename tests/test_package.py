@@ -162,3 +162,21 @@ def test_unsaved_formulas_of_a_sheet_part_seen_before_come_from_the_memo_unchang
     assert unsaved_formulas(bytes(bytearray(data)), "周考评表", "xlsx") == {}
     assert unsaved_formulas(with_formula(data, "=C1*2"), "周考评表", "xlsx") == {
         (1, 4): "C1*2"}
+
+
+def test_a_part_with_the_same_sizes_and_crc_but_other_bytes_is_not_given_the_kept_head():
+    data = workbook_bytes()
+    package = Package(data)
+    infos = package.archive.infolist()
+    stored = next(i for i, info in enumerate(infos) if info.compress_type == zipfile.ZIP_STORED)
+    info = infos[stored]
+    start = package._data_start(info)
+    changed = bytearray(data)
+    changed[start + 10] ^= 0x20  # one byte of the part: same sizes and declared CRC
+    changed = bytes(changed)
+    for source in (data, changed, data, changed):  # each time after the other's head is kept
+        again = Package(source)
+        for limit in (5, 4096):
+            assert outcome(partial(again.head, again.archive.infolist()[stored], limit)) \
+                == zipfile_head(source, stored, limit)
+    assert zipfile_head(changed, stored, 5) != zipfile_head(data, stored, 5)  # CRC error

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import ROUND_DOWN, Decimal, localcontext
 
 import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
 from workbook_engine import periods
-from workbook_engine.ingest import locate
+from workbook_engine.ingest import checks, locate
+from workbook_engine.ingest.checks import Collector
 from workbook_engine.ingest.margins import _filled
-from workbook_engine.ingest.read import Sheets, _box
+from workbook_engine.ingest.read import RawForm, Sheets, _box
 from workbook_engine.periods import PeriodError, Week, parse_week
 from workbook_engine.text import clean_name, clean_text
 
@@ -98,3 +100,25 @@ def test_relative_weeks_are_never_taken_from_the_memo():
     for _ in range(2):  # an error is never kept
         with pytest.raises(PeriodError):
             parse_week("2026-W99")
+
+
+SCORES = [18.0, 18.5, 27.0, 0.0, -0.0, 18.499999999, 18.505, 30.0, 30.01, 19.999999999999996,
+          1e20, -1.0, float("nan"), float("inf"), 5e-324, 7.25, 0.125]
+
+
+@pytest.mark.parametrize("maximum", [Decimal(20), Decimal("20.0"), Decimal(30), Decimal("0.5")])
+def test_a_float_score_from_the_memo_is_the_score_checked_anew(maximum):
+    raw = RawForm(file="月考评表.xlsx", file_kind="xlsx")
+    checks._scores.clear()
+    fresh = [checks._score_value(v, maximum, 2, "工作量(20)", Collector(raw)) for v in SCORES]
+    first = [checks.score_value(v, maximum, 2, "工作量(20)", Collector(raw)) for v in SCORES]
+    again = [checks.score_value(v, maximum, 2, "工作量(20)", Collector(raw)) for v in SCORES]
+    assert repr(first) == repr(again) == repr(fresh)  # -0 stays -0, 18.50 stays as it was
+    out = Collector(raw)
+    for _ in range(2):  # a refused score is refused every time, with its issue
+        assert checks.score_value(99.0, maximum, 2, "工作量(20)", out, row=5) is None
+    assert [issue.code for issue in out.issues] == ["score.out_of_range"] * 2
+    with localcontext() as context:  # another rounding: not answered from the memo
+        context.rounding = ROUND_DOWN
+        assert repr(checks.score_value(18.499999999, maximum, 2, "x", Collector(raw))) == repr(
+            checks._score_value(18.499999999, maximum, 2, "x", Collector(raw)))

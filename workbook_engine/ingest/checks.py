@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from decimal import Decimal
+from decimal import Decimal, getcontext
 
 from workbook_engine.ingest.read import RawForm
 from workbook_engine.issues import WARNING, Issue
@@ -251,10 +251,34 @@ def same_staff_id(shown_id: str, meta_id: str) -> bool:
     )
 
 
+# Scores typed as numbers repeat from row to row and form to form (18.0, 27.0): the score
+# of an accepted float, kept per its exact text (repr keeps -0.0 apart from 0.0), the bounds
+# and the decimal context that quantize/normalize use. Refused values are never kept.
+_SCORES_SIZE = 4096
+_scores: dict[tuple, Decimal] = {}
+
+
 def score_value(
     value: object, maximum: Decimal, places: int, label: str, out: Collector, **where
 ) -> Decimal | None:
     """A score in [0, maximum] with at most `places` decimals; None when blank or wrong."""
+    if type(value) is float:
+        context = getcontext()
+        key = (repr(value), maximum, places, context.prec, context.rounding)
+        found = _scores.get(key)
+        if found is None:
+            found = _score_value(value, maximum, places, label, out, **where)
+            if found is not None:
+                if len(_scores) >= _SCORES_SIZE:
+                    _scores.clear()
+                _scores[key] = found
+        return found
+    return _score_value(value, maximum, places, label, out, **where)
+
+
+def _score_value(
+    value: object, maximum: Decimal, places: int, label: str, out: Collector, **where
+) -> Decimal | None:
     if blank_cell(value):
         return None
     number = parse_number(value)

@@ -49,8 +49,9 @@ def _filled(grid: Grid) -> list[tuple[int, int, object]]:
     for r, line in enumerate(grid):
         if line.count("") == len(line):  # a row of empty cells (only "" equals ""): none typed
             continue
-        found.extend((r, c, value) for c, value in enumerate(line)
-                     if value is not None and value != "" and clean_text(value))
+        for c, value in enumerate(line):
+            if value is not None and value != "" and clean_text(value):
+                found.append((r, c, value))
     return found
 
 

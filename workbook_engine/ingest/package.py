@@ -37,7 +37,7 @@ _MIN_READ = 4096  # zipfile.ZipExtFile.MIN_READ_SIZE: the chunking `head` follow
 # the same bytes in every file. Small parts only, a bounded number of them.
 _MEMO_COMPRESSED_BYTES = 16384
 _MEMO_SIZE = 512
-_heads: dict[tuple, bytes] = {}
+_heads: dict[tuple, tuple[bytes, bytes]] = {}  # → (compressed bytes, head)
 
 
 class Package:
@@ -90,15 +90,17 @@ class Package:
                 return part.read(limit)
         if info.compress_size > _MEMO_COMPRESSED_BYTES:
             return _read_like_zipfile(self.data, start, info, limit)
-        # the same compressed bytes, method, size and CRC give the same head (or error)
-        key = (info.compress_type, info.file_size, info.CRC, limit,
-               self.data[start:start + info.compress_size])
-        head = _heads.get(key)
-        if head is None:
-            head = _read_like_zipfile(self.data, start, info, limit)
-            if len(_heads) >= _MEMO_SIZE:
-                _heads.clear()
-            _heads[key] = head
+        # the same compressed bytes, method, size and CRC give the same head (or error); the
+        # bytes are compared, not hashed (one part kept per method, sizes, CRC and limit)
+        key = (info.compress_type, info.file_size, info.CRC, limit, info.compress_size)
+        compressed = self.data[start:start + info.compress_size]
+        kept = _heads.get(key)
+        if kept is not None and kept[0] == compressed:
+            return kept[1]
+        head = _read_like_zipfile(self.data, start, info, limit)
+        if len(_heads) >= _MEMO_SIZE:
+            _heads.clear()
+        _heads[key] = (compressed, head)
         return head
 
     def _data_start(self, info: zipfile.ZipInfo) -> int | None:
