@@ -190,3 +190,60 @@ def test_readers_check_forms_against_the_bureau_and_calendar_of_their_period(
     with bureau.connect() as conn:
         assessed = conn.execute("SELECT staff_id FROM monthly_rows WHERE assessed = 1").fetchall()
     assert assessed == [("4001",)]
+
+
+# A reader stuck in a file: it notes its pid, then reads for ten minutes
+STUCK_PROBE = """
+import os, time
+
+def read(source, kind, name):
+    with open(os.environ["READER_PID"], "w", encoding="utf-8") as out:
+        out.write(str(os.getpid()))
+    time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """True while the process runs (a zombie waiting for its reaper has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_reader_stuck_in_a_file_ends_with_the_command(bureau, tmp_path, start_method):
+    """The command is killed while a reader is deep in a file: the reader ends too, at once,
+    however it was started (nothing keeps reading for a run that is gone)."""
+    CliRunner().invoke(main, ["-w", str(bureau.root), "forms", "weekly", "--week", "2026-W10"])
+    form = bureau.outbox / "2026-W10" / "办公室" / "2026-W10_周考评表_1002_周一.xlsx"
+    fill_weekly(form, bureau.inbox / "周一.xlsx", chief=("称职", "李办"), leader=("称职", "钱副"))
+    folder = tmp_path / "script"
+    folder.mkdir()
+    (folder / "run_ingest.py").write_text(INGEST_SCRIPT, encoding="utf-8")
+    (folder / "reader_probe.py").write_text(STUCK_PROBE, encoding="utf-8")
+    pid_file = tmp_path / "reader.pid"
+    env = {**os.environ, START_METHOD_VAR: start_method, "SCRIPT_RUNS": str(tmp_path / "runs"),
+           "READER_PID": str(pid_file)}
+    command = subprocess.Popen([sys.executable, str(folder / "run_ingest.py"),
+                                str(bureau.root)], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() or not pid_file.read_text(encoding="utf-8"):
+            assert time.monotonic() < deadline and command.poll() is None
+            time.sleep(0.05)
+        reader = int(pid_file.read_text(encoding="utf-8"))
+        assert _alive(reader)
+    finally:
+        command.kill()
+        command.wait()
+    deadline = time.monotonic() + 5
+    while _alive(reader) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert not _alive(reader)
+    finally:
+        if _alive(reader):
+            os.kill(reader, 9)

@@ -20,6 +20,7 @@ import gc
 import multiprocessing
 import os
 import selectors
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -58,6 +59,7 @@ def _serve(conn, roster: Roster, policy: Policy, read, schedule: dict) -> None:
     the parent's holiday schedule (a spawned reader starts without it; months are checked
     against the people in post on their working days)."""
     use_schedule(schedule)
+    _end_with_parent()
     faulthandler.disable()
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     limit_process(policy.limits.parse_memory_bytes, 10**9)
@@ -74,6 +76,21 @@ def _serve(conn, roster: Roster, policy: Policy, read, schedule: dict) -> None:
             return
         index, path, name = task
         conn.send((index, classify(Path(path), name, roster, policy, read=read)))
+
+
+def _end_with_parent() -> None:
+    """End this reader as soon as the process that started it ends, even in the middle of a
+    file: a spawned reader is not killed with it (on Linux a forked one is, lock.py), and a
+    hostile file can keep a reader busy far longer than the run that gave it."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()  # returns when the parent's sentinel says it has ended
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 class _Worker:
