@@ -43,8 +43,12 @@ WEEK = "2026-W10"
 def add_addresses(workspace) -> dict[str, str]:
     workbook = openpyxl.load_workbook(workspace.roster_path)
     sheet = workbook["人员"]
-    column = sheet.max_column + 1
-    sheet.cell(1, column, "邮箱")
+    header = [cell.value for cell in sheet[1]]
+    if "邮箱" in header:  # the roster template has the column (empty)
+        column = header.index("邮箱") + 1
+    else:
+        column = sheet.max_column + 1
+        sheet.cell(1, column, "邮箱")
     addresses = {}
     for row in range(2, sheet.max_row + 1):
         staff_id = sheet.cell(row, 1).value
