@@ -26,15 +26,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from decimal import Decimal
@@ -42,7 +39,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
-from common import ROOT, big_workspace, load, peak_mb
+from common import ROOT, big_workspace, children_cpu, code_of, load, peak_mb
 
 from workbook_engine import store
 from workbook_engine.ingest.validate import FormRecord
@@ -161,34 +158,14 @@ runpy.run_module("workbook_engine", run_name="__main__", alter_sys=True)
 """
 
 
-def _code_of(revision: str, folder: Path) -> Path:
-    """A folder whose `workbook_engine` is the compared code: REV's tree from git, or REV
-    itself when it is a folder holding the package."""
-    given = Path(revision)
-    if (given / "workbook_engine").is_dir():
-        return given.resolve()
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "workbook_engine"],
-                             check=True, capture_output=True).stdout
-    target = folder / "compared"
-    target.mkdir()
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(target, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
-    return target
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _run(code: Path, args: list[str]) -> tuple[str, str, float]:
     """A fresh Python process with `code` first on its path: its stdout, stderr and CPU."""
-    before = _children_cpu()
+    before = children_cpu()
     done = subprocess.run([sys.executable, *args], capture_output=True, cwd=tempfile.gettempdir(),
                           env={**os.environ, "PYTHONPATH": str(code)})
     if done.returncode:
         raise SystemExit(f"run failed: {args[:3]} with {code}\n{done.stderr.decode()[-2000:]}")
-    return done.stdout.decode(), done.stderr.decode(), _children_cpu() - before
+    return done.stdout.decode(), done.stderr.decode(), children_cpu() - before
 
 
 def compare(args, folder: Path) -> None:
@@ -196,7 +173,7 @@ def compare(args, folder: Path) -> None:
     workspace = big_workspace(folder / "ws", args.people)
     roster, _ = workspace.roster()
     fill_store(workspace, roster, 2026, args.low_share)
-    sides = {args.compare_to: _code_of(args.compare_to, folder), "this tree": ROOT}
+    sides = {args.compare_to: code_of(args.compare_to, folder), "this tree": ROOT}
     print(f"annual report A/B, {len(roster.assessed())} people, low share {args.low_share}"
           f"   ({load()})")
     results: dict[str, list] = {name: [] for name in sides}

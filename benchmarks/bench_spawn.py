@@ -18,19 +18,16 @@ after round, so both see the same load; the summary gives spawn / fork, best aga
 from __future__ import annotations
 
 import argparse
-import io
 import os
-import resource
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
 from bench_ingest import make_forms
-from common import ROOT, big_workspace, load
+from common import ROOT, big_workspace, children_cpu, code_of, load
 
 # What the console script `workbook-engine` is: a script file that imports the CLI and runs it
 CONSOLE_SCRIPT = """import sys
@@ -41,37 +38,17 @@ if __name__ == "__main__":
 METHODS = ("spawn", "fork")
 
 
-def _code_of(revision: str, folder: Path) -> Path:
-    """A folder whose `workbook_engine` is the compared code (REV's tree from git, or REV
-    itself when it is a folder holding the package)."""
-    given = Path(revision)
-    if (given / "workbook_engine").is_dir():
-        return given.resolve()
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "workbook_engine"],
-                             check=True, capture_output=True).stdout
-    target = folder / "compared"
-    target.mkdir()
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(target, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
-    return target
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _ingest(script: Path, code: Path, workspace: Path, method: str) -> tuple[float, float]:
     """`workbook-engine -w WS ingest` in a fresh process: wall seconds, CPU seconds (the
     command and its readers: they are waited for, so their time is counted)."""
     env = {**os.environ, "PYTHONPATH": str(code), "WORKBOOK_ENGINE_START_METHOD": method}
-    cpu, start = _children_cpu(), time.perf_counter()
+    cpu, start = children_cpu(), time.perf_counter()
     done = subprocess.run([sys.executable, str(script), "-w", str(workspace), "ingest"],
                           capture_output=True, cwd=tempfile.gettempdir(), env=env)
     wall = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(f"ingest failed ({method}, {code}):\n{done.stderr.decode()[-2000:]}")
-    return wall, _children_cpu() - cpu
+    return wall, children_cpu() - cpu
 
 
 def _fill(inbox: Path, source: Path, paths: list[Path]) -> None:
@@ -99,7 +76,7 @@ def main() -> None:
         script.write_text(CONSOLE_SCRIPT, encoding="utf-8")
         sides = {"this tree": ROOT}
         if args.compare_to:
-            sides = {args.compare_to: _code_of(args.compare_to, folder), **sides}
+            sides = {args.compare_to: code_of(args.compare_to, folder), **sides}
         bytecode = "off (PYTHONDONTWRITEBYTECODE)" if sys.dont_write_bytecode else "on"
         print(f"ingest of {len(forms)} forms, then 10 new ones, readers started by spawn and "
               f"by fork, alternating; bytecode cache {bytecode}   ({load()})")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import resource
+import subprocess
 import sys
+import tarfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,3 +65,23 @@ def timed(results: dict, key: str):
     start = time.perf_counter()
     yield
     results[key] = time.perf_counter() - start
+
+
+def code_of(revision: str, folder: Path) -> Path:
+    """A folder whose `workbook_engine` is the compared code: REV's tree from git, or REV
+    itself when it is a folder holding the package."""
+    given = Path(revision)
+    if (given / "workbook_engine").is_dir():
+        return given.resolve()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "workbook_engine"],
+                             check=True, capture_output=True).stdout
+    target = folder / "compared"
+    target.mkdir()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+    return target
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime

@@ -132,17 +132,24 @@ NOT_IN_READERS = ("click", "pandas", "numpy", "openpyxl", "xlsxwriter", "docx",
 
 
 @pytest.mark.skipif("spawn" not in multiprocessing.get_all_start_methods(), reason="needs spawn")
-def test_a_spawned_reader_imports_only_what_reading_needs(bureau, tmp_path):
-    """A spawned reader does not re-run the script that started the ingest (the CLI's, a
-    benchmark's): it imports the reader's modules only — so it starts quickly and a script
-    without a main guard works."""
+def _script_with_one_form(bureau, tmp_path, probe: str):
+    """周一's filled W10 form in the inbox, and a folder with an ingest script (no main guard)
+    and the reader probe it loads; returns the folder."""
     CliRunner().invoke(main, ["-w", str(bureau.root), "forms", "weekly", "--week", "2026-W10"])
     form = bureau.outbox / "2026-W10" / "办公室" / "2026-W10_周考评表_1002_周一.xlsx"
     fill_weekly(form, bureau.inbox / "周一.xlsx", chief=("称职", "李办"), leader=("称职", "钱副"))
     folder = tmp_path / "script"
     folder.mkdir()
     (folder / "run_ingest.py").write_text(INGEST_SCRIPT, encoding="utf-8")
-    (folder / "reader_probe.py").write_text(READER_PROBE, encoding="utf-8")
+    (folder / "reader_probe.py").write_text(probe, encoding="utf-8")
+    return folder
+
+
+def test_a_spawned_reader_imports_only_what_reading_needs(bureau, tmp_path):
+    """A spawned reader does not re-run the script that started the ingest (the CLI's, a
+    benchmark's): it imports the reader's modules only — so it starts quickly and a script
+    without a main guard works."""
+    folder = _script_with_one_form(bureau, tmp_path, READER_PROBE)
     runs, modules = tmp_path / "runs.txt", tmp_path / "modules.txt"
     env = {**os.environ, START_METHOD_VAR: "spawn", "SCRIPT_RUNS": str(runs),
            "READER_MODULES": str(modules)}
@@ -216,13 +223,7 @@ def _alive(pid: int) -> bool:
 def test_a_reader_stuck_in_a_file_ends_with_the_command(bureau, tmp_path, start_method):
     """The command is killed while a reader is deep in a file: the reader ends too, at once,
     however it was started (nothing keeps reading for a run that is gone)."""
-    CliRunner().invoke(main, ["-w", str(bureau.root), "forms", "weekly", "--week", "2026-W10"])
-    form = bureau.outbox / "2026-W10" / "办公室" / "2026-W10_周考评表_1002_周一.xlsx"
-    fill_weekly(form, bureau.inbox / "周一.xlsx", chief=("称职", "李办"), leader=("称职", "钱副"))
-    folder = tmp_path / "script"
-    folder.mkdir()
-    (folder / "run_ingest.py").write_text(INGEST_SCRIPT, encoding="utf-8")
-    (folder / "reader_probe.py").write_text(STUCK_PROBE, encoding="utf-8")
+    folder = _script_with_one_form(bureau, tmp_path, STUCK_PROBE)
     pid_file = tmp_path / "reader.pid"
     env = {**os.environ, START_METHOD_VAR: start_method, "SCRIPT_RUNS": str(tmp_path / "runs"),
            "READER_PID": str(pid_file)}

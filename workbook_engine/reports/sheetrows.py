@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import math
 
+from workbook_engine.forms.layout import column_letter
+
 # xlsxwriter internals this module reads or wraps (worksheet attributes and methods)
 _NEEDED = ("_write_rows", "_calculate_spans", "row_spans", "_check_dimensions", "str_table",
            "table", "row_info", "row_sizes", "comments", "default_row_height",
@@ -25,15 +27,6 @@ _NEEDED = ("_write_rows", "_calculate_spans", "row_spans", "_check_dimensions", 
            "constant_memory", "excel_version", "fh")
 _STRMAX = 32767  # Excel's limit in UTF-16 units (xlsxwriter cuts longer strings)
 _CHUNK = 512  # rows rendered per write to the sheet's XML buffer
-
-
-def _column_name(col: int) -> str:
-    name = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        name = chr(65 + rest) + name
-    return name
 
 
 def _utf16_cut(text: str, limit: int) -> str:
@@ -135,7 +128,7 @@ class DirectRows:
         if late:
             raise RuntimeError(f"cells written through xlsxwriter below row {self.first}: {late}")
         count = max((len(r[0]) for r in self.rows), default=0)
-        starts = [f'<c r="{_column_name(c)}' for c in range(count)]
+        starts = [f'<c r="{column_letter(c)}' for c in range(count)]
         # per column, what follows the cell reference for a blank, a number and a text; made
         # on the column's first use of each, so that formats get their xf index (assigned on
         # first use) in the order xlsxwriter's cell-by-cell writing gives them
