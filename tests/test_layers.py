@@ -14,7 +14,7 @@ PACKAGE = Path(workbook_engine.__file__).parent
 # Bottom to top. A name is a module or a package (then every module in it, unless a more
 # specific entry names the module). Every module of the package must be placed.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("workbook_engine", "text", "issues", "filenames", "faults")),
+    ("base", ("workbook_engine", "memo", "text", "issues", "filenames", "faults")),
     ("contracts", ("periods", "forms.layout")),
     ("configuration and xlsx basics", ("policy", "sheets", "style", "office_templates")),
     ("office files", ("bureau_state", "roster_changes", "roster", "frozen", "holidays",

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from workbook_engine import periods
+from workbook_engine import periods, text
 from workbook_engine.ingest import checks, locate
 from workbook_engine.ingest.checks import Collector
 from workbook_engine.ingest.margins import _filled
@@ -34,7 +34,7 @@ def test_label_text_from_the_memo_is_the_label_worked_out_anew():
 
 
 def test_label_memo_stays_bounded(monkeypatch):
-    monkeypatch.setattr(locate, "_LABEL_MEMO_SIZE", 8)
+    monkeypatch.setattr(text, "_MEMO_SIZE", 8)  # the bound of the text memos it shares
     locate._label_texts.clear()
     for number in range(50):
         assert locate.label_text(f"栏{number}：") == f"栏{number}"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import chinese_calendar
 
+from .memo import keep
 from .text import clean_text
 
 MIN_YEAR = 2000
@@ -413,10 +414,7 @@ def _parse(value: object, kinds: tuple[type, ...], hint: str) -> Period:
         numbers = _match(kind, compact)
         if numbers is not None:
             period = _build(kind, numbers, text)
-            if len(_parsed) >= _PARSED_SIZE:
-                _parsed.clear()
-            _parsed[(text, kinds)] = period
-            return period
+            return keep(_parsed, (text, kinds), period, _PARSED_SIZE)
     raise PeriodError(text, hint)
 
 

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from workbook_engine.memo import keep
+
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -31,7 +33,7 @@ def clean_text(value: object) -> str:
         found = _cleaned.get(value)
         if found is None:
             found = _SPACES.sub(" ", unicodedata.normalize("NFKC", value)).strip()
-            _remember(_cleaned, value, found)
+            remember_text(_cleaned, value, found)
         return found
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -66,16 +68,15 @@ def clean_name(value: object) -> str:
         found = _names.get(value)
         if found is None:
             found = _SPACES.sub("", clean_text(value))
-            _remember(_names, value, found)
+            remember_text(_names, value, found)
         return found
     return _SPACES.sub("", clean_text(value))
 
 
-def _remember(memo: dict[str, str], text: str, cleaned: str) -> None:
+def remember_text(memo: dict[str, str], text: str, cleaned: str) -> None:
+    """Keep `text`'s cleaned form in `memo` when the text is short (the memos of texts)."""
     if len(text) <= _MEMO_TEXT_CHARS:
-        if len(memo) >= _MEMO_SIZE:
-            memo.clear()
-        memo[text] = cleaned
+        keep(memo, text, cleaned, _MEMO_SIZE)
 
 
 def parse_number(value: object) -> Decimal | None:

@@ -9,6 +9,7 @@ from decimal import Decimal, getcontext
 
 from workbook_engine.ingest.read import RawForm
 from workbook_engine.issues import WARNING, Issue
+from workbook_engine.memo import keep
 from workbook_engine.periods import Month, PeriodError, Week, parse_month, parse_week
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Person, Roster
@@ -269,9 +270,7 @@ def score_value(
         if found is None:
             found = _score_value(value, maximum, places, label, out, **where)
             if found is not None:
-                if len(_scores) >= _SCORES_SIZE:
-                    _scores.clear()
-                _scores[key] = found
+                keep(_scores, key, found, _SCORES_SIZE)
         return found
     return _score_value(value, maximum, places, label, out, **where)
 

@@ -20,6 +20,7 @@ from defusedxml import ElementTree
 
 from workbook_engine.forms.layout import cell_position, column_letter
 from workbook_engine.ingest.package import open_package
+from workbook_engine.memo import keep
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _STRICT_NS = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
@@ -90,9 +91,7 @@ def _xlsx_names(data: bytes) -> dict[str, NamedRange]:
     if names is None:
         names = _workbook_names(package.xml("xl/workbook.xml"))  # the tree: formulas.py too
         if len(part) <= _MEMO_PART_BYTES:
-            if len(_names_of_part) >= _MEMO_SIZE:
-                _names_of_part.clear()
-            _names_of_part[part] = names
+            keep(_names_of_part, part, names, _MEMO_SIZE)
     return dict(names)
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal, DivisionByZero, InvalidOperation
 
 from workbook_engine.forms.layout import cell_position
 from workbook_engine.ingest.package import Package, open_package
+from workbook_engine.memo import keep
 from workbook_engine.text import parse_number
 
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -46,13 +47,6 @@ _MEMO_PART_BYTES = 65536
 _scanned: dict[tuple, dict[tuple[int, int], str]] = {}
 
 
-def _remember(key: tuple[bytes, str], answer: str | None) -> str | None:
-    if len(_looked_up) >= _MEMO_SIZE:
-        _looked_up.clear()
-    _looked_up[key] = answer
-    return answer
-
-
 def _sheet_part(package: Package, sheet: str) -> str | None:
     key = (package.read("xl/workbook.xml"), sheet)
     if key in _looked_up:
@@ -64,7 +58,7 @@ def _sheet_part(package: Package, sheet: str) -> str | None:
             if node.tag.endswith("}sheet") and node.get("name") == sheet:
                 rel_id = node.get(f"{_REL_NS}id") or node.get(
                     "{http://purl.oclc.org/ooxml/officeDocument/relationships}id")
-        _remember(key, rel_id)
+        keep(_looked_up, key, rel_id, _MEMO_SIZE)
     if rel_id is None:
         return None
     key = (package.read("xl/_rels/workbook.xml.rels"), "\0" + rel_id)
@@ -74,9 +68,9 @@ def _sheet_part(package: Package, sheet: str) -> str | None:
     for node in rels.iter():
         if node.tag.endswith("}Relationship") and node.get("Id") == rel_id:
             target = node.get("Target", "")
-            return _remember(key, target.lstrip("/") if target.startswith("/")
-                             else "xl/" + target)
-    return _remember(key, None)
+            return keep(_looked_up, key, target.lstrip("/") if target.startswith("/")
+                        else "xl/" + target, _MEMO_SIZE)
+    return keep(_looked_up, key, None, _MEMO_SIZE)
 
 
 def unsaved_formulas(data: bytes, sheet: str, kind: str) -> dict[tuple[int, int], str]:
@@ -103,9 +97,7 @@ def unsaved_formulas(data: bytes, sheet: str, kind: str) -> dict[tuple[int, int]
         return dict(_scanned[key])
     found = _scan(package.read(part))
     if key is not None:
-        if len(_scanned) >= _MEMO_SIZE:
-            _scanned.clear()
-        _scanned[key] = dict(found)
+        keep(_scanned, key, dict(found), _MEMO_SIZE)
     return found
 
 

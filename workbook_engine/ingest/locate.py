@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from workbook_engine.forms import layout
 from workbook_engine.ingest.defined import NamedRange
-from workbook_engine.text import clean_name
+from workbook_engine.text import clean_name, remember_text
 
 # field → (its label, the label that starts its row when the label alone is ambiguous)
 WEEKLY_LABELS: dict[str, tuple[str, str]] = {
@@ -39,9 +39,7 @@ WEEKLY_LABELS: dict[str, tuple[str, str]] = {
 SEARCH_ROWS = 200  # a form's labels sit in its first rows; rows inserted above stay far below
 
 
-_LABEL_TEXT_CHARS = 256  # the memo keeps short texts only, and is emptied past its size
-_LABEL_MEMO_SIZE = 65536
-_label_texts: dict[str, str] = {}
+_label_texts: dict[str, str] = {}  # label_text's answers (short texts, as text.py's memos)
 
 
 def label_text(value: object) -> str:
@@ -50,10 +48,7 @@ def label_text(value: object) -> str:
         found = _label_texts.get(value)
         if found is None:
             found = clean_name(value).rstrip(":：")
-            if len(value) <= _LABEL_TEXT_CHARS:
-                if len(_label_texts) >= _LABEL_MEMO_SIZE:
-                    _label_texts.clear()
-                _label_texts[value] = found
+            remember_text(_label_texts, value, found)
         return found
     return clean_name(value).rstrip(":：")
 

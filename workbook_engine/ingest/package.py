@@ -28,6 +28,8 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 
+from workbook_engine.memo import keep
+
 _LOCAL_HEADER = b"PK\x03\x04"
 _LOCAL_HEADER_SIZE = 30
 _UNSUPPORTED_FLAGS = 0x01 | 0x20 | 0x40  # encrypted, patched data, strong encryption
@@ -98,9 +100,7 @@ class Package:
         if kept is not None and kept[0] == compressed:
             return kept[1]
         head = _read_like_zipfile(self.data, start, info, limit)
-        if len(_heads) >= _MEMO_SIZE:
-            _heads.clear()
-        _heads[key] = (compressed, head)
+        keep(_heads, key, (compressed, head), _MEMO_SIZE)
         return head
 
     def _data_start(self, info: zipfile.ZipInfo) -> int | None:
@@ -146,9 +146,7 @@ def _local_name(raw: bytes, utf8: bool) -> str | None:
     except UnicodeDecodeError:
         name = None
     if len(raw) <= 256:  # part names; anything longer is not kept
-        if len(_names) >= _MEMO_SIZE:
-            _names.clear()
-        _names[key] = name
+        keep(_names, key, name, _MEMO_SIZE)
     return name
 
 

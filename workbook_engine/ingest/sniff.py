@@ -30,6 +30,7 @@ import olefile
 
 from workbook_engine.ingest.package import Package, open_package
 from workbook_engine.issues import Issue
+from workbook_engine.memo import keep
 from workbook_engine.policy import IngestLimits
 
 XLSX, XLSM, XLS, ODS, EML = "xlsx", "xlsm", "xls", "ods", "eml"
@@ -348,9 +349,7 @@ def _unsafe_xml_part(package: Package | _Streamed, infos: list[zipfile.ZipInfo],
             if manifest:
                 text = _OLD_MANIFEST_DOCTYPE.sub("", text, count=1)
             unsafe = _xml_head_unsafe(text, complete=len(head) < XML_HEAD_BYTES)
-            if len(_judged) >= _JUDGED_SIZE:
-                _judged.clear()
-            _judged[(head, manifest)] = unsafe
+            keep(_judged, (head, manifest), unsafe, _JUDGED_SIZE)
         if unsafe:
             return info.filename
     return None
