@@ -12,7 +12,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from workbook_engine import periods, text
-from workbook_engine.ingest import checks, locate
+from workbook_engine.ingest import checks, locate, weekly_rules
 from workbook_engine.ingest.checks import Collector
 from workbook_engine.ingest.margins import _filled
 from workbook_engine.ingest.read import RawForm, Sheets, _box
@@ -122,3 +122,45 @@ def test_a_float_score_from_the_memo_is_the_score_checked_anew(maximum):
         context.rounding = ROUND_DOWN
         assert repr(checks.score_value(18.499999999, maximum, 2, "x", Collector(raw))) == repr(
             checks._score_value(18.499999999, maximum, 2, "x", Collector(raw)))
+
+
+ROWS = [
+    [1, "x", ""], [1.0, "x", ""], [True, "x", ""], [False, "", 0], [0, "", 0.0], [-0.0, "", ""],
+    ["", dt.date(2026, 3, 2), "工号："], ["", dt.datetime(2026, 3, 2), "工号："],
+    ["", dt.datetime(2026, 3, 2, 8, 30), "　签名：　"], [float("nan"), "", "::"],
+    [None, "", "Ａ００１"], ["x" * 3000, "姓名"], ["", "", ""], [], [Decimal("1.0"), "x"],
+    [Decimal("1"), "x"],
+]
+
+
+def test_row_cells_from_the_memo_are_the_cells_worked_out_anew():
+    locate._rows.clear()
+    plain = [tuple((c, clean_text(v), locate.label_text(v)) for c, v in enumerate(row)
+                   if clean_text(v)) for row in ROWS]
+    first = [locate.row_cells(row) for row in ROWS]
+    again = [locate.row_cells(list(row)) for row in ROWS]  # equal rows: from the memo if kept
+    assert first == again == plain
+    assert again[0] != again[2] and again[2][0][1] == "是"  # 1 and True are equal, not the same
+    assert again[14][0][1] == "1.0" and again[15][0][1] == "1"  # Decimal is never kept
+    assert not any(("x" * 3000, "姓名") == key[0] for key in locate._rows)  # long: not kept
+
+
+def test_row_memo_stays_bounded(monkeypatch):
+    monkeypatch.setattr(locate, "_ROWS_SIZE", 8)
+    locate._rows.clear()
+    for number in range(50):
+        assert locate.row_cells(["", f"栏{number}：", ""]) == ((1, f"栏{number}:", f"栏{number}"),)
+    assert len(locate._rows) <= 8
+
+
+def test_work_log_rows_without_content_warn_only_for_a_date_that_cannot_be_read():
+    raw = RawForm(file="周考评表.xlsx", file_kind="xlsx", table_sheet="工作日志", table_row=2)
+    raw.table = [["日期", "工作内容", "备注"], [dt.date(2026, 3, 2), None, None],
+                 ["2026-03-03", "", "  "], ["三月四日", None, ""], [dt.datetime(2026, 3, 5), "", None],
+                 [dt.date(2026, 3, 6), "巡查", None], ["", "", ""]]
+    out = Collector(raw)
+    log = weekly_rules._work_log(raw, out)
+    assert log == [["2026-03-06", "巡查", ""]]
+    assert [(i.code, i.row, i.column) for i in out.issues] == [
+        ("weekly.log_without_content", 5, "日期")]
+    assert "三月四日" in out.issues[0].message
