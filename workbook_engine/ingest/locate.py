@@ -62,7 +62,7 @@ def label_text(value: object) -> str:
 # its texts are short. Bounded.
 Cells = tuple[tuple[int, str, str], ...]
 _ROW_TYPES = frozenset({str, float, int, bool, dt.date, type(None)})  # dt.date: not datetime
-_ROW_TEXT_CHARS = 2048
+ROW_TEXT_CHARS = 2048  # a row kept in a memo: its texts in all
 _ROWS_SIZE = 4096
 _rows: dict[tuple, Cells] = {}
 
@@ -76,33 +76,35 @@ def _row_cells(line) -> Cells:
     return tuple(found)
 
 
+def _kept_row(line, key: tuple) -> Cells:
+    """A row not in the memo: its cells, kept when the row may be (see above)."""
+    found = _row_cells(line)
+    if _ROW_TYPES.issuperset(key[1]) \
+            and sum(len(value) for value in line if type(value) is str) <= ROW_TEXT_CHARS:
+        keep(_rows, key, found, _ROWS_SIZE)
+    return found
+
+
 def row_cells(line) -> Cells:
     """(column, clean_text, label_text) of every filled cell of a row (clean_text not empty)."""
     if line.count("") == len(line):  # a row of empty cells (only "" equals ""): none filled
         return ()
-    types = tuple(map(type, line))
-    if not _ROW_TYPES.issuperset(types):
-        return _row_cells(line)
-    key = (tuple(line), types)
+    key = (tuple(line), tuple(map(type, line)))  # kept only for rows of _ROW_TYPES
     found = _rows.get(key)
-    if found is None:
-        found = _row_cells(line)
-        if sum(len(value) for value in line if type(value) is str) <= _ROW_TEXT_CHARS:
-            keep(_rows, key, found, _ROWS_SIZE)
-    return found
+    return _kept_row(line, key) if found is None else found
 
 
 def grid_cells(grid) -> list[Cells]:
-    """`row_cells` of every row of a grid."""
-    return [row_cells(line) for line in grid]
-
-
-def _left_label(cells: list[Cells], row: int, col: int) -> str:
-    """The nearest filled cell left of (row, col), as a label."""
-    for c, _, label in reversed(cells[row] if row < len(cells) else ()):
-        if c < col and label:
-            return label
-    return ""
+    """`row_cells` of every row of a grid (the same steps, without a call a row)."""
+    cells = []
+    for line in grid:
+        if line.count("") == len(line):
+            cells.append(())
+            continue
+        key = (tuple(line), tuple(map(type, line)))
+        found = _rows.get(key)
+        cells.append(_kept_row(line, key) if found is None else found)
+    return cells
 
 
 def _row_start(cells: list[Cells], row: int) -> str:
@@ -116,15 +118,26 @@ def _labels(cells: list[Cells]) -> Iterator[tuple[int, int, str]]:
                 yield r, c, label
 
 
+def _fits(cells: list[Cells], row: int, col: int, label: str, row_label: str) -> bool:
+    """`name_fits` on a grid's cells: the nearest label left of (row, col) is `label`, and
+    the row's first label is `row_label` when one is given."""
+    line = cells[row] if row < len(cells) else ()
+    left = ""  # the nearest filled cell left of (row, col), as a label
+    for c, _, text in reversed(line):
+        if c < col and text:
+            left = text
+            break
+    if left != label:
+        return False
+    return not row_label or next((text for _, _, text in line if text), "") == row_label
+
+
 def name_fits(grid, target: NamedRange, label: str, row_label: str = "",
               cells: list[Cells] | None = None) -> bool:
     """True when the label beside a named cell is the field's label (`cells`: the grid's
     `grid_cells`, when already worked out)."""
     cells = grid_cells(grid) if cells is None else cells
-    row, col = target.first
-    if _left_label(cells, row, col) != label:
-        return False
-    return not row_label or _row_start(cells, row) == row_label
+    return _fits(cells, target.first[0], target.first[1], label, row_label)
 
 
 def find_by_label(grid, sheet: str, label: str, row_label: str = "",
@@ -150,7 +163,7 @@ def weekly_fields(grid, names: dict[str, NamedRange], cells: list[Cells] | None 
     for name, (label, row_label) in WEEKLY_LABELS.items():
         target = names.get(name)
         if target is not None and target.sheet == layout.WEEKLY_SHEET \
-                and name_fits(grid, target, label, row_label, cells):
+                and _fits(cells, target.first[0], target.first[1], label, row_label):
             fields[name] = target
             continue
         found = find_by_label(grid, layout.WEEKLY_SHEET, label, row_label, cells)

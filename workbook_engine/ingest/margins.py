@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from workbook_engine.forms import layout
 from workbook_engine.forms.layout import column_letter
 from workbook_engine.ingest.defined import NamedRange
-from workbook_engine.ingest.locate import WEEKLY_LABELS, Cells, grid_cells, label_text, row_cells
+from workbook_engine.ingest.locate import (
+    ROW_TEXT_CHARS,
+    WEEKLY_LABELS,
+    Cells,
+    grid_cells,
+    label_text,
+    row_cells,
+)
+from workbook_engine.memo import keep
 from workbook_engine.text import clean_text
 
 Grid = list[list[object]]
@@ -48,24 +56,41 @@ def _filled(grid: Grid) -> list[tuple[int, int, object]]:
     return [(r, c, line[c]) for r, line in enumerate(grid) for c, _, _ in row_cells(line)]
 
 
+# Per row of the 周考评表 sheet (its filled cells, as `row_cells` gives them): the columns made
+# known by a prefill label left of them, and the filled columns that are neither a label nor
+# the form's own text. Template rows repeat in every form. Bounded; short rows only.
+_WEEKLY_ROWS_SIZE = 4096
+_weekly_rows: dict[Cells, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+_NO_CELLS: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+
+
+def _weekly_row(line: Cells) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    found = _weekly_rows.get(line)
+    if found is None:
+        prefilled = tuple(c + 1 for c, _, label in line if label in PREFILL_LABELS)
+        others = tuple(c for c, text, label in line
+                       if label not in WEEKLY_LABEL_SET and not _WEEKLY_TEXT.search(text))
+        found = (prefilled, others)
+        if sum(len(text) for _, text, _ in line) <= ROW_TEXT_CHARS:
+            keep(_weekly_rows, line, found, _WEEKLY_ROWS_SIZE)
+    return found
+
+
 def weekly_outside(grid: Grid, fields: dict[str, NamedRange],
                    cells: list[Cells] | None = None) -> list[Outside]:
     """Filled cells of the 周考评表 sheet that are neither a field nor the form's own text
     (`cells`: the grid's `grid_cells`, when already worked out)."""
     cells = grid_cells(grid) if cells is None else cells
     known = {target.first for target in fields.values()}
-    for r, line in enumerate(cells):
-        for c, _, label in line:
-            if label in PREFILL_LABELS:
-                known.add((r, c + 1))
+    rows = [_weekly_row(line) if line else _NO_CELLS for line in cells]
+    for r, (prefilled, _) in enumerate(rows):
+        for c in prefilled:
+            known.add((r, c))
     found = []
-    for r, line in enumerate(cells):
-        for c, text, label in line:
-            if (r, c) in known or label in WEEKLY_LABEL_SET:
-                continue
-            if _WEEKLY_TEXT.search(text):
-                continue
-            found.append(_outside(layout.WEEKLY_SHEET, r, c, grid[r][c]))
+    for r, (_, others) in enumerate(rows):
+        for c in others:
+            if (r, c) not in known:
+                found.append(_outside(layout.WEEKLY_SHEET, r, c, grid[r][c]))
     return found[:MAX_REPORTED]
 
 

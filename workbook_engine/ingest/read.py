@@ -38,6 +38,7 @@ from workbook_engine.ingest.margins import (
     weekly_outside,
 )
 from workbook_engine.issues import WARNING, Issue
+from workbook_engine.memo import keep
 from workbook_engine.text import clean_text
 
 Grid = list[list[object]]
@@ -104,11 +105,15 @@ class Sheets:
         return self._cells[sheet]
 
     def value(self, sheet: str, row: int, col: int) -> object:
-        grid = self.grid(sheet)
-        if row < len(grid) and col < len(grid[row]):
-            value = grid[row][col]
-            return None if value == "" else value
-        return None
+        return _cell(self.grid(sheet), row, col)
+
+
+def _cell(grid: Grid, row: int, col: int) -> object:
+    """`Sheets.value` of a grid already in hand."""
+    if row < len(grid) and col < len(grid[row]):
+        value = grid[row][col]
+        return None if value == "" else value
+    return None
 
 
 def _read_meta(sheets: Sheets) -> dict[str, str]:
@@ -187,6 +192,20 @@ def _box(sheets: Sheets, sheet: str, rows: range, first_col: int, width: int) ->
     return box
 
 
+# `周考评表!B3` of a field's cell: the same few places in every form. Bounded.
+_PLACES_SIZE = 4096
+_places: dict[tuple[str, tuple[int, int]], str] = {}
+
+
+def _place(target: NamedRange) -> str:
+    """Where a field was read, as the rules name it: `sheet!cell` of its first cell."""
+    key = (target.sheet, target.first)
+    found = _places.get(key)
+    if found is None:
+        found = keep(_places, key, f"{target.sheet}!{target.ref()}", _PLACES_SIZE)
+    return found
+
+
 def _read_weekly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange],
                  data: bytes = b"") -> None:
     if layout.WEEKLY_SHEET not in sheets.names:
@@ -201,9 +220,11 @@ def _read_weekly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange],
             sheet=layout.WEEKLY_SHEET,
         )
     raw.outside.extend(weekly_outside(grid, found, cells))
-    for name, target in found.items():
-        raw.fields[name] = sheets.value(target.sheet, *target.first)
-        raw.refs[name] = f"{target.sheet}!{target.ref()}"
+    for name, target in found.items():  # every one on this sheet (weekly_fields)
+        row, col = target.first
+        raw.fields[name] = _cell(grid, row, col) if target.sheet == layout.WEEKLY_SHEET \
+            else sheets.value(target.sheet, row, col)
+        raw.refs[name] = _place(target)
     _read_work_log(raw, sheets, names)
     _weekly_formulas(raw, sheets, data)
 
