@@ -73,7 +73,7 @@ def test_heads_are_zipfiles_bytes_and_errors_for_whole_and_damaged_files():
             package = Package(data)
         except Exception:  # noqa: BLE001 - zipfile refuses the directory: nothing to compare
             continue
-        for index, info in enumerate(package.archive.infolist()):
+        for index, info in enumerate(package.infolist()):
             for limit in LIMITS:
                 for _ in range(2):  # the second read may come from the memo of heads
                     mine = outcome(partial(package.head, info, limit))
@@ -89,7 +89,7 @@ def test_whole_parts_are_zipfiles_bytes_and_errors_for_whole_and_damaged_files()
     for trial in range(150):
         data = base if trial == 0 else damaged(base, rng)
         try:
-            names = [info.filename for info in Package(data).archive.infolist()]
+            names = [info.filename for info in Package(data).infolist()]
         except Exception:  # noqa: BLE001 - zipfile refuses the directory: nothing to compare
             continue
         for name in names:
@@ -103,7 +103,7 @@ def test_whole_parts_are_zipfiles_bytes_and_errors_for_whole_and_damaged_files()
 def test_head_reads_no_more_than_asked_and_big_parts_whole():
     data = workbook_bytes(rows=2000)
     package = open_package(data)
-    sheet = package.archive.getinfo("xl/worksheets/sheet1.xml")
+    sheet = package.getinfo("xl/worksheets/sheet1.xml")
     assert sheet.file_size > 1 << 16 and sheet.compress_type == zipfile.ZIP_DEFLATED
     assert package.head(sheet, 4096) == package.read("xl/worksheets/sheet1.xml")[:4096]
     assert package.head(sheet, 1 << 30) == package.read("xl/worksheets/sheet1.xml")
@@ -167,7 +167,7 @@ def test_unsaved_formulas_of_a_sheet_part_seen_before_come_from_the_memo_unchang
 def test_a_part_with_the_same_sizes_and_crc_but_other_bytes_is_not_given_the_kept_head():
     data = workbook_bytes()
     package = Package(data)
-    infos = package.archive.infolist()
+    infos = package.infolist()
     stored = next(i for i, info in enumerate(infos) if info.compress_type == zipfile.ZIP_STORED)
     info = infos[stored]
     start = package._data_start(info)
@@ -177,6 +177,6 @@ def test_a_part_with_the_same_sizes_and_crc_but_other_bytes_is_not_given_the_kep
     for source in (data, changed, data, changed):  # each time after the other's head is kept
         again = Package(source)
         for limit in (5, 4096):
-            assert outcome(partial(again.head, again.archive.infolist()[stored], limit)) \
+            assert outcome(partial(again.head, again.infolist()[stored], limit)) \
                 == zipfile_head(source, stored, limit)
     assert zipfile_head(changed, stored, 5) != zipfile_head(data, stored, 5)  # CRC error

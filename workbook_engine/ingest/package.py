@@ -6,9 +6,11 @@ them the one parsed archive of those bytes, and a part read whole (or parsed as 
 decompressed (or parsed) once:
 
     package = open_package(data)        # the same Package again for the same bytes object
-    package.archive.infolist()          # zipfile's view of the central directory
+    package.infolist()                  # the central directory as zipfile lists it
+                                        #   (zipdir.py; the same entries, names, sizes)
+    package.getinfo("xl/workbook.xml")  # one entry (KeyError as zipfile's getinfo)
     package.head(info, 4096)            # the same bytes (and errors) as
-                                        #   archive.open(info).read(4096)
+                                        #   zipfile.ZipFile(…).open(info).read(4096)
     package.read("xl/workbook.xml")     # the same bytes (and errors) as archive.read(...),
                                         #   decompressed once
     package.xml("xl/workbook.xml")      # that part parsed with defusedxml (no DTD), once
@@ -28,17 +30,20 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 
+from workbook_engine.ingest.zipdir import UNKNOWN_START, Part, entries, from_zipinfos
 from workbook_engine.memo import keep
 
 _LOCAL_HEADER = b"PK\x03\x04"
-_LOCAL_HEADER_SIZE = 30
+_LOCAL = struct.Struct("<4s2B4HL2L2H")  # zipfile.structFileHeader
 _UNSUPPORTED_FLAGS = 0x01 | 0x20 | 0x40  # encrypted, patched data, strong encryption
 _UTF8_NAME = 0x800
 _MIN_READ = 4096  # zipfile.ZipExtFile.MIN_READ_SIZE: the chunking `head` follows
 # Heads of parts already read: the styles, theme and relations of forms of one template are
 # the same bytes in every file. Small parts only, a bounded number of them.
 _MEMO_COMPRESSED_BYTES = 16384
+_MEMO_RESULT_BYTES = 65536  # and what they give, up to 64 KB (a whole small part too)
 _MEMO_SIZE = 512
+_WHOLE = zipfile.ZipExtFile.MAX_N  # ZipExtFile.read() reads in steps of MAX_N: one step
 _heads: dict[tuple, tuple[bytes, bytes]] = {}  # → (compressed bytes, head)
 
 
@@ -47,28 +52,50 @@ class Package:
 
     def __init__(self, data: bytes):
         self.data = data
-        self.archive = zipfile.ZipFile(io.BytesIO(data))
+        self._archive: zipfile.ZipFile | None = None
+        parts = entries(data)
+        if parts is None:  # not a plain zip: zipfile's own parse (and its errors)
+            self._archive = zipfile.ZipFile(io.BytesIO(data))
+            parts = from_zipinfos(self._archive.infolist())
+        self._list = parts
+        self._by_name = {part.filename: part for part in parts}  # the last one, as zipfile
         self._parts: dict[str, bytes] = {}
         self._trees: dict[str, Element] = {}
-        self._starts: dict[int, int | None] = {}  # id(info) → _data_start
+
+    @property
+    def archive(self) -> zipfile.ZipFile:
+        """zipfile's own view of the same bytes, for a part it alone reads (made on demand;
+        its entries are `infolist()`'s, index for index)."""
+        if self._archive is None:
+            self._archive = zipfile.ZipFile(io.BytesIO(self.data))
+        return self._archive
+
+    def infolist(self) -> list[Part]:
+        """The entries in the central directory's order, as `ZipFile.infolist()`."""
+        return self._list
+
+    def getinfo(self, name: str) -> Part:
+        """The entry of a part, as `ZipFile.getinfo` (the last of equal names; KeyError)."""
+        part = self._by_name.get(name)
+        if part is None:
+            raise KeyError(f"There is no item named {name!r} in the archive")
+        return part
 
     def read(self, name: str) -> bytes:
         """A whole part, as `ZipFile.read` gives it (the same errors), decompressed once."""
         if name not in self._parts:
-            info = self.archive.getinfo(name)
-            start = self._data_start(info)
-            if start is None:
-                self._parts[name] = self.archive.read(info)
-            else:  # ZipExtFile.read() reads in steps of MAX_N: one step for any real part
-                self._parts[name] = _read_like_zipfile(self.data, start, info,
-                                                       zipfile.ZipExtFile.MAX_N)
+            info = self.getinfo(name)
+            if self._data_start(info) is None:
+                self._parts[name] = self.archive.read(self._zipinfo(info))
+            else:
+                self._parts[name] = self.head(info, _WHOLE)
         return self._parts[name]
 
     def part_key(self, name: str) -> tuple | None:
         """A key that only another part with the same compressed bytes, method, size and
         CRC has (so `read` gives it the same bytes, or the same error); None when the part
         is read through zipfile itself. Raises as `read` does for a missing part."""
-        info = self.archive.getinfo(name)
+        info = self.getinfo(name)
         start = self._data_start(info)
         if start is None:
             return None
@@ -81,14 +108,14 @@ class Package:
             self._trees[name] = ElementTree.fromstring(self.read(name), forbid_dtd=True)
         return self._trees[name]
 
-    def head(self, info: zipfile.ZipInfo, limit: int) -> bytes:
+    def head(self, info: Part, limit: int) -> bytes:
         """At most `limit` bytes from the start of a part, decompressing no more than
         `ZipFile.open(info).read(limit)` would: the same bytes, and the same errors (a bad
         local header, a broken deflate stream, a CRC mismatch once the part is read to its
         end). Anything but a plain stored or deflated part goes through zipfile itself."""
         start = self._data_start(info)
         if start is None:
-            with self.archive.open(info) as part:
+            with self.archive.open(self._zipinfo(info)) as part:
                 return part.read(limit)
         if info.compress_size > _MEMO_COMPRESSED_BYTES:
             return _read_like_zipfile(self.data, start, info, limit)
@@ -100,35 +127,46 @@ class Package:
         if kept is not None and kept[0] == compressed:
             return kept[1]
         head = _read_like_zipfile(self.data, start, info, limit)
-        keep(_heads, key, (compressed, head), _MEMO_SIZE)
+        if len(head) <= _MEMO_RESULT_BYTES:
+            keep(_heads, key, (compressed, head), _MEMO_SIZE)
         return head
 
-    def _data_start(self, info: zipfile.ZipInfo) -> int | None:
+    def compressed(self, info: Part) -> bytes | None:
+        """A part's compressed bytes (what its head and contents depend on, with its method,
+        size and CRC); None when it is read through zipfile itself (see `head`)."""
+        start = self._data_start(info)
+        return None if start is None else self.data[start:start + info.compress_size]
+
+    def _zipinfo(self, info: Part) -> zipfile.ZipInfo:
+        return self.archive.filelist[info.index]
+
+    def _data_start(self, info: Part) -> int | None:
         """Where a part's compressed bytes begin, when its local header is one zipfile reads
         without complaint and its method is stored or deflated; None otherwise (worked out
         once per part: its head is read for the sniff, then the whole part)."""
-        key = id(info)  # the infos live as long as the package
-        if key not in self._starts:
-            self._starts[key] = self._find_start(info)
-        return self._starts[key]
+        start = info.start
+        if start == UNKNOWN_START:
+            start = info.start = self._find_start(info)
+        return start
 
-    def _find_start(self, info: zipfile.ZipInfo) -> int | None:
+    def _find_start(self, info: Part) -> int | None:
         if info.flag_bits & _UNSUPPORTED_FLAGS or \
                 info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             return None
         data, offset = self.data, info.header_offset
-        if offset < 0 or len(data) < offset + _LOCAL_HEADER_SIZE \
+        if offset < 0 or len(data) < offset + _LOCAL.size \
                 or data[offset:offset + 4] != _LOCAL_HEADER:
             return None
-        (flags,) = struct.unpack_from("<H", data, offset + 6)
-        name_length, extra_length = struct.unpack_from("<HH", data, offset + 26)
-        name_at = offset + _LOCAL_HEADER_SIZE
+        fields = _LOCAL.unpack_from(data, offset)
+        flags, name_length, extra_length = fields[3], fields[10], fields[11]
+        name_at = offset + _LOCAL.size
         raw_name = data[name_at:name_at + name_length]
-        name = _local_name(raw_name, bool(flags & _UTF8_NAME))
-        if name is None:
-            return None
         start = name_at + name_length + extra_length
-        if name != info.orig_filename or len(raw_name) != name_length or start > len(data):
+        if len(raw_name) != name_length or start > len(data):
+            return None
+        if raw_name == info.raw_name and not (flags ^ info.flag_bits) & _UTF8_NAME:
+            return start  # the directory's bytes, decoded alike: the same name
+        if _local_name(raw_name, bool(flags & _UTF8_NAME)) != info.orig_filename:
             return None
         return start
 
@@ -150,7 +188,7 @@ def _local_name(raw: bytes, utf8: bool) -> str | None:
     return name
 
 
-def _read_like_zipfile(data: bytes, start: int, info: zipfile.ZipInfo, limit: int) -> bytes:
+def _read_like_zipfile(data: bytes, start: int, info: Part, limit: int) -> bytes:
     """`ZipExtFile.read(limit)` of a stored or deflated part, step by step on bytes in memory
     (Python 3.11's zipfile: the same chunks, end-of-part test and CRC check)."""
     deflated = info.compress_type == zipfile.ZIP_DEFLATED

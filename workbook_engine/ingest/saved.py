@@ -36,7 +36,7 @@ def _parse(text: bytes) -> str:
 
 def _zip_part(data: bytes, name: str) -> bytes:
     package = open_package(data)  # parsed once for the sniff, names and formula checks too
-    if package.archive.getinfo(name).file_size > MAX_PART_BYTES:
+    if package.getinfo(name).file_size > MAX_PART_BYTES:
         return b""
     return package.read(name)
 

@@ -117,7 +117,7 @@ def sniff_bytes(
     data: bytes, name: str, limits: IngestLimits, display_name: str | None = None
 ) -> Sniffed:
     """The real type of an e-mail attachment `name` holding `data`."""
-    base = re.split(r"[\\/]", name)[-1]
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]  # after the last / or \\
     shown = display_name or name
     by_name = _judge_name(base, shown)
     if by_name is not None:
@@ -138,7 +138,7 @@ def _judge_name(name: str, shown: str) -> Sniffed | None:
     """Skip lock files; refuse WPS-only formats and .xlsb whatever their bytes."""
     if _is_lock_or_system(name):
         return Sniffed("", skip=True)
-    suffix = Path(name).suffix.lower()
+    suffix = _suffix(name).lower()
     if suffix in (".et", ".ett"):
         message = (
             f"这是 WPS 专用格式（{suffix}），请在 WPS 中「另存为」Excel 工作簿（.xlsx）后再发送"
@@ -147,6 +147,14 @@ def _judge_name(name: str, shown: str) -> Sniffed | None:
     if suffix == ".xlsb":
         return _refused(shown, "file.unsupported_format", _XLSB_MESSAGE)
     return None
+
+
+def _suffix(name: str) -> str:
+    """`Path(name).suffix`, without building a path for a plain file name."""
+    if "/" in name or name in ("", "."):
+        return Path(name).suffix
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def _sniff_stream(
@@ -236,13 +244,16 @@ class _Streamed:
     def __init__(self, archive: zipfile.ZipFile):
         self.archive = archive
 
+    def infolist(self) -> list[zipfile.ZipInfo]:
+        return self.archive.infolist()
+
     def head(self, info: zipfile.ZipInfo, limit: int) -> bytes:
         with self.archive.open(info) as part:
             return part.read(limit)
 
 
 def _judge_archive(package: Package | _Streamed, shown: str, limits: IngestLimits) -> Sniffed:
-    infos = package.archive.infolist()
+    infos = package.infolist()
     if len(infos) > limits.max_zip_entries:
         return _bomb(
             shown, f"文件内部有 {len(infos)} 个部件，超过了 {limits.max_zip_entries} 个的上限"
@@ -275,8 +286,10 @@ def _bomb_reason(infos: list[zipfile.ZipInfo], limits: IngestLimits) -> str:
         shown_total, shown_limit = megabytes(total, limits.max_unzipped_bytes)
         return f"文件解压后共 {shown_total} MB，超过了 {shown_limit} MB 的上限"
     for info in infos:
+        if info.file_size <= BOMB_ENTRY_BYTES:
+            continue
         ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > BOMB_ENTRY_BYTES and ratio > BOMB_RATIO:
+        if ratio > BOMB_RATIO:
             return (
                 f"文件内部的部件 {_printable(info.filename)} 压缩比异常（{ratio:.0f}:1），"
                 f"解压后达 {info.file_size / _MB:.1f} MB"
@@ -334,6 +347,10 @@ _OLD_MANIFEST_DOCTYPE = re.compile(
 
 _JUDGED_SIZE = 512
 _judged: dict[tuple[bytes, bool], bool] = {}  # head → unsafe: the same head, the same verdict
+# A part's verdict by what its head depends on (package.head: method, size, CRC and the
+# compressed bytes, compared, not hashed), so a part seen before is not decompressed again.
+_JUDGED_COMPRESSED_BYTES = 16384
+_verdicts: dict[tuple, tuple[bytes, bool]] = {}  # → (compressed bytes, unsafe)
 
 
 def _unsafe_xml_part(package: Package | _Streamed, infos: list[zipfile.ZipInfo], ods: bool):
@@ -341,18 +358,31 @@ def _unsafe_xml_part(package: Package | _Streamed, infos: list[zipfile.ZipInfo],
     for info in infos:
         if info.is_dir() or not info.filename.lower().endswith(_XML_SUFFIXES):
             continue
-        head = package.head(info, XML_HEAD_BYTES)
         manifest = ods and info.filename == "META-INF/manifest.xml"
-        unsafe = _judged.get((head, manifest))
-        if unsafe is None:
-            text = _decode_xml_head(head)
-            if manifest:
-                text = _OLD_MANIFEST_DOCTYPE.sub("", text, count=1)
-            unsafe = _xml_head_unsafe(text, complete=len(head) < XML_HEAD_BYTES)
-            keep(_judged, (head, manifest), unsafe, _JUDGED_SIZE)
-        if unsafe:
+        if _unsafe_head(package, info, manifest):
             return info.filename
     return None
+
+
+def _unsafe_head(package: Package | _Streamed, info, manifest: bool) -> bool:
+    compressed = package.compressed(info) if isinstance(package, Package) else None
+    key = None
+    if compressed is not None and len(compressed) <= _JUDGED_COMPRESSED_BYTES:
+        key = (info.compress_type, info.file_size, info.CRC, manifest)
+        kept = _verdicts.get(key)
+        if kept is not None and kept[0] == compressed:
+            return kept[1]
+    head = package.head(info, XML_HEAD_BYTES)  # raises for a broken part: nothing kept
+    unsafe = _judged.get((head, manifest))
+    if unsafe is None:
+        text = _decode_xml_head(head)
+        if manifest:
+            text = _OLD_MANIFEST_DOCTYPE.sub("", text, count=1)
+        unsafe = _xml_head_unsafe(text, complete=len(head) < XML_HEAD_BYTES)
+        keep(_judged, (head, manifest), unsafe, _JUDGED_SIZE)
+    if key is not None:
+        keep(_verdicts, key, (compressed, unsafe), _JUDGED_SIZE)
+    return unsafe
 
 
 def _decode_xml_head(head: bytes) -> str:
