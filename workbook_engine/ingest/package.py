@@ -34,7 +34,8 @@ from workbook_engine.ingest.zipdir import UNKNOWN_START, Part, entries, from_zip
 from workbook_engine.memo import keep
 
 _LOCAL_HEADER = b"PK\x03\x04"
-_LOCAL = struct.Struct("<4s2B4HL2L2H")  # zipfile.structFileHeader
+_LOCAL_SIZE = 30  # zipfile.sizeFileHeader
+_LOCAL_FIELDS = struct.Struct("<6xH18xHH")  # its flags, name length and extra length
 _UNSUPPORTED_FLAGS = 0x01 | 0x20 | 0x40  # encrypted, patched data, strong encryption
 _UTF8_NAME = 0x800
 _MIN_READ = 4096  # zipfile.ZipExtFile.MIN_READ_SIZE: the chunking `head` follows
@@ -154,18 +155,19 @@ class Package:
                 info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             return None
         data, offset = self.data, info.header_offset
-        if offset < 0 or len(data) < offset + _LOCAL.size \
-                or data[offset:offset + 4] != _LOCAL_HEADER:
+        if offset < 0 or len(data) < offset + _LOCAL_SIZE \
+                or not data.startswith(_LOCAL_HEADER, offset):
             return None
-        fields = _LOCAL.unpack_from(data, offset)
-        flags, name_length, extra_length = fields[3], fields[10], fields[11]
-        name_at = offset + _LOCAL.size
-        raw_name = data[name_at:name_at + name_length]
+        flags, name_length, extra_length = _LOCAL_FIELDS.unpack_from(data, offset)
+        name_at = offset + _LOCAL_SIZE
         start = name_at + name_length + extra_length
-        if len(raw_name) != name_length or start > len(data):
-            return None
-        if raw_name == info.raw_name and not (flags ^ info.flag_bits) & _UTF8_NAME:
+        if start > len(data):
+            return None  # (a name or extra field cut short too)
+        raw = info.raw_name
+        if raw is not None and len(raw) == name_length and data.startswith(raw, name_at) \
+                and not (flags ^ info.flag_bits) & _UTF8_NAME:
             return start  # the directory's bytes, decoded alike: the same name
+        raw_name = data[name_at:name_at + name_length]
         if _local_name(raw_name, bool(flags & _UTF8_NAME)) != info.orig_filename:
             return None
         return start
