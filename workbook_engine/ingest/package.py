@@ -23,20 +23,25 @@ Only the last file's package is kept (a reader handles one file at a time).
 from __future__ import annotations
 
 import io
-import struct
 import zipfile
 import zlib
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 
-from workbook_engine.ingest.zipdir import UNKNOWN_START, Part, entries, from_zipinfos
+from workbook_engine.ingest.zipdir import (
+    LOCAL_FIELDS,
+    PLAIN_METHODS,
+    UNKNOWN_START,
+    UNSUPPORTED_FLAGS,
+    Part,
+    entries,
+    from_zipinfos,
+)
 from workbook_engine.memo import keep
 
 _LOCAL_HEADER = b"PK\x03\x04"
 _LOCAL_SIZE = 30  # zipfile.sizeFileHeader
-_LOCAL_FIELDS = struct.Struct("<6xH18xHH")  # its flags, name length and extra length
-_UNSUPPORTED_FLAGS = 0x01 | 0x20 | 0x40  # encrypted, patched data, strong encryption
 _UTF8_NAME = 0x800
 _MIN_READ = 4096  # zipfile.ZipExtFile.MIN_READ_SIZE: the chunking `head` follows
 # Heads of parts already read: the styles, theme and relations of forms of one template are
@@ -151,14 +156,13 @@ class Package:
         return start
 
     def _find_start(self, info: Part) -> int | None:
-        if info.flag_bits & _UNSUPPORTED_FLAGS or \
-                info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        if info.flag_bits & UNSUPPORTED_FLAGS or info.compress_type not in PLAIN_METHODS:
             return None
         data, offset = self.data, info.header_offset
         if offset < 0 or len(data) < offset + _LOCAL_SIZE \
                 or not data.startswith(_LOCAL_HEADER, offset):
             return None
-        flags, name_length, extra_length = _LOCAL_FIELDS.unpack_from(data, offset)
+        flags, name_length, extra_length = LOCAL_FIELDS.unpack_from(data, offset)
         name_at = offset + _LOCAL_SIZE
         start = name_at + name_length + extra_length
         if start > len(data):
