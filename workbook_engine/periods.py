@@ -178,7 +178,7 @@ class Week(_Span):
     def monday(self) -> dt.date:
         return dt.date.fromisocalendar(self.year, self.week, 1)
 
-    @property
+    @functools.cached_property  # asked for by every dated lookup (its month, its bureau)
     def thursday(self) -> dt.date:
         return self.monday + dt.timedelta(days=3)
 
@@ -189,7 +189,7 @@ class Week(_Span):
     first_day = monday
     last_day = sunday
 
-    @property
+    @functools.cached_property
     def month(self) -> Month:
         return Month(self.thursday.year, self.thursday.month)
 

@@ -12,11 +12,13 @@ is read by finding each label; the value is the cell right of it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from workbook_engine.forms import layout
 from workbook_engine.ingest.defined import NamedRange
-from workbook_engine.text import clean_name, remember_text
+from workbook_engine.memo import keep
+from workbook_engine.text import clean_name, clean_text, remember_text
 
 # field → (its label, the label that starts its row when the label alone is ambiguous)
 WEEKLY_LABELS: dict[str, tuple[str, str]] = {
@@ -53,42 +55,98 @@ def label_text(value: object) -> str:
     return clean_name(value).rstrip(":：")
 
 
-def _left_label(grid, row: int, col: int) -> str:
-    """The nearest filled cell left of (row, col), as a label."""
-    line = grid[row] if row < len(grid) else []
-    for c in range(min(col, len(line)) - 1, -1, -1):
-        text = label_text(line[c])
+# A row's filled cells: (column, clean_text, label_text) of each cell whose clean_text is not
+# empty, left to right. Rows repeat from form to form (the template's labels, a week's dates),
+# so the answer is kept per row: its values and their exact types (1, 1.0 and True are equal
+# but read differently) when every value is of a type whose equal values read the same, and
+# its texts are short. Bounded.
+Cells = tuple[tuple[int, str, str], ...]
+_ROW_TYPES = frozenset({str, float, int, bool, dt.date, type(None)})  # dt.date: not datetime
+ROW_TEXT_CHARS = 2048  # a row kept in a memo: its texts in all
+_ROWS_SIZE = 4096
+_rows: dict[tuple, Cells] = {}
+
+
+def _row_cells(line) -> Cells:
+    found = []
+    for c, value in enumerate(line):
+        text = clean_text(value)
         if text:
-            return text
-    return ""
+            found.append((c, text, label_text(value)))
+    return tuple(found)
 
 
-def _row_start(grid, row: int) -> str:
-    line = grid[row] if row < len(grid) else []
-    return next((label_text(v) for v in line if label_text(v)), "")
+def _kept_row(line, key: tuple) -> Cells:
+    """A row not in the memo: its cells, kept when the row may be (see above)."""
+    found = _row_cells(line)
+    if _ROW_TYPES.issuperset(key[1]) \
+            and sum(len(value) for value in line if type(value) is str) <= ROW_TEXT_CHARS:
+        keep(_rows, key, found, _ROWS_SIZE)
+    return found
 
 
-def _labels(grid) -> Iterator[tuple[int, int, str]]:
-    for r, line in enumerate(grid[:SEARCH_ROWS]):
-        for c, value in enumerate(line):
-            text = label_text(value)
-            if text:
-                yield r, c, text
+def row_cells(line) -> Cells:
+    """(column, clean_text, label_text) of every filled cell of a row (clean_text not empty)."""
+    if line.count("") == len(line):  # a row of empty cells (only "" equals ""): none filled
+        return ()
+    key = (tuple(line), tuple(map(type, line)))  # kept only for rows of _ROW_TYPES
+    found = _rows.get(key)
+    return _kept_row(line, key) if found is None else found
 
 
-def name_fits(grid, target: NamedRange, label: str, row_label: str = "") -> bool:
-    """True when the label beside a named cell is the field's label."""
-    row, col = target.first
-    if _left_label(grid, row, col) != label:
+def grid_cells(grid) -> list[Cells]:
+    """`row_cells` of every row of a grid (the same steps, without a call a row)."""
+    cells = []
+    for line in grid:
+        if line.count("") == len(line):
+            cells.append(())
+            continue
+        key = (tuple(line), tuple(map(type, line)))
+        found = _rows.get(key)
+        cells.append(_kept_row(line, key) if found is None else found)
+    return cells
+
+
+def _row_start(cells: list[Cells], row: int) -> str:
+    return next((label for _, _, label in (cells[row] if row < len(cells) else ()) if label), "")
+
+
+def _labels(cells: list[Cells]) -> Iterator[tuple[int, int, str]]:
+    for r, line in enumerate(cells[:SEARCH_ROWS]):
+        for c, _, label in line:
+            if label:
+                yield r, c, label
+
+
+def _fits(cells: list[Cells], row: int, col: int, label: str, row_label: str) -> bool:
+    """`name_fits` on a grid's cells: the nearest label left of (row, col) is `label`, and
+    the row's first label is `row_label` when one is given."""
+    line = cells[row] if row < len(cells) else ()
+    left = ""  # the nearest filled cell left of (row, col), as a label
+    for c, _, text in reversed(line):
+        if c < col and text:
+            left = text
+            break
+    if left != label:
         return False
-    return not row_label or _row_start(grid, row) == row_label
+    return not row_label or next((text for _, _, text in line if text), "") == row_label
 
 
-def find_by_label(grid, sheet: str, label: str, row_label: str = "") -> NamedRange | None:
+def name_fits(grid, target: NamedRange, label: str, row_label: str = "",
+              cells: list[Cells] | None = None) -> bool:
+    """True when the label beside a named cell is the field's label (`cells`: the grid's
+    `grid_cells`, when already worked out)."""
+    cells = grid_cells(grid) if cells is None else cells
+    return _fits(cells, target.first[0], target.first[1], label, row_label)
+
+
+def find_by_label(grid, sheet: str, label: str, row_label: str = "",
+                  cells: list[Cells] | None = None) -> NamedRange | None:
     """The cell right of the one label cell (in the row that starts with row_label)."""
+    cells = grid_cells(grid) if cells is None else cells
     found = [
-        (r, c) for r, c, text in _labels(grid)
-        if text == label and (not row_label or _row_start(grid, r) == row_label)
+        (r, c) for r, c, text in _labels(cells)
+        if text == label and (not row_label or _row_start(cells, r) == row_label)
     ]
     if len(found) != 1:
         return None
@@ -96,17 +154,19 @@ def find_by_label(grid, sheet: str, label: str, row_label: str = "") -> NamedRan
     return NamedRange(sheet, (r, c + 1), (r, c + 1))
 
 
-def weekly_fields(grid, names: dict[str, NamedRange]) -> tuple[dict[str, NamedRange], list[str]]:
+def weekly_fields(grid, names: dict[str, NamedRange], cells: list[Cells] | None = None,
+                  ) -> tuple[dict[str, NamedRange], list[str]]:
     """Every weekly field's cell on the 周考评表 sheet, and the labels not found."""
+    cells = grid_cells(grid) if cells is None else cells
     fields: dict[str, NamedRange] = {}
     missing = []
     for name, (label, row_label) in WEEKLY_LABELS.items():
         target = names.get(name)
         if target is not None and target.sheet == layout.WEEKLY_SHEET \
-                and name_fits(grid, target, label, row_label):
+                and _fits(cells, target.first[0], target.first[1], label, row_label):
             fields[name] = target
             continue
-        found = find_by_label(grid, layout.WEEKLY_SHEET, label, row_label)
+        found = find_by_label(grid, layout.WEEKLY_SHEET, label, row_label, cells)
         if found is None:
             missing.append(f"{row_label[:2]}{label}" if row_label else label)  # 初评签名
         else:

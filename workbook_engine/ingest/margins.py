@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from workbook_engine.forms import layout
 from workbook_engine.forms.layout import column_letter
 from workbook_engine.ingest.defined import NamedRange
-from workbook_engine.ingest.locate import WEEKLY_LABELS, label_text
+from workbook_engine.ingest.locate import (
+    ROW_TEXT_CHARS,
+    WEEKLY_LABELS,
+    Cells,
+    grid_cells,
+    label_text,
+    row_cells,
+)
+from workbook_engine.memo import keep
 from workbook_engine.text import clean_text
 
 Grid = list[list[object]]
@@ -45,57 +53,75 @@ def _outside(sheet: str, row: int, col: int, value: object) -> Outside:
 
 def _filled(grid: Grid) -> list[tuple[int, int, object]]:
     """(row, col, value) of every cell with something typed (blank cells skipped unread)."""
-    found = []
-    for r, line in enumerate(grid):
-        if line.count("") == len(line):  # a row of empty cells (only "" equals ""): none typed
-            continue
-        for c, value in enumerate(line):
-            if value is not None and value != "" and clean_text(value):
-                found.append((r, c, value))
+    return [(r, c, line[c]) for r, line in enumerate(grid) for c, _, _ in row_cells(line)]
+
+
+# Per row of the 周考评表 sheet (its filled cells, as `row_cells` gives them): the columns made
+# known by a prefill label left of them, and the filled columns that are neither a label nor
+# the form's own text. Template rows repeat in every form. Bounded; short rows only.
+_WEEKLY_ROWS_SIZE = 4096
+_weekly_rows: dict[Cells, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+_NO_CELLS: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+
+
+def _weekly_row(line: Cells) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    found = _weekly_rows.get(line)
+    if found is None:
+        prefilled = tuple(c + 1 for c, _, label in line if label in PREFILL_LABELS)
+        others = tuple(c for c, text, label in line
+                       if label not in WEEKLY_LABEL_SET and not _WEEKLY_TEXT.search(text))
+        found = (prefilled, others)
+        if sum(len(text) for _, text, _ in line) <= ROW_TEXT_CHARS:
+            keep(_weekly_rows, line, found, _WEEKLY_ROWS_SIZE)
     return found
 
 
-def weekly_outside(grid: Grid, fields: dict[str, NamedRange]) -> list[Outside]:
-    """Filled cells of the 周考评表 sheet that are neither a field nor the form's own text."""
+def weekly_outside(grid: Grid, fields: dict[str, NamedRange],
+                   cells: list[Cells] | None = None) -> list[Outside]:
+    """Filled cells of the 周考评表 sheet that are neither a field nor the form's own text
+    (`cells`: the grid's `grid_cells`, when already worked out)."""
+    cells = grid_cells(grid) if cells is None else cells
     known = {target.first for target in fields.values()}
-    filled = [(r, c, value, label_text(value)) for r, c, value in _filled(grid)]
-    for r, c, _, label in filled:
-        if label in PREFILL_LABELS:
-            known.add((r, c + 1))
+    rows = [_weekly_row(line) if line else _NO_CELLS for line in cells]
+    for r, (prefilled, _) in enumerate(rows):
+        for c in prefilled:
+            known.add((r, c))
     found = []
-    for r, c, value, label in filled:
-        if (r, c) in known or label in WEEKLY_LABEL_SET:
-            continue
-        if _WEEKLY_TEXT.search(clean_text(value)):
-            continue
-        found.append(_outside(layout.WEEKLY_SHEET, r, c, value))
+    for r, (_, others) in enumerate(rows):
+        for c in others:
+            if (r, c) not in known:
+                found.append(_outside(layout.WEEKLY_SHEET, r, c, grid[r][c]))
     return found[:MAX_REPORTED]
 
 
 def table_outside(grid: Grid, sheet: str, header: int, col: int, width: int, last: int,
-                  template: re.Pattern, known: set[tuple[int, int]] = frozenset()) -> list[Outside]:
+                  template: re.Pattern, known: set[tuple[int, int]] = frozenset(),
+                  cells: list[Cells] | None = None) -> list[Outside]:
     """Filled cells of a table's sheet outside the table (header..last, col..col+width) that
     are neither the form's own text above the table nor in `known`."""
+    cells = grid_cells(grid) if cells is None else cells
     found = []
-    for r, c, value in _filled(grid):
-        if (r, c) in known:
-            continue
-        if header <= r <= last and col <= c < col + width:
-            continue
-        if r < header and template.search(clean_text(value)):
-            continue
-        found.append(_outside(sheet, r, c, value))
+    for r, line in enumerate(cells):
+        for c, text, _ in line:
+            if (r, c) in known:
+                continue
+            if header <= r <= last and col <= c < col + width:
+                continue
+            if r < header and template.search(text):
+                continue
+            found.append(_outside(sheet, r, c, grid[r][c]))
     return found[:MAX_REPORTED]
 
 
-def log_outside(grid: Grid, header: int, col: int, last: int) -> list[Outside]:
+def log_outside(grid: Grid, header: int, col: int, last: int,
+                cells: list[Cells] | None = None) -> list[Outside]:
     return table_outside(grid, layout.WORKLOG_SHEET, header, col, len(layout.WORKLOG_HEADERS),
-                         last, _LOG_TEXT)
+                         last, _LOG_TEXT, cells=cells)
 
 
 def monthly_outside(grid: Grid, header: int, col: int, width: int, last: int,
                     sign_row: int | None, sign: NamedRange | None,
-                    date: NamedRange | None) -> list[Outside]:
+                    date: NamedRange | None, cells: list[Cells] | None = None) -> list[Outside]:
     known: set[tuple[int, int]] = {t.first for t in (sign, date) if t is not None}
     if sign_row is not None:
         for c, value in enumerate(grid[sign_row]):
@@ -103,7 +129,7 @@ def monthly_outside(grid: Grid, header: int, col: int, width: int, last: int,
             if text.endswith(":") and ("签名" in text or "日期" in text):
                 known.add((sign_row, c))
     return table_outside(grid, layout.MONTHLY_SHEET, header, col, width, last, _MONTHLY_TEXT,
-                         known)
+                         known, cells)
 
 
 FORM_SHEETS = (layout.WEEKLY_SHEET, layout.WORKLOG_SHEET, layout.MONTHLY_SHEET)

@@ -28,7 +28,7 @@ from workbook_engine.ingest.formulas import (
     evaluate,
     unsaved_formulas,
 )
-from workbook_engine.ingest.locate import label_text, weekly_fields
+from workbook_engine.ingest.locate import Cells, grid_cells, label_text, weekly_fields
 from workbook_engine.ingest.margins import (
     FORM_SHEETS,
     Outside,
@@ -38,6 +38,7 @@ from workbook_engine.ingest.margins import (
     weekly_outside,
 )
 from workbook_engine.issues import WARNING, Issue
+from workbook_engine.memo import keep
 from workbook_engine.text import clean_text
 
 Grid = list[list[object]]
@@ -87,6 +88,7 @@ class Sheets:
         self.workbook = workbook
         self.names = list(workbook.sheet_names)
         self._grids: dict[str, Grid] = {}
+        self._cells: dict[str, list[Cells]] = {}
 
     def grid(self, sheet: str) -> Grid:
         if sheet not in self._grids:
@@ -96,12 +98,22 @@ class Sheets:
             self._grids[sheet] = data.to_python(skip_empty_area=False)
         return self._grids[sheet]
 
+    def cells(self, sheet: str) -> list[Cells]:
+        """The filled cells of each row of a sheet (`locate.grid_cells`), worked out once."""
+        if sheet not in self._cells:
+            self._cells[sheet] = grid_cells(self.grid(sheet))
+        return self._cells[sheet]
+
     def value(self, sheet: str, row: int, col: int) -> object:
-        grid = self.grid(sheet)
-        if row < len(grid) and col < len(grid[row]):
-            value = grid[row][col]
-            return None if value == "" else value
-        return None
+        return _cell(self.grid(sheet), row, col)
+
+
+def _cell(grid: Grid, row: int, col: int) -> object:
+    """`Sheets.value` of a grid already in hand."""
+    if row < len(grid) and col < len(grid[row]):
+        value = grid[row][col]
+        return None if value == "" else value
+    return None
 
 
 def _read_meta(sheets: Sheets) -> dict[str, str]:
@@ -126,10 +138,13 @@ def _form_kind(meta: dict[str, str], sheets: Sheets) -> str:
     return ""
 
 
-def _last_filled_row(grid: Grid, start: int = 0) -> int:
-    """0-based index of the last row at or after `start` with anything typed; start - 1 if none."""
-    for r in range(len(grid) - 1, start - 1, -1):
-        if any(clean_text(v) for v in grid[r]):
+def _last_filled_row(grid: Grid, start: int = 0, cells: list[Cells] | None = None) -> int:
+    """0-based index of the last row at or after `start` with anything typed; start - 1 if none
+    (`cells`: the grid's `grid_cells`, when already worked out)."""
+    if cells is None:
+        cells = grid_cells(grid)
+    for r in range(len(cells) - 1, start - 1, -1):
+        if cells[r]:
             return r
     return start - 1
 
@@ -140,24 +155,25 @@ def _header_at(grid: Grid, row: int, col: int, headers: tuple[str, ...]) -> bool
     return cells == [label_text(h) for h in headers]
 
 
-def _find_header(grid: Grid, headers: tuple[str, ...]) -> tuple[int, int] | None:
+def _find_header(grid: Grid, headers: tuple[str, ...],
+                 cells: list[Cells]) -> tuple[int, int] | None:
     """(row, col) of the one row whose cells read `headers` left to right."""
-    first = label_text(headers[0])
-    for r, line in enumerate(grid):
-        for c, value in enumerate(line):
-            if label_text(value) == first and _header_at(grid, r, c, headers):
+    first = label_text(headers[0])  # a header's label is never empty: only filled cells
+    for r, line in enumerate(cells):
+        for c, _, label in line:
+            if label == first and _header_at(grid, r, c, headers):
                 return r, c
     return None
 
 
 def _table_start(grid: Grid, names: dict[str, NamedRange], name: str, sheet: str,
-                 headers: tuple[str, ...]) -> tuple[int, int] | None:
+                 headers: tuple[str, ...], cells: list[Cells]) -> tuple[int, int] | None:
     """The header cell of a table: its defined name when the header is there, else found."""
     target = names.get(name)
     if target is not None and target.sheet == sheet \
             and _header_at(grid, target.first[0], target.first[1], headers):
         return target.first
-    return _find_header(grid, headers)
+    return _find_header(grid, headers, cells)
 
 
 def _box(sheets: Sheets, sheet: str, rows: range, first_col: int, width: int) -> Grid:
@@ -176,23 +192,39 @@ def _box(sheets: Sheets, sheet: str, rows: range, first_col: int, width: int) ->
     return box
 
 
+# `周考评表!B3` of a field's cell: the same few places in every form. Bounded.
+_PLACES_SIZE = 4096
+_places: dict[tuple[str, tuple[int, int]], str] = {}
+
+
+def _place(target: NamedRange) -> str:
+    """Where a field was read, as the rules name it: `sheet!cell` of its first cell."""
+    key = (target.sheet, target.first)
+    found = _places.get(key)
+    if found is None:
+        found = keep(_places, key, f"{target.sheet}!{target.ref()}", _PLACES_SIZE)
+    return found
+
+
 def _read_weekly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange],
                  data: bytes = b"") -> None:
     if layout.WEEKLY_SHEET not in sheets.names:
         raw.problem("form.sheet_missing", f"缺少工作表「{layout.WEEKLY_SHEET}」")
         return
-    grid = sheets.grid(layout.WEEKLY_SHEET)
-    found, missing = weekly_fields(grid, names)
+    grid, cells = sheets.grid(layout.WEEKLY_SHEET), sheets.cells(layout.WEEKLY_SHEET)
+    found, missing = weekly_fields(grid, names, cells)
     if missing:  # a block whose label is gone: where its value is cannot be known
         raw.problem(
             "form.field_missing",
             "找不到「" + "」「".join(missing) + f"」栏，{RESTRUCTURED}",
             sheet=layout.WEEKLY_SHEET,
         )
-    raw.outside.extend(weekly_outside(grid, found))
-    for name, target in found.items():
-        raw.fields[name] = sheets.value(target.sheet, *target.first)
-        raw.refs[name] = f"{target.sheet}!{target.ref()}"
+    raw.outside.extend(weekly_outside(grid, found, cells))
+    for name, target in found.items():  # every one on this sheet (weekly_fields)
+        row, col = target.first
+        raw.fields[name] = _cell(grid, row, col) if target.sheet == layout.WEEKLY_SHEET \
+            else sheets.value(target.sheet, row, col)
+        raw.refs[name] = _place(target)
     _read_work_log(raw, sheets, names)
     _weekly_formulas(raw, sheets, data)
 
@@ -201,11 +233,11 @@ def _read_work_log(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) -
     """The 工作日志 table: from its header to the sheet's last filled row."""
     if layout.WORKLOG_SHEET not in sheets.names:
         return
-    grid = sheets.grid(layout.WORKLOG_SHEET)
+    grid, cells = sheets.grid(layout.WORKLOG_SHEET), sheets.cells(layout.WORKLOG_SHEET)
     start = _table_start(grid, names, layout.WORKLOG_NAME, layout.WORKLOG_SHEET,
-                         layout.WORKLOG_HEADERS)
+                         layout.WORKLOG_HEADERS, cells)
     if start is None:
-        if _last_filled_row(grid, 1) >= 1:
+        if _last_filled_row(grid, 1, cells) >= 1:
             raw.problem(
                 "form.header_missing",
                 "找不到工作日志的表头（日期 | 工作内容 | 备注），" + RESTRUCTURED,
@@ -213,11 +245,11 @@ def _read_work_log(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange]) -
             )
         return
     header, col = start
-    last = max(_last_filled_row(grid, header), header)
+    last = max(_last_filled_row(grid, header, cells), header)
     raw.table = _box(sheets, layout.WORKLOG_SHEET, range(header, last + 1), col,
                      len(layout.WORKLOG_HEADERS))
     raw.table_sheet, raw.table_row, raw.table_col = layout.WORKLOG_SHEET, header + 1, col
-    raw.outside.extend(log_outside(grid, header, col, last))
+    raw.outside.extend(log_outside(grid, header, col, last, cells))
 
 
 def _value_column(row: list[object], label_col: int) -> int | None:
@@ -337,9 +369,9 @@ def _read_monthly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange],
     if layout.MONTHLY_SHEET not in sheets.names:
         raw.problem("form.sheet_missing", f"缺少工作表「{layout.MONTHLY_SHEET}」")
         return
-    grid = sheets.grid(layout.MONTHLY_SHEET)
+    grid, cells = sheets.grid(layout.MONTHLY_SHEET), sheets.cells(layout.MONTHLY_SHEET)
     start = _table_start(grid, names, layout.SCORES_NAME, layout.MONTHLY_SHEET,
-                         layout.MONTHLY_ID_HEADERS)
+                         layout.MONTHLY_ID_HEADERS, cells)
     if start is None:
         raw.problem("form.header_missing", "找不到表头（工号 | 姓名 | 股室）",
                     sheet=layout.MONTHLY_SHEET)
@@ -348,7 +380,8 @@ def _read_monthly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange],
     heads = grid[header]
     width = max((c for c in range(col, len(heads)) if clean_text(heads[c])), default=col) - col + 1
     sign_row = _signature_row(grid, header)
-    last = _last_filled_row(grid[: sign_row] if sign_row is not None else grid, header)
+    last = _last_filled_row(grid[: sign_row] if sign_row is not None else grid, header,
+                            cells[: sign_row] if sign_row is not None else cells)
     raw.table = _box(sheets, layout.MONTHLY_SHEET, range(header, max(last, header) + 1), col,
                      width)
     raw.table_sheet, raw.table_row, raw.table_col = layout.MONTHLY_SHEET, header + 1, col
@@ -366,7 +399,7 @@ def _read_monthly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange],
         raw.fields[name] = sheets.value(where.sheet, *where.first) if where else None
         raw.refs[name] = f"{where.sheet}!{where.ref()}" if where else ""
     raw.outside.extend(monthly_outside(grid, header, col, width, max(last, header), sign_row,
-                                       sign, date))
+                                       sign, date, cells))
 
 
 def _other_sheets(raw: RawForm, sheets: Sheets) -> None:

@@ -21,6 +21,9 @@ from workbook_engine.issues import Issue, has_errors
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Roster
 
+# json.dumps(payload, ensure_ascii=False, sort_keys=True) without a new encoder each time
+_PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
 
 @dataclass(frozen=True)
 class FormRecord:
@@ -39,7 +42,7 @@ class FormRecord:
 
     @cached_property  # worked out in the reader process; travels with the record
     def content_hash(self) -> str:
-        text = json.dumps(self.payload, ensure_ascii=False, sort_keys=True)
+        text = _PAYLOAD_JSON.encode(self.payload)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -51,7 +51,12 @@ LABELS = {
 
 
 def _where(out: Collector, name: str) -> dict:
-    return {**out.at(name), "column": LABELS[name]}
+    """Where a field's issue points (worked out once a form: asked for every check of it;
+    callers unpack it, so the kept dict is never changed)."""
+    found = out.places.get(name)
+    if found is None:
+        found = out.places[name] = {**out.at(name), "column": LABELS[name]}
+    return found
 
 
 def _identity(raw: RawForm, roster: Roster, policy: Policy, out: Collector):
@@ -106,21 +111,21 @@ def _review(raw, out, policy, prefix: str, expected: Person | None, role: str) -
         **_where(out, f"{prefix}_grade"),
     )
     sign = raw.fields.get(f"{prefix}_sign")
-    if grade and clean_name(sign) == "":
+    signed = clean_name(sign)
+    if grade and signed == "":
         out.error(
             "weekly.unsigned",
             f"{LABELS[prefix + '_grade']}已填写，但{role}未签名",
             **_where(out, f"{prefix}_sign"),
         )
-    elif clean_name(sign) and not check_signature(sign, expected, out,
-                                                  **_where(out, f"{prefix}_sign")):
+    elif signed and not check_signature(sign, expected, out, **_where(out, f"{prefix}_sign")):
         who = f"应为{role}「{expected.name}」" if expected else f"本表不需要{role}签名"
         out.error(
             "weekly.wrong_signer",
             f"签名「{shown(sign)}」不是预期的评分人（{who}）",
             **_where(out, f"{prefix}_sign"),
         )
-    if clean_name(sign) and clean_text(raw.fields.get(f"{prefix}_grade")) == "":
+    if signed and clean_text(raw.fields.get(f"{prefix}_grade")) == "":
         out.error(
             "weekly.grade_missing",
             f"{role}已签名，但未选择{LABELS[prefix + '_grade']}",
@@ -130,7 +135,7 @@ def _review(raw, out, policy, prefix: str, expected: Person | None, role: str) -
         f"{prefix}_grade": grade,
         f"{prefix}_comment": typed_text(raw.fields.get(f"{prefix}_comment")),
         f"{prefix}_sign": clean_name(expected.name) if expected is not None
-        and signature_with_title(sign, expected) else clean_name(sign),
+        and signature_with_title(sign, expected) else signed,
         f"{prefix}_date": date_value(
             raw.fields.get(f"{prefix}_date"),
             out,
@@ -144,16 +149,17 @@ def _work_log(raw: RawForm, out: Collector) -> list[list[str]]:
     rows = raw.table[1:] if raw.table and clean_text(raw.table[0][0]) == "日期" else raw.table
     log = []
     for offset, row in enumerate(rows, start=1):
-        cells = (list(row) + [None, None, None])[:3]
-        where = {"sheet": raw.table_sheet, "row": raw.table_row + offset}
-        if all(clean_text(v) == "" for v in cells[1:]):
-            if clean_text(cells[0]) and not date_value(cells[0], Collector(raw), "日期"):
+        day, content, note = (list(row) + [None, None, None])[:3]
+        if clean_text(content) == "" and clean_text(note) == "":
+            # a date cell (always read as a date) is never the warning's case: skip its checks
+            if type(day) is not dt.date and clean_text(day) \
+                    and not date_value(day, Collector(raw), "日期"):
                 out.warn("weekly.log_without_content",
-                         f"「日期」栏填写了「{shown(cells[0])}」，但这一行没有工作内容，未计入工作日志",
-                         **where, column="日期")
+                         f"「日期」栏填写了「{shown(day)}」，但这一行没有工作内容，未计入工作日志",
+                         sheet=raw.table_sheet, row=raw.table_row + offset, column="日期")
             continue
-        day = date_value(cells[0], out, "日期", **where)
-        log.append([day, typed_text(cells[1]), typed_text(cells[2])])
+        day = date_value(day, out, "日期", sheet=raw.table_sheet, row=raw.table_row + offset)
+        log.append([day, typed_text(content), typed_text(note)])
     return log
 
 
