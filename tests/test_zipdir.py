@@ -11,7 +11,7 @@ import zipfile
 from test_package import outcome, workbook_bytes
 
 from workbook_engine.ingest.package import Package
-from workbook_engine.ingest.zipdir import entries
+from workbook_engine.ingest.zipdir import UNKNOWN_START, entries
 
 FIELDS = ("filename", "orig_filename", "flag_bits", "compress_type", "CRC", "compress_size",
           "file_size", "header_offset")
@@ -150,3 +150,23 @@ def test_zip64_fields_and_records_are_left_to_zipfile():
     assert entries(spanned) is None
     assert zipfile_view(spanned)[0] == "error"  # "zipfiles that span multiple disks"
     assert package_view(spanned) == zipfile_view(spanned)
+
+
+def test_a_start_found_in_the_directory_pass_is_the_full_local_header_checks():
+    """The directory pass keeps a part's start only when its local header repeats the
+    directory's name bytes; it is then what package's full check finds."""
+    base = workbook_bytes(rows=20)
+    rng = random.Random(19)
+    kept = 0
+    for trial in range(400):
+        data = bytearray(base)
+        for _ in range(rng.randint(0 if trial == 0 else 1, 3)):
+            part = rng.choice(entries(base))
+            at = part.header_offset + rng.randrange(30 + len(part.raw_name) + 2)
+            data[at] = rng.choice((0, 0x08, 0x80, rng.randrange(256)))
+        package = Package(bytes(data))
+        for part in entries(bytes(data)) or []:
+            if part.start != UNKNOWN_START:
+                kept += 1
+                assert part.start == package._find_start(part)
+    assert kept > 2000, kept

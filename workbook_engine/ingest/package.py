@@ -23,19 +23,25 @@ Only the last file's package is kept (a reader handles one file at a time).
 from __future__ import annotations
 
 import io
-import struct
 import zipfile
 import zlib
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 
-from workbook_engine.ingest.zipdir import UNKNOWN_START, Part, entries, from_zipinfos
+from workbook_engine.ingest.zipdir import (
+    LOCAL_FIELDS,
+    PLAIN_METHODS,
+    UNKNOWN_START,
+    UNSUPPORTED_FLAGS,
+    Part,
+    entries,
+    from_zipinfos,
+)
 from workbook_engine.memo import keep
 
 _LOCAL_HEADER = b"PK\x03\x04"
-_LOCAL = struct.Struct("<4s2B4HL2L2H")  # zipfile.structFileHeader
-_UNSUPPORTED_FLAGS = 0x01 | 0x20 | 0x40  # encrypted, patched data, strong encryption
+_LOCAL_SIZE = 30  # zipfile.sizeFileHeader
 _UTF8_NAME = 0x800
 _MIN_READ = 4096  # zipfile.ZipExtFile.MIN_READ_SIZE: the chunking `head` follows
 # Heads of parts already read: the styles, theme and relations of forms of one template are
@@ -150,22 +156,22 @@ class Package:
         return start
 
     def _find_start(self, info: Part) -> int | None:
-        if info.flag_bits & _UNSUPPORTED_FLAGS or \
-                info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        if info.flag_bits & UNSUPPORTED_FLAGS or info.compress_type not in PLAIN_METHODS:
             return None
         data, offset = self.data, info.header_offset
-        if offset < 0 or len(data) < offset + _LOCAL.size \
-                or data[offset:offset + 4] != _LOCAL_HEADER:
+        if offset < 0 or len(data) < offset + _LOCAL_SIZE \
+                or not data.startswith(_LOCAL_HEADER, offset):
             return None
-        fields = _LOCAL.unpack_from(data, offset)
-        flags, name_length, extra_length = fields[3], fields[10], fields[11]
-        name_at = offset + _LOCAL.size
-        raw_name = data[name_at:name_at + name_length]
+        flags, name_length, extra_length = LOCAL_FIELDS.unpack_from(data, offset)
+        name_at = offset + _LOCAL_SIZE
         start = name_at + name_length + extra_length
-        if len(raw_name) != name_length or start > len(data):
-            return None
-        if raw_name == info.raw_name and not (flags ^ info.flag_bits) & _UTF8_NAME:
+        if start > len(data):
+            return None  # (a name or extra field cut short too)
+        raw = info.raw_name
+        if raw is not None and len(raw) == name_length and data.startswith(raw, name_at) \
+                and not (flags ^ info.flag_bits) & _UTF8_NAME:
             return start  # the directory's bytes, decoded alike: the same name
+        raw_name = data[name_at:name_at + name_length]
         if _local_name(raw_name, bool(flags & _UTF8_NAME)) != info.orig_filename:
             return None
         return start

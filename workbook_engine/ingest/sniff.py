@@ -375,10 +375,12 @@ def _unsafe_head(package: Package | _Streamed, info, manifest: bool) -> bool:
     head = package.head(info, XML_HEAD_BYTES)  # raises for a broken part: nothing kept
     unsafe = _judged.get((head, manifest))
     if unsafe is None:
-        text = _decode_xml_head(head)
-        if manifest:
-            text = _OLD_MANIFEST_DOCTYPE.sub("", text, count=1)
-        unsafe = _xml_head_unsafe(text, complete=len(head) < XML_HEAD_BYTES)
+        unsafe = None if manifest else _plain_head_unsafe(head)
+        if unsafe is None:
+            text = _decode_xml_head(head)
+            if manifest:
+                text = _OLD_MANIFEST_DOCTYPE.sub("", text, count=1)
+            unsafe = _xml_head_unsafe(text, complete=len(head) < XML_HEAD_BYTES)
         keep(_judged, (head, manifest), unsafe, _JUDGED_SIZE)
     if key is not None:
         keep(_verdicts, key, (compressed, unsafe), _JUDGED_SIZE)
@@ -401,6 +403,31 @@ def _decode_xml_head(head: bytes) -> str:
     if head.startswith(b"\0<"):
         return head.decode("utf-16-be", "ignore")
     return head.decode("utf-8", "ignore")
+
+
+_NON_ASCII = re.compile(rb"[^\x00-\x7f]")
+_PLAIN_PREFIX_BYTES = 256
+
+
+def _plain_head_unsafe(head: bytes) -> bool | None:
+    """`_xml_head_unsafe(_decode_xml_head(head), …)` without decoding the whole head, for
+    the usual head: read as UTF-8 (it starts with "<", not "<\\0"), no "!" anywhere (UTF-8
+    makes "!" of byte 0x21 alone, so no DOCTYPE, ENTITY or comment in the text), and ASCII
+    from its start to the root element. Its text starts with those ASCII characters, so the
+    prolog, its declared encoding and the root element's first characters are theirs.
+    None for any other head: the full check decides."""
+    if b"!" in head or not head.startswith(b"<") or head.startswith(b"<\0"):
+        return None
+    non_ascii = _NON_ASCII.search(head, 0, _PLAIN_PREFIX_BYTES)
+    text = head[: non_ascii.start() if non_ascii else _PLAIN_PREFIX_BYTES].decode("ascii")
+    position = 0
+    while (item := _PROLOG_ITEM.match(text, position)) is not None:
+        position = item.end()
+    rest = text[position:]
+    if not (len(rest) > 1 and rest[0] == "<" and (rest[1].isalpha() or rest[1] in "_:")):
+        return None  # the root element not reached in the ASCII start: undecided here
+    declared = _ENCODING.search(text[:position])
+    return bool(declared and declared.group(1).strip().lower() not in _SAFE_ENCODINGS)
 
 
 def _xml_head_unsafe(text: str, complete: bool) -> bool:

@@ -18,7 +18,14 @@ import struct
 import zipfile
 
 _END = struct.Struct("<4s4H2LH")  # zipfile.structEndArchive
-_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # zipfile.structCentralDir
+_CENTRAL_SIZE = 46  # zipfile.sizeCentralDir; of its fields: magic, extract version, flags,
+# method, CRC, compressed size, size, name, extra and comment lengths, local header offset
+_CENTRAL = struct.Struct("<4s2xBxHH4xLLLHHH8xL")
+_LOCAL_MAGIC = b"PK\x03\x04"
+_LOCAL_SIZE = 30  # zipfile.sizeFileHeader
+LOCAL_FIELDS = struct.Struct("<6xH18xHH")  # a local header's flags, name and extra lengths
+UNSUPPORTED_FLAGS = 0x01 | 0x20 | 0x40  # encrypted, patched data, strong encryption
+PLAIN_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 _END_MAGIC = b"PK\x05\x06"
 _CENTRAL_MAGIC = b"PK\x01\x02"
 _ZIP64_LOCATOR_MAGIC = b"PK\x06\x07"
@@ -35,13 +42,19 @@ class Part:
     __slots__ = ("filename", "orig_filename", "raw_name", "flag_bits", "compress_type",
                  "CRC", "compress_size", "file_size", "header_offset", "index", "start")
 
-    def __init__(self, filename: str, raw_name: bytes | None, fields: tuple, index: int):
+    def __init__(self, filename: str, raw_name: bytes | None, flag_bits: int,
+                 compress_type: int, crc: int, compress_size: int, file_size: int,
+                 header_offset: int, index: int, start: int = UNKNOWN_START):
         self.filename = self.orig_filename = filename
         self.raw_name = raw_name  # None: taken from zipfile's own ZipInfo
-        (self.flag_bits, self.compress_type, self.CRC, self.compress_size, self.file_size,
-         self.header_offset) = fields
+        self.flag_bits = flag_bits
+        self.compress_type = compress_type
+        self.CRC = crc
+        self.compress_size = compress_size
+        self.file_size = file_size
+        self.header_offset = header_offset
         self.index = index  # in zipfile.ZipFile(data).infolist()
-        self.start = UNKNOWN_START  # where the compressed bytes begin (package.py)
+        self.start = start  # where the compressed bytes begin (package.py)
 
     def is_dir(self) -> bool:
         return self.filename[-1] == "/"  # as ZipInfo.is_dir (an empty name raises alike)
@@ -51,9 +64,8 @@ def from_zipinfos(infos: list[zipfile.ZipInfo]) -> list[Part]:
     """zipfile's own entries as parts (no raw names: local names are compared decoded)."""
     parts = []
     for index, info in enumerate(infos):
-        part = Part(info.filename, None, (info.flag_bits, info.compress_type, info.CRC,
-                                          info.compress_size, info.file_size,
-                                          info.header_offset), index)
+        part = Part(info.filename, None, info.flag_bits, info.compress_type, info.CRC,
+                    info.compress_size, info.file_size, info.header_offset, index)
         part.orig_filename = info.orig_filename
         parts.append(part)
     return parts
@@ -74,15 +86,15 @@ def entries(data: bytes) -> list[Part] | None:
     position = offset
     unpack = _CENTRAL.unpack_from
     while position < location:
-        if position + _CENTRAL.size > location:
+        if position + _CENTRAL_SIZE > location:
             return None
-        fields = unpack(data, position)
-        name_at = position + _CENTRAL.size
-        name_end = name_at + fields[12]
-        following = name_end + fields[13] + fields[14]
-        if fields[0] != _CENTRAL_MAGIC or following > location \
-                or fields[3] > _MAX_EXTRACT_VERSION \
-                or fields[13] and not _plain_extra(data, name_end, name_end + fields[13]):
+        magic, version, flags, method, crc, packed, unpacked, name_length, extra_length, \
+            comment_length, local = unpack(data, position)
+        name_at = position + _CENTRAL_SIZE
+        name_end = name_at + name_length
+        following = name_end + extra_length + comment_length
+        if magic != _CENTRAL_MAGIC or following > location or version > _MAX_EXTRACT_VERSION \
+                or extra_length and not _plain_extra(data, name_end, name_end + extra_length):
             return None
         raw = data[name_at:name_end]
         if b"\0" in raw:
@@ -91,13 +103,28 @@ def entries(data: bytes) -> list[Part] | None:
             name = raw.decode("ascii")
         else:
             try:
-                name = raw.decode("utf-8" if fields[5] & _UTF8_NAME else "cp437")
+                name = raw.decode("utf-8" if flags & _UTF8_NAME else "cp437")
             except UnicodeDecodeError:
                 return None
-        parts.append(Part(name, raw, (fields[5], fields[6], fields[9], fields[10], fields[11],
-                                      fields[18]), len(parts)))
+        parts.append(Part(name, raw, flags, method, crc, packed, unpacked, local, len(parts),
+                          _plain_start(data, local, raw, flags, method)))
         position = following
     return parts
+
+
+def _plain_start(data: bytes, local: int, raw: bytes, flags: int, method: int) -> int:
+    """Where a part's compressed bytes begin when its local header repeats the directory's
+    name bytes and name encoding, for a stored or deflated part zipfile reads without a
+    password; UNKNOWN_START otherwise (package.py then checks the header in full)."""
+    if flags & UNSUPPORTED_FLAGS or method not in PLAIN_METHODS \
+            or len(data) < local + _LOCAL_SIZE or not data.startswith(_LOCAL_MAGIC, local):
+        return UNKNOWN_START
+    local_flags, name_length, extra_length = LOCAL_FIELDS.unpack_from(data, local)
+    start = local + _LOCAL_SIZE + name_length + extra_length
+    if name_length != len(raw) or start > len(data) or (local_flags ^ flags) & _UTF8_NAME \
+            or not data.startswith(raw, local + _LOCAL_SIZE):
+        return UNKNOWN_START
+    return start
 
 
 def _plain_extra(data: bytes, start: int, end: int) -> bool:
