@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import random
+import re
+import time
 import zipfile
 from functools import partial
 
@@ -13,6 +15,7 @@ import pytest
 from workbook_engine.ingest.defined import defined_names
 from workbook_engine.ingest.formulas import unsaved_formulas
 from workbook_engine.ingest.package import Package, open_package
+from workbook_engine.ingest.saved import saved_at
 
 LIMITS = (200, 4096, 1 << 20)
 
@@ -217,3 +220,34 @@ def _directory_record(data: bytes, index: int) -> int:
         lengths = data[position + 28:position + 34]
         position += 46 + sum(int.from_bytes(lengths[i:i + 2], "little") for i in (0, 2, 4))
     return position
+
+
+def with_modified(data: bytes, when: str) -> bytes:
+    """The workbook with docProps/core.xml's dcterms:modified set to `when`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename == "docProps/core.xml":
+                part = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)",
+                              rb"\g<1>" + when.encode() + rb"\g<2>", part)
+            target.writestr(info.filename, part, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def test_saved_times_of_a_repeated_properties_part_are_kept_only_when_zoned(monkeypatch):
+    data = workbook_bytes(rows=3)
+    zoned = with_modified(data, "2026-03-09T10:00:00Z")
+    for copy in (zoned, bytes(bytearray(zoned))):
+        assert saved_at(copy, "xlsx") == "2026-03-09T10:00:00+00:00"
+    naive = with_modified(data, "2026-03-09T10:00:00")  # this PC's time: never kept
+    answers = []
+    for zone in ("Asia/Shanghai", "UTC", "Asia/Shanghai"):
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+        answers.append(saved_at(bytes(bytearray(naive)), "xlsx"))
+    monkeypatch.delenv("TZ")
+    time.tzset()
+    assert answers == ["2026-03-09T02:00:00+00:00", "2026-03-09T10:00:00+00:00",
+                       "2026-03-09T02:00:00+00:00"]
+    assert saved_at(with_modified(data, "not a time"), "xlsx") == ""
