@@ -182,12 +182,15 @@ class Week(_Span):
     def thursday(self) -> dt.date:
         return self.monday + dt.timedelta(days=3)
 
-    @property
+    @functools.cached_property
     def sunday(self) -> dt.date:
         return self.monday + dt.timedelta(days=6)
 
     first_day = monday
-    last_day = sunday
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.sunday
 
     @functools.cached_property
     def month(self) -> Month:

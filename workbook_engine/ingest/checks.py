@@ -46,7 +46,6 @@ class Collector:
     def __init__(self, raw: RawForm):
         self.raw = raw
         self.issues: list[Issue] = []
-        self.places: dict[str, dict] = {}  # a rule's issue locations, kept for the form
 
     def error(self, code: str, message: str, **where) -> None:
         self.issues.append(Issue(code=code, message=message, file=self.raw.file, **where))

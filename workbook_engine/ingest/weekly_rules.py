@@ -26,6 +26,7 @@ from workbook_engine.ingest.checks import (
     signature_with_title,
 )
 from workbook_engine.ingest.read import RawForm
+from workbook_engine.memo import keep
 from workbook_engine.periods import parse_week
 from workbook_engine.policy import Policy
 from workbook_engine.roster import Person, Roster
@@ -50,12 +51,17 @@ LABELS = {
 }
 
 
+# Where a field's issue points, per field and the place it was read from (the same few in
+# every form). Only ever unpacked into a call (`**_where(...)`), so a kept dict never changes.
+_PLACES_SIZE = 4096
+_places: dict[tuple[str, str], dict] = {}
+
+
 def _where(out: Collector, name: str) -> dict:
-    """Where a field's issue points (worked out once a form: asked for every check of it;
-    callers unpack it, so the kept dict is never changed)."""
-    found = out.places.get(name)
+    key = (name, out.raw.refs.get(name, ""))
+    found = _places.get(key)
     if found is None:
-        found = out.places[name] = {**out.at(name), "column": LABELS[name]}
+        found = keep(_places, key, {**out.at(name), "column": LABELS[name]}, _PLACES_SIZE)
     return found
 
 
@@ -131,10 +137,12 @@ def _review(raw, out, policy, prefix: str, expected: Person | None, role: str) -
             f"{role}已签名，但未选择{LABELS[prefix + '_grade']}",
             **_where(out, f"{prefix}_grade"),
         )
+    name = clean_name(expected.name) if expected is not None else ""
     return {
         f"{prefix}_grade": grade,
         f"{prefix}_comment": typed_text(raw.fields.get(f"{prefix}_comment")),
-        f"{prefix}_sign": clean_name(expected.name) if expected is not None
+        # signed with a title after the name: the name; an exact name is the name already
+        f"{prefix}_sign": name if expected is not None and signed != name
         and signature_with_title(sign, expected) else signed,
         f"{prefix}_date": date_value(
             raw.fields.get(f"{prefix}_date"),
