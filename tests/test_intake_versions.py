@@ -5,14 +5,17 @@ later run had been saved earlier. Versions differ in the leader's grade."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
+import time
 from email.message import EmailMessage
 
+import openpyxl
 import pytest
 from fill import fill_weekly
-from helpers import rezip
+from helpers import office_convert, rezip
 from intake_kit import (
     bureau_with_forms,
     copy_workspace,
@@ -22,6 +25,7 @@ from intake_kit import (
     weekly_row,
 )
 
+from workbook_engine.ingest.saved import saved_at
 from workbook_engine.maintenance import rebuild
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -155,6 +159,110 @@ def test_each_version_is_decided_after_the_runs_earlier_records(ws, tmp_path):
     assert [(e["old_file"], e["new_file"]) for e in events] == [
         ("z.xlsx", "周一.xlsx"), ("周一.xlsx", "周一周考评表.xlsx")]
     assert rebuild(ws).identical
+
+
+def recorded_when_read(monkeypatch) -> list[int]:
+    """For each run, how many files it had recorded when the last result came in from the
+    readers: all of them when it recorded ahead (`inbox._Ahead`), none when it had to wait."""
+    from workbook_engine.ingest import inbox
+
+    seen: list[int] = []
+    real = inbox.Ingest.units
+
+    def units(self, classified, ahead=None):
+        done = real(self, classified, ahead)
+        seen.append(len(self.report.outcomes))
+        return done
+
+    monkeypatch.setattr(inbox.Ingest, "units", units)
+    return seen
+
+
+def not_a_form(path):
+    openpyxl.Workbook().save(path)  # a workbook, but none of the bureau's forms: refused
+    return path
+
+
+def test_files_arriving_in_saved_order_are_recorded_as_they_are_read(ws, tmp_path,
+                                                                      monkeypatch):
+    """The draft in a/, the final version in b/, a refused workbook: each recorded while the
+    others are still read, with the answers of recording after all are read."""
+    seen = recorded_when_read(monkeypatch)
+    final, early, _ = drafts(ws, tmp_path)
+    not_a_form(ws.inbox / "0.xlsx")
+    for folder, source in (("a", early), ("b", final)):
+        (ws.inbox / folder).mkdir()
+        (ws.inbox / folder / "周一.xlsx").write_bytes(source.read_bytes())
+    report = ingest(ws)
+    assert seen == [3]
+    assert [(o["file"], o["outcome"]) for o in report["outcomes"]] == [
+        ("0.xlsx", "rejected"), ("a/周一.xlsx", "accepted"), ("b/周一.xlsx", "newer_version")]
+    assert states(ws) == [("a/周一.xlsx", "superseded"), ("b/周一.xlsx", "current")]
+    assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "优秀"
+    assert not any(p.is_file() for p in ws.inbox.rglob("*"))
+    assert sorted(p.name for p in ws.rejected.iterdir()) == ["0.xlsx", "0.xlsx.原因.txt"]
+    assert rebuild(ws).identical
+
+
+def test_a_version_saved_earlier_arriving_later_undoes_the_recording_ahead(ws, tmp_path,
+                                                                           monkeypatch):
+    """The final version in a/ is recorded ahead, then the older draft arrives in b/: all of
+    it is undone (the refused file's copy and reason, a/'s archive copy, the store rows) and
+    the run records in saved order — the draft first, under the plain archive name."""
+    seen = recorded_when_read(monkeypatch)
+    final, early, _ = drafts(ws, tmp_path)
+    not_a_form(ws.inbox / "0.xlsx")
+    for folder, source in (("a", final), ("b", early)):
+        (ws.inbox / folder).mkdir()
+        (ws.inbox / folder / "周一.xlsx").write_bytes(source.read_bytes())
+    report = ingest(ws)
+    assert seen == [0]
+    assert [(o["file"], o["outcome"]) for o in report["outcomes"]] == [
+        ("0.xlsx", "rejected"), ("b/周一.xlsx", "accepted"), ("a/周一.xlsx", "newer_version")]
+    assert states(ws) == [("b/周一.xlsx", "superseded"), ("a/周一.xlsx", "current")]
+    assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "优秀"
+    sha = hashlib.sha256(final.read_bytes()).hexdigest()
+    archived = {p.name: p.read_bytes() for p in (ws.archive / "2026-W10").iterdir()}
+    assert archived == {"周一.xlsx": early.read_bytes(),
+                        f"周一__{sha[:10]}.xlsx": final.read_bytes()}
+    assert sorted(p.name for p in ws.rejected.iterdir()) == ["0.xlsx", "0.xlsx.原因.txt"]
+    with ws.connect() as conn:
+        assert [r[0] for r in conn.execute("SELECT original_path FROM files ORDER BY id")] == [
+            "0.xlsx", "b/周一.xlsx", "a/周一.xlsx"]
+    assert rebuild(ws).identical
+
+
+def _u32(data, offset: int) -> int:
+    return int.from_bytes(data[offset:offset + 4], "little")
+
+
+@pytest.mark.libreoffice
+def test_an_xls_with_a_damaged_property_set_gives_its_saved_time_at_once(ws, tmp_path):
+    """An .xls saved by LibreOffice whose SummaryInformation has one damaged property: a
+    vector of 2³²−1 empty items. olefile's get_metadata walked all of them (the reader was
+    stopped after parse_seconds and the form refused as too complex); the saved time is
+    still read, and the form accepted."""
+    final, _, _ = drafts(ws, tmp_path)
+    done = office_convert([final], "xls", tmp_path / "xls", timeout=180)
+    xls = tmp_path / "xls" / f"{final.stem}.xls"
+    assert done.returncode == 0 and xls.is_file(), (done.stdout, done.stderr)
+    data = bytearray(xls.read_bytes())
+    stream = data.index(bytes.fromhex("e0859ff2f94f6810ab9108002b27b3d9")) - 28  # FMTID
+    section = stream + _u32(data, stream + 44)
+    for index in range(_u32(data, section + 4)):
+        if _u32(data, section + 8 + index * 8) != 13:  # any property but the saved time
+            at = section + _u32(data, section + 12 + index * 8)
+            data[at:at + 8] = (0x1000).to_bytes(4, "little") + b"\xff\xff\xff\xff"
+            break
+    saved = saved_at(xls.read_bytes(), "xls")
+    assert saved.startswith(dt.date.today().isoformat()[:4])
+    started = time.monotonic()
+    assert saved_at(bytes(data), "xls") == saved
+    assert time.monotonic() - started < 1
+    (ws.inbox / "周一.xls").write_bytes(bytes(data))
+    report = ingest(ws)
+    assert outcome_of(report, "周一.xls")["outcome"] == "accepted", report
+    assert weekly_row(ws, "1002", "2026-W10")["leader_grade"] == "优秀"
 
 
 def test_rebuild_picks_the_versions_ingest_picked(ws, tmp_path):

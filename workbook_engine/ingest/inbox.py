@@ -7,9 +7,11 @@ A file whose record is already in the store (the run died before the removal) is
 removed from the inbox on the re-run.
 
 While the readers work, each result is prepared as it arrives (`Ready`: store lookups, JSON,
-names); recording (the copies, the store) waits until every file is read, because versions
-of one form are recorded oldest-saved first (`order.py`), and only the copies and records
-follow that order. A batch that records a rejection first notes its day
+names). Versions of one form are recorded oldest-saved first (`order.py`), so in general the
+recording (the copies, the store) waits until every file is read. But while the results
+arrive in that very order (no version saved earlier arriving after a later one of its form,
+no mail), each is recorded as it arrives, in one transaction committed at the end
+(`_Ahead`); when the order breaks, all of that is undone and the run records as usual. A batch that records a rejection first notes its day
 in .engine/returns-due, and the note goes only once that day's returns list is written, so
 a run that dies before writing the list leaves it for the next run to write.
 """
@@ -161,30 +163,32 @@ def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
-def _copy(source: Path, target: Path | str) -> None:
+def _copy(source: Path, target: Path | str) -> bool:
     """Give the file its archive name: a hard link (no data copied) where the file system
     allows, else a copy through a temporary name. An existing target holds the same bytes
-    (`place` checked), so it is kept as it is. `_make_durable` flushes before the commit."""
+    (`place` checked), so it is kept as it is. `_make_durable` flushes before the commit.
+    True when the target was made here (it did not exist)."""
     try:  # the common case in one system call: the folder is there, the name is free
         os.link(source, target)
-        return
+        return True
     except FileExistsError:
-        return
+        return False
     except OSError:
         pass
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
-        return
+        return False
     try:
         os.link(source, target)
-        return
+        return True
     except OSError:
         pass
     temp = target.with_name(f".tmp-{target.name}")
     with source.open("rb") as reader, temp.open("wb") as writer:
         shutil.copyfileobj(reader, writer, 1 << 20)
     os.replace(temp, target)
+    return True
 
 
 def _make_durable(paths: list[Path | str]) -> None:
@@ -271,6 +275,7 @@ class Ingest:
         self.frozen: dict[tuple[str, str], bool] = {}  # a period's month signed off, this run
         self.touched: set[str] = set()  # forms and contents recorded in this run (`Ready`)
         self.folders: dict[str, tuple[str, str]] = {}  # `_folder`
+        self.made: list[Path | str] | None = None  # files made in archive/, rejected/ (`_Ahead`)
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.workspace.root).as_posix()
@@ -288,7 +293,10 @@ class Ingest:
         """Record classified inbox files in batches. Mails are opened first, so that their
         attachments take their place among the run's versions (`order.py`); unless `ordered`
         (rebuild replays a recorded order), the versions of each form go in saved order."""
-        self.record(self.units(classified), ordered)
+        ahead = _Ahead(self, ordered)
+        units = self.units(classified, ahead)
+        if not ahead.finish(units):
+            self.record(units, ordered)
 
     def record(self, units: list[Unit], ordered: bool = False) -> None:
         """Record the units `units` made, in batches (see `process`)."""
@@ -306,20 +314,29 @@ class Ingest:
                 batch = []
         self._flush(batch)
 
-    def units(self, classified: Iterable[tuple[Path, Classified]]) -> list[Unit]:
+    def units(self, classified: Iterable[tuple[Path, Classified]],
+              ahead: _Ahead | None = None) -> list[Unit]:
         """The run's units in inbox order, each file's order-free work (`Ready`) done as its
-        result arrives: pass the readers' results as they come."""
+        result arrives: pass the readers' results as they come. `ahead` records each file
+        as it comes, while it can."""
         units: list[Unit] = []
         for path, found in classified:
+            if found.is_mail and ahead is not None:
+                ahead.stop(units)  # its attachments take places by their saved time
             if found.is_mail and self._opens(path, found):
                 units.extend(self._open_mail(path, found, len(units)))
                 continue
             unit = Unit(path, found, version_key(found.saved_at, _file_time(path), len(units)))
             if not found.skip and not found.is_mail:
-                rel = readable(path.relative_to(self.workspace.inbox).as_posix())
-                unit.ready = self._prepare(rel, fit(readable(path.name)), found, True)
+                unit.ready = self._prepare_file(path, found)
             units.append(unit)
+            if ahead is not None:
+                ahead.take(unit, units)
         return units
+
+    def _prepare_file(self, path: Path, found: Classified) -> Ready:
+        rel = readable(path.relative_to(self.workspace.inbox).as_posix())
+        return self._prepare(rel, fit(readable(path.name)), found, True)
 
     def _prepare(self, rel: str, name: str, found: Classified, inbox_file: bool) -> Ready:
         """The order-free part of recording one file (`Ready`)."""
@@ -474,7 +491,8 @@ class Ingest:
 
     def _keep(self, source: Path, target: Path | str) -> None:
         """Copy a file to archive/ or rejected/ and mark it to leave the inbox after commit."""
-        _copy(source, target)
+        if _copy(source, target) and self.made is not None:
+            self.made.append(target)
         self.written.append(target)
         self.leaving.append(source)
 
@@ -496,6 +514,8 @@ class Ingest:
             temp = reason.with_name(f".tmp-{reason.name}")  # a kill mid-write leaves only this
             temp.write_bytes(data)
             os.replace(temp, reason)  # `reason` did not exist: nothing of anyone's is replaced
+            if self.made is not None:
+                self.made.append(reason)
             self.written.append(reason)
             return
 
@@ -561,6 +581,91 @@ class Ingest:
             outcome=REJECTED, reasons=ready.reasons if ready is not None else _reasons(found))
         self.report.outcomes.append(Outcome(item.original_path, REJECTED, "",
                                             self._relative(target), item.sender, found.issues))
+
+
+class _Ahead:
+    """Recording each inbox file as its result arrives, while the readers read the others,
+    in one transaction committed when all are read — as long as the arrival order is the
+    order `Ingest.record` would take: no version of a form arriving after one saved later
+    (`in_saved_order`), no mail (its attachments take places by their saved time). When the
+    order breaks, everything done so far is undone (rolled back, the copies and reason files
+    made removed, the `Ready` lookups made again) and the run records as usual."""
+
+    def __init__(self, run: Ingest, ordered: bool):
+        self.run = run
+        self.ordered = ordered  # the order is given (rebuild): only a mail stops it
+        self.on = True
+        self.transaction: store.Transaction | None = None
+        self.last: dict[str, VersionKey] = {}  # each form's latest version recorded
+
+    def take(self, unit: Unit, units: list[Unit]) -> None:
+        """Record `unit` (the last of `units`) now, when it keeps the order."""
+        if not self.on:
+            return
+        form_key = unit.form_key
+        if form_key is not None and not self.ordered:
+            last = self.last.get(form_key)
+            if last is not None and unit.key < last:  # saved before one already recorded
+                self.stop(units)
+                return
+            self.last[form_key] = unit.key
+        run = self.run
+        if self.transaction is None:
+            run.written, run.leaving, run.made = [], [], []
+            self.transaction = store.Transaction(run.conn)
+            self.transaction.__enter__()
+        try:
+            run._one(unit.path, unit.found, unit.ready)
+        except BaseException:
+            self.stop(units)
+            raise
+
+    def stop(self, units: list[Unit]) -> None:
+        """Undo what was recorded ahead; `units` go to `Ingest.record` as usual."""
+        if not self.on:
+            return
+        self.on = False
+        if self.transaction is None:
+            return
+        run, transaction, self.transaction = self.run, self.transaction, None
+        transaction.__exit__(RuntimeError, None, None)  # rolled back
+        for made in reversed(run.made or []):
+            try:
+                os.unlink(made)
+            except OSError:
+                pass  # left as a re-run would find it: a copy of the same bytes
+        run.made = None
+        run.report.outcomes.clear()
+        run.touched.clear()
+        run.written, run.leaving = [], []
+        for unit in units:  # their lookups saw the rows rolled back
+            if unit.ready is not None and unit.kind == "file":
+                unit.ready = run._prepare_file(unit.path, unit.found)
+
+    def finish(self, units: list[Unit]) -> bool:
+        """Commit what was recorded ahead: True when that is the whole run, recorded in the
+        order `Ingest.record` takes (else it is undone, False)."""
+        if not self.on or self.transaction is None:
+            self.stop(units)
+            return False
+        order = units if self.ordered else in_saved_order(units, lambda u: u.form_key,
+                                                           lambda u: u.key)
+        if any(a is not b for a, b in zip(_mails_after_attachments(order), units)):
+            self.stop(units)  # not reached: `take` stops at the first version out of order
+            return False
+        run, transaction, self.transaction = self.run, self.transaction, None
+        try:
+            if _returned(run.report.outcomes):
+                run.written.append(_note_returns_due(run.workspace, dt.date.today()))
+            _make_durable(run.written)
+        except BaseException:
+            transaction.__exit__(RuntimeError, None, None)
+            raise
+        transaction.__exit__(None, None, None)  # committed
+        run.made = None
+        for source in run.leaving:
+            source.unlink(missing_ok=True)
+        return True
 
 
 def _returned(outcomes: list[Outcome]) -> bool:
@@ -689,11 +794,17 @@ def _ingest(workspace: Workspace, roster: Roster, policy: Policy, progress: Prog
             run = Ingest(workspace, roster, policy, conn)
             files = inbox_files(workspace.inbox)
             run.listed = _stats(files)
-            with ReaderPool(roster, policy) as pool:
-                results = pool.classify([(path, readable(path.name)) for path in files])
-                pairs = ((files[index], found) for index, found in results)
-                units = run.units(progress(_Sized(pairs, len(files))))
-            run.record(units, ordered)
+            ahead = _Ahead(run, ordered)
+            try:
+                with ReaderPool(roster, policy) as pool:
+                    results = pool.classify([(path, readable(path.name)) for path in files])
+                    pairs = ((files[index], found) for index, found in results)
+                    units = run.units(progress(_Sized(pairs, len(files))), ahead)
+            except BaseException:
+                ahead.stop([])
+                raise
+            if not ahead.finish(units):
+                run.record(units, ordered)
             run.report.returns_path = _write_due_returns(workspace, conn)
             sync_intake_log(conn, workspace.archive)
         finally:
