@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import random
+import re
+import time
 import zipfile
 from functools import partial
 
@@ -13,6 +15,7 @@ import pytest
 from workbook_engine.ingest.defined import defined_names
 from workbook_engine.ingest.formulas import unsaved_formulas
 from workbook_engine.ingest.package import Package, open_package
+from workbook_engine.ingest.saved import saved_at
 
 LIMITS = (200, 4096, 1 << 20)
 
@@ -180,3 +183,71 @@ def test_a_part_with_the_same_sizes_and_crc_but_other_bytes_is_not_given_the_kep
             assert outcome(partial(again.head, again.infolist()[stored], limit)) \
                 == zipfile_head(source, stored, limit)
     assert zipfile_head(changed, stored, 5) != zipfile_head(data, stored, 5)  # CRC error
+
+
+def test_declared_sizes_and_crcs_other_than_the_streams_give_zipfiles_bytes_and_errors():
+    """A deflated part read whole in one call only when its stream ends at its declared
+    size with its declared CRC; any other declaration gives what zipfile's steps give."""
+    data = workbook_bytes(rows=40)
+    infos = Package(data).infolist()
+    compared = 0
+    for index, info in enumerate(infos):
+        if info.compress_type != zipfile.ZIP_DEFLATED:
+            continue
+        text = zipfile.ZipFile(io.BytesIO(data)).read(info.filename)
+        for size, crc in ((info.file_size - 1, zipfile.crc32(text[:-1])),
+                          (info.file_size + 1, info.CRC), (info.file_size, info.CRC ^ 1),
+                          (info.file_size - 1, info.CRC)):
+            changed = bytearray(data)
+            for record in (info.header_offset + 14, _directory_record(data, index) + 16):
+                changed[record:record + 4] = crc.to_bytes(4, "little")
+                changed[record + 8:record + 12] = size.to_bytes(4, "little")
+            changed = bytes(changed)
+            for limit in (200, info.file_size, 4096, 1 << 20):
+                again = Package(changed)
+                assert outcome(partial(again.head, again.infolist()[index], limit)) \
+                    == zipfile_head(changed, index, limit), (info.filename, size, limit)
+                compared += 1
+            assert outcome(partial(Package(changed).read, info.filename)) == outcome(
+                partial(zipfile.ZipFile(io.BytesIO(changed)).read, info.filename))
+    assert compared > 40, compared
+
+
+def _directory_record(data: bytes, index: int) -> int:
+    """Where the `index`-th central directory record starts."""
+    position = int.from_bytes(data[-6:-2], "little")
+    for _ in range(index):
+        lengths = data[position + 28:position + 34]
+        position += 46 + sum(int.from_bytes(lengths[i:i + 2], "little") for i in (0, 2, 4))
+    return position
+
+
+def with_modified(data: bytes, when: str) -> bytes:
+    """The workbook with docProps/core.xml's dcterms:modified set to `when`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename == "docProps/core.xml":
+                part = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)",
+                              rb"\g<1>" + when.encode() + rb"\g<2>", part)
+            target.writestr(info.filename, part, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def test_saved_times_of_a_repeated_properties_part_are_kept_only_when_zoned(monkeypatch):
+    data = workbook_bytes(rows=3)
+    zoned = with_modified(data, "2026-03-09T10:00:00Z")
+    for copy in (zoned, bytes(bytearray(zoned))):
+        assert saved_at(copy, "xlsx") == "2026-03-09T10:00:00+00:00"
+    naive = with_modified(data, "2026-03-09T10:00:00")  # this PC's time: never kept
+    answers = []
+    for zone in ("Asia/Shanghai", "UTC", "Asia/Shanghai"):
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+        answers.append(saved_at(bytes(bytearray(naive)), "xlsx"))
+    monkeypatch.delenv("TZ")
+    time.tzset()
+    assert answers == ["2026-03-09T02:00:00+00:00", "2026-03-09T10:00:00+00:00",
+                       "2026-03-09T02:00:00+00:00"]
+    assert saved_at(with_modified(data, "not a time"), "xlsx") == ""

@@ -14,6 +14,7 @@ import re
 
 from workbook_engine.ingest.order import utc_text
 from workbook_engine.ingest.package import open_package
+from workbook_engine.memo import keep
 
 _XLSX_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>\s*([^<\s]+)\s*<")
 _ODS_DATE = re.compile(rb"<dc:date>\s*([^<\s]+)\s*<")
@@ -26,12 +27,35 @@ def _iso(value: dt.datetime) -> str:
     return utc_text(value)
 
 
-def _parse(text: bytes) -> str:
+def _parse(text: bytes) -> dt.datetime | None:
     try:
-        value = dt.datetime.fromisoformat(text.decode("ascii").replace("Z", "+00:00"))
+        return dt.datetime.fromisoformat(text.decode("ascii").replace("Z", "+00:00"))
     except (UnicodeDecodeError, ValueError):
-        return ""
-    return _iso(value)
+        return None
+
+
+# (kind, properties part) → its answer, for answers this PC's time zone plays no part in:
+# forms of one template often carry the same docProps/core.xml, byte for byte. Bounded.
+_MEMO_PART_BYTES = 4096
+_MEMO_SIZE = 64
+_answers: dict[tuple[str, bytes], str] = {}
+
+
+def _from_part(kind: str, part: bytes) -> str:
+    """The saved time a properties part (core.xml, meta.xml) records; '' when none."""
+    answer = _answers.get((kind, part))
+    if answer is not None:
+        return answer
+    if kind == "ods":
+        found = _ODS_DATE.search(part)
+        value = _parse(found.group(1).split(b".")[0]) if found else None
+    else:
+        found = _XLSX_MODIFIED.search(part)
+        value = _parse(found.group(1)) if found else None
+    answer = _iso(value) if value is not None else ""
+    if (value is None or value.tzinfo is not None) and len(part) <= _MEMO_PART_BYTES:
+        keep(_answers, (kind, part), answer, _MEMO_SIZE)
+    return answer
 
 
 def _zip_part(data: bytes, name: str) -> bytes:
@@ -45,11 +69,9 @@ def saved_at(data: bytes, kind: str) -> str:
     """The workbook's own last-saved time (ISO, UTC), '' when it does not say."""
     try:
         if kind in ("xlsx", "xlsm"):
-            found = _XLSX_MODIFIED.search(_zip_part(data, "docProps/core.xml"))
-            return _parse(found.group(1)) if found else ""
+            return _from_part(kind, _zip_part(data, "docProps/core.xml"))
         if kind == "ods":
-            found = _ODS_DATE.search(_zip_part(data, "meta.xml"))
-            return _parse(found.group(1).split(b".")[0]) if found else ""
+            return _from_part(kind, _zip_part(data, "meta.xml"))
         if kind == "xls":
             saved = _xls_last_saved(data)
             return _iso(saved.replace(tzinfo=dt.timezone.utc)) if saved else ""  # FILETIME: UTC

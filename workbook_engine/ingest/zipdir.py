@@ -84,7 +84,7 @@ def entries(data: bytes) -> list[Part] | None:
         return None  # bytes before the zip (or a bad offset): zipfile's "concat" rule
     parts: list[Part] = []
     position = offset
-    unpack = _CENTRAL.unpack_from
+    unpack, local_fields = _CENTRAL.unpack_from, LOCAL_FIELDS.unpack_from
     while position < location:
         if position + _CENTRAL_SIZE > location:
             return None
@@ -106,25 +106,21 @@ def entries(data: bytes) -> list[Part] | None:
                 name = raw.decode("utf-8" if flags & _UTF8_NAME else "cp437")
             except UnicodeDecodeError:
                 return None
+        # where the compressed bytes begin, when the local header repeats the directory's
+        # name bytes and name encoding, for a stored or deflated part zipfile reads without
+        # a password; UNKNOWN_START otherwise (package.py then checks the header in full)
+        start = UNKNOWN_START
+        if not flags & UNSUPPORTED_FLAGS and method in PLAIN_METHODS \
+                and size >= local + _LOCAL_SIZE and data.startswith(_LOCAL_MAGIC, local):
+            local_flags, local_name, local_extra = local_fields(data, local)
+            start = local + _LOCAL_SIZE + local_name + local_extra
+            if local_name != len(raw) or start > size or (local_flags ^ flags) & _UTF8_NAME \
+                    or not data.startswith(raw, local + _LOCAL_SIZE):
+                start = UNKNOWN_START
         parts.append(Part(name, raw, flags, method, crc, packed, unpacked, local, len(parts),
-                          _plain_start(data, local, raw, flags, method)))
+                          start))
         position = following
     return parts
-
-
-def _plain_start(data: bytes, local: int, raw: bytes, flags: int, method: int) -> int:
-    """Where a part's compressed bytes begin when its local header repeats the directory's
-    name bytes and name encoding, for a stored or deflated part zipfile reads without a
-    password; UNKNOWN_START otherwise (package.py then checks the header in full)."""
-    if flags & UNSUPPORTED_FLAGS or method not in PLAIN_METHODS \
-            or len(data) < local + _LOCAL_SIZE or not data.startswith(_LOCAL_MAGIC, local):
-        return UNKNOWN_START
-    local_flags, name_length, extra_length = LOCAL_FIELDS.unpack_from(data, local)
-    start = local + _LOCAL_SIZE + name_length + extra_length
-    if name_length != len(raw) or start > len(data) or (local_flags ^ flags) & _UTF8_NAME \
-            or not data.startswith(raw, local + _LOCAL_SIZE):
-        return UNKNOWN_START
-    return start
 
 
 def _plain_extra(data: bytes, start: int, end: int) -> bool:
