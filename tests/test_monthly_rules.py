@@ -94,6 +94,18 @@ def test_item_scores():
     assert set(row.scores) == {"思想作风", "完成情况", "工作效率"}
 
 
+def test_item_scores_of_numbers_as_read_from_a_sheet():
+    """Floats (as calamine reads number cells): NaN is broken input, not blank; inf is no
+    number; negative zero is zero; a text cell of spaces is blank."""
+    ok, issues, row = check_one(rules.item_scores,
+                                line("1002", scores=(float("nan"), float("inf"), -0.0, "  ")))
+    assert ok is True
+    assert issues == [(5, "思想作风(20)", "score.not_number"),
+                      (5, "工作量(20)", "score.not_number")]
+    assert row.blank == ["工作效率(10)"]
+    assert (row.scores["完成情况"], row.scores["思想作风"]) == (0, None)
+
+
 def test_deduction_value():
     assert check_one(rules.deduction_value, line("1002", deduction="2"))[1] == []
     assert check_one(rules.deduction_value, line("1002", deduction="-1"))[1] == [

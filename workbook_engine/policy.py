@@ -21,7 +21,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -88,7 +88,7 @@ class ScoreItem:
     name: str
     maximum: Decimal
 
-    @property
+    @cached_property  # asked for by every check of every row of a monthly form
     def header(self) -> str:
         """The monthly form's column header, e.g. `思想作风(20)`."""
         return f"{self.name}({_plain(self.maximum)})"

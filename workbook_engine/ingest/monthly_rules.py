@@ -182,7 +182,8 @@ def item_scores(row: Row, table: Table, out: Collector) -> bool:
     """Each item's score within 0..maximum with the policy's places; blank items noted."""
     for item in table.items:
         value = row.cell(table.item_columns[item.name])
-        if blank_cell(value):
+        # a number (not NaN) is never blank: the common case, without blank_cell's steps
+        if not (type(value) is float and value == value) and blank_cell(value):
             row.blank.append(item.header)
             continue
         row.scores[item.name] = score_value(value, item.maximum, table.policy.score_places,
