@@ -232,6 +232,30 @@ def test_a_version_saved_earlier_arriving_later_undoes_the_recording_ahead(ws, t
     assert rebuild(ws).identical
 
 
+def test_on_a_network_share_the_run_records_after_reading(ws, tmp_path, monkeypatch):
+    """With the rollback journal (a workspace on a share) nothing is recorded ahead: a long
+    write transaction there would keep reports out. The answers are the same."""
+    from workbook_engine import store
+    from workbook_engine import workspace as workspace_module
+
+    monkeypatch.setattr(workspace_module, "on_network_fs", lambda root: True)
+    workspace_module._journal_of.cache_clear()
+    try:
+        assert ws.journal == store.ROLLBACK
+        seen = recorded_when_read(monkeypatch)
+        final, early, _ = drafts(ws, tmp_path)
+        for folder, source in (("a", early), ("b", final)):
+            (ws.inbox / folder).mkdir()
+            (ws.inbox / folder / "周一.xlsx").write_bytes(source.read_bytes())
+        report = ingest(ws)
+    finally:
+        workspace_module._journal_of.cache_clear()
+    assert seen == [0]
+    assert [(o["file"], o["outcome"]) for o in report["outcomes"]] == [
+        ("a/周一.xlsx", "accepted"), ("b/周一.xlsx", "newer_version")]
+    assert states(ws) == [("a/周一.xlsx", "superseded"), ("b/周一.xlsx", "current")]
+
+
 def _u32(data, offset: int) -> int:
     return int.from_bytes(data[offset:offset + 4], "little")
 

@@ -594,7 +594,10 @@ class _Ahead:
     def __init__(self, run: Ingest, ordered: bool):
         self.run = run
         self.ordered = ordered  # the order is given (rebuild): only a mail stops it
-        self.on = True
+        # Not with the rollback journal (a network file system): a long write transaction
+        # there takes the exclusive lock once its changes outgrow the cache, and holds
+        # reports out until it ends; there the run records after reading, batch by batch.
+        self.on = run.workspace.journal == store.WAL
         self.transaction: store.Transaction | None = None
         self.last: dict[str, VersionKey] = {}  # each form's latest version recorded
 
