@@ -202,7 +202,7 @@ class Policy:
             points = self.issuer_points.get(clean_name(issuer))
         return points
 
-    @property
+    @cached_property  # asked for by every grade check of every form
     def grade_names(self) -> tuple[str, ...]:
         """Grade names from best to worst, e.g. (优秀, 称职, 基本称职, 不称职)."""
         return tuple(grade.name for grade in self.grades)

@@ -62,7 +62,7 @@ def label_text(value: object) -> str:
 # its texts are short. Bounded.
 Cells = tuple[tuple[int, str, str], ...]
 _ROW_TYPES = frozenset({str, float, int, bool, dt.date, type(None)})  # dt.date: not datetime
-ROW_TEXT_CHARS = 2048  # a row kept in a memo: its texts in all
+ROW_TEXT_CHARS = 512  # a row kept in a memo: its texts in all (the memo stays a few MB)
 _ROWS_SIZE = 4096
 _rows: dict[tuple, Cells] = {}
 

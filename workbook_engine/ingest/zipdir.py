@@ -17,12 +17,15 @@ from __future__ import annotations
 import struct
 import zipfile
 
+from workbook_engine.memo import keep
+
 _END = struct.Struct("<4s4H2LH")  # zipfile.structEndArchive
 _CENTRAL_SIZE = 46  # zipfile.sizeCentralDir; of its fields: magic, extract version, flags,
 # method, CRC, compressed size, size, name, extra and comment lengths, local header offset
 _CENTRAL = struct.Struct("<4s2xBxHH4xLLLHHH8xL")
 _LOCAL_MAGIC = b"PK\x03\x04"
 _LOCAL_SIZE = 30  # zipfile.sizeFileHeader
+_LENGTHS = struct.Struct("<HHH")  # a directory record's name, extra and comment lengths
 LOCAL_FIELDS = struct.Struct("<6xH18xHH")  # a local header's flags, name and extra lengths
 UNSUPPORTED_FLAGS = 0x01 | 0x20 | 0x40  # encrypted, patched data, strong encryption
 PLAIN_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
@@ -84,28 +87,23 @@ def entries(data: bytes) -> list[Part] | None:
         return None  # bytes before the zip (or a bad offset): zipfile's "concat" rule
     parts: list[Part] = []
     position = offset
-    unpack, local_fields = _CENTRAL.unpack_from, LOCAL_FIELDS.unpack_from
+    lengths, local_fields = _LENGTHS.unpack_from, LOCAL_FIELDS.unpack_from
     while position < location:
         if position + _CENTRAL_SIZE > location:
             return None
-        magic, version, flags, method, crc, packed, unpacked, name_length, extra_length, \
-            comment_length, local = unpack(data, position)
-        name_at = position + _CENTRAL_SIZE
-        name_end = name_at + name_length
-        following = name_end + extra_length + comment_length
-        if magic != _CENTRAL_MAGIC or following > location or version > _MAX_EXTRACT_VERSION \
-                or extra_length and not _plain_extra(data, name_end, name_end + extra_length):
+        name_length, extra_length, comment_length = lengths(data, position + 28)
+        following = position + _CENTRAL_SIZE + name_length + extra_length + comment_length
+        if following > location:
             return None
-        raw = data[name_at:name_end]
-        if b"\0" in raw:
-            return None
-        if raw.isascii():  # utf-8 and cp437 read ASCII alike
-            name = raw.decode("ascii")
-        else:
-            try:
-                name = raw.decode("utf-8" if flags & _UTF8_NAME else "cp437")
-            except UnicodeDecodeError:
+        record = data[position:following]
+        entry = _records.get(record)
+        if entry is None:
+            entry = _entry(record)
+            if entry is None:
                 return None
+            if len(record) <= _RECORD_KEPT_BYTES:
+                keep(_records, record, entry, _RECORDS_KEPT)
+        name, raw, flags, method, crc, packed, unpacked, local = entry
         # where the compressed bytes begin, when the local header repeats the directory's
         # name bytes and name encoding, for a stored or deflated part zipfile reads without
         # a password; UNKNOWN_START otherwise (package.py then checks the header in full)
@@ -121,6 +119,35 @@ def entries(data: bytes) -> list[Part] | None:
                           start))
         position = following
     return parts
+
+
+# Directory records seen before (forms of one template repeat most of them byte for byte)
+# → their checked fields. Bounded.
+_RECORDS_KEPT = 1024
+_RECORD_KEPT_BYTES = 512
+_records: dict[bytes, tuple] = {}
+
+
+def _entry(record: bytes) -> tuple | None:
+    """One whole directory record's fields as zipfile reads them; None when zipfile's own
+    parse must decide (see `entries`)."""
+    magic, version, flags, method, crc, packed, unpacked, name_length, extra_length, \
+        _, local = _CENTRAL.unpack_from(record)
+    name_end = _CENTRAL_SIZE + name_length
+    if magic != _CENTRAL_MAGIC or version > _MAX_EXTRACT_VERSION \
+            or extra_length and not _plain_extra(record, name_end, name_end + extra_length):
+        return None
+    raw = record[_CENTRAL_SIZE:name_end]
+    if b"\0" in raw:
+        return None
+    if raw.isascii():  # utf-8 and cp437 read ASCII alike
+        name = raw.decode("ascii")
+    else:
+        try:
+            name = raw.decode("utf-8" if flags & _UTF8_NAME else "cp437")
+        except UnicodeDecodeError:
+            return None
+    return name, raw, flags, method, crc, packed, unpacked, local
 
 
 def _plain_extra(data: bytes, start: int, end: int) -> bool:
