@@ -276,6 +276,14 @@ class Ingest:
         self.touched: set[str] = set()  # forms and contents recorded in this run (`Ready`)
         self.folders: dict[str, tuple[str, str]] = {}  # `_folder`
         self.made: list[Path | str] | None = None  # files made in archive/, rejected/ (`_Ahead`)
+        self.inbox_prefix = os.path.join(str(workspace.inbox), "")  # `_inbox_path`
+
+    def _inbox_path(self, path: Path) -> str:
+        """An inbox file's path in inbox/, with /, as the store and the returns list show it."""
+        text = str(path)
+        if text.startswith(self.inbox_prefix):  # every listed file: no Path made for it
+            return readable(text[len(self.inbox_prefix):].replace(os.sep, "/"))
+        return readable(path.relative_to(self.workspace.inbox).as_posix())
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.workspace.root).as_posix()
@@ -335,7 +343,7 @@ class Ingest:
         return units
 
     def _prepare_file(self, path: Path, found: Classified) -> Ready:
-        rel = readable(path.relative_to(self.workspace.inbox).as_posix())
+        rel = self._inbox_path(path)
         return self._prepare(rel, fit(readable(path.name)), found, True)
 
     def _prepare(self, rel: str, name: str, found: Classified, inbox_file: bool) -> Ready:
@@ -345,7 +353,7 @@ class Ingest:
             ready.done = store.processed_file(self.conn, found.sha256, rel)
         record = found.record
         if record is not None:
-            ready.payload = json.dumps(record.payload, ensure_ascii=False)
+            ready.payload = _json(record.payload)
             ready.current = store.current_submission(self.conn, record.form_key)
             ready.copy = store.stored_copy(self.conn, found.sha256) is not None
             if not ready.copy and _frozen(self.conn, record, self.frozen):
@@ -357,7 +365,7 @@ class Ingest:
         """A mail to open in this run: not waiting, not recorded by an earlier run."""
         if found.skip or self._still_arriving(path, found):
             return False
-        rel = readable(path.relative_to(self.workspace.inbox).as_posix())
+        rel = self._inbox_path(path)
         done = store.processed_file(self.conn, found.sha256, rel)
         return not (done and (self.workspace.root / done["stored_path"]).exists())
 
@@ -384,7 +392,7 @@ class Ingest:
 
     def _one(self, path: Path, found: Classified, ready: Ready | None = None) -> None:
         rel = ready.rel if ready is not None else \
-            readable(path.relative_to(self.workspace.inbox).as_posix())
+            self._inbox_path(path)
         if found.skip:
             self.report.outcomes.append(Outcome(rel, SKIPPED))
             return
@@ -442,7 +450,7 @@ class Ingest:
     def _open_mail(self, path: Path, found: Classified, place: int) -> list[Unit]:
         """The mail's attachments staged and classified (units to record, each keyed by its
         saved time, else the mail's Date), then the unit that records the mail itself."""
-        rel = readable(path.relative_to(self.workspace.inbox).as_posix())
+        rel = self._inbox_path(path)
         mail = read_eml(path, self.policy.limits, path.name)
         staging = self.workspace.engine_dir / "staging"
         staging.mkdir(parents=True, exist_ok=True)
@@ -711,9 +719,13 @@ def _write_due_returns(workspace: Workspace, conn) -> Path | None:
     return written
 
 
+# json.dumps(value, ensure_ascii=False) without making the encoder again each time
+_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _reasons(found: Classified) -> str:
-    return json.dumps({"staff_id": found.staff_id, "person": found.person, "period": found.period,
-                       "issues": [i.to_dict() for i in found.issues]}, ensure_ascii=False)
+    return _json({"staff_id": found.staff_id, "person": found.person, "period": found.period,
+                  "issues": [i.to_dict() for i in found.issues]})
 
 
 class _Sized:
