@@ -213,3 +213,31 @@ def test_lock_files_are_left_alone(bureau):
     report = ingest(bureau)
     assert report["counts"] == {"skipped": 1}
     assert (bureau.inbox / "~$周一.xlsx").is_file()
+
+
+def test_the_inbox_listing(tmp_path):
+    """Every file at any depth in path order, with its size and time as listed; a folder
+    linked in is not entered (as pathlib's rglob), a link to a file counts, no inbox/ at all
+    is an empty listing."""
+    from workbook_engine.ingest.inbox import inbox_files
+
+    inbox = tmp_path / "inbox"
+    (inbox / "b" / "c").mkdir(parents=True)
+    (inbox / "b" / "c" / "3.xlsx").write_bytes(b"333")
+    (inbox / "b" / "2.xlsx").write_bytes(b"22")
+    (inbox / "a.xlsx").write_bytes(b"1")
+    (inbox / ".~lock.a.xlsx#").write_bytes(b"")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.xlsx").write_bytes(b"x")
+    (inbox / "linked").symlink_to(outside, target_is_directory=True)
+    (inbox / "link.xlsx").symlink_to(inbox / "a.xlsx")
+    (inbox / "dangling.xlsx").symlink_to(tmp_path / "nothing.xlsx")
+    files, listed = inbox_files(inbox)
+    names = [p.relative_to(inbox).as_posix() for p in files]
+    assert names == [".~lock.a.xlsx#", "a.xlsx", "b/2.xlsx", "b/c/3.xlsx", "link.xlsx"]
+    assert names == sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*")
+                           if p.is_file())
+    assert [listed[p][0] for p in files] == [0, 1, 2, 3, 1]
+    assert listed[inbox / "b" / "2.xlsx"][1] == (inbox / "b" / "2.xlsx").stat().st_mtime_ns
+    assert inbox_files(tmp_path / "no-inbox") == ([], {})

@@ -766,20 +766,35 @@ def _mails_after_attachments(units: list[Unit]) -> list[Unit]:
     return out
 
 
-def _stats(files: list[Path]) -> dict[Path, tuple[int, int]]:
-    stats = {}
-    for path in files:
+def inbox_files(inbox: Path) -> tuple[list[Path], dict[Path, tuple[int, int]]]:
+    """Every file under inbox/ at any depth, in a stable order (by path), and each one's
+    (size, mtime_ns) as listed. As pathlib's rglob: folders linked in are not entered, a
+    folder that cannot be listed is passed over; in one pass (a file's kind from the
+    listing, one stat each)."""
+    found: list[tuple[str, Path, tuple[int, int]]] = []
+    _walk(inbox, found)
+    found.sort(key=lambda item: item[0])
+    return [path for _, path, _ in found], {path: stat for _, path, stat in found}
+
+
+def _walk(folder: Path, found: list) -> None:
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except (PermissionError, FileNotFoundError, NotADirectoryError):
+        return  # passed over (no inbox/ at all: nothing to do)
+    for entry in entries:
+        path = folder / entry.name
         try:
-            found = path.stat()
-        except FileNotFoundError:
+            if entry.is_dir(follow_symlinks=False):
+                _walk(path, found)
+                continue
+            if not entry.is_file():  # a file, or a link to one
+                continue
+            stat = entry.stat()
+        except OSError:  # gone, or a link to nothing
             continue
-        stats[path] = (found.st_size, found.st_mtime_ns)
-    return stats
-
-
-def inbox_files(inbox: Path) -> list[Path]:
-    """Every file under inbox/ at any depth, in a stable order."""
-    return sorted((p for p in inbox.rglob("*") if p.is_file()), key=lambda p: p.as_posix())
+        found.append((path.as_posix(), path, (stat.st_size, stat.st_mtime_ns)))
 
 
 def ingest(workspace: Workspace, progress: Progress = lambda xs: xs,
@@ -807,8 +822,7 @@ def _ingest(workspace: Workspace, roster: Roster, policy: Policy, progress: Prog
             shutil.rmtree(workspace.engine_dir / "staging", ignore_errors=True)
             sync_intake_log(conn, workspace.archive)  # a run that died after its last commit
             run = Ingest(workspace, roster, policy, conn)
-            files = inbox_files(workspace.inbox)
-            run.listed = _stats(files)
+            files, run.listed = inbox_files(workspace.inbox)
             ahead = _Ahead(run, ordered)
             try:
                 with ReaderPool(roster, policy) as pool:

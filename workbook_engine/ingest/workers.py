@@ -118,16 +118,20 @@ class _Worker:
         self.tasks.append(task)
         return True
 
-    def stop(self) -> None:
-        try:
-            self.conn.send(None)
-        except OSError:
-            pass
+    def end(self) -> None:
+        """Wait for a reader asked to stop (`ask_to_stop`) to end; killed after 2 s."""
         self.process.join(timeout=2)
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
         self.conn.close()
+
+    def ask_to_stop(self) -> None:
+        """Tell the reader there is nothing more (`end` waits for it to end)."""
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
 
     def kill(self) -> None:
         self.process.kill()
@@ -184,9 +188,11 @@ class ReaderPool:
                 pass  # already forgotten
 
     def __exit__(self, *exc) -> None:
-        for worker in self.workers:
+        for worker in self.workers:  # all told first: they end at the same time
             self._forget(worker)
-            worker.stop()
+            worker.ask_to_stop()
+        for worker in self.workers:
+            worker.end()
         self.selector.close()
 
     def classify(self, jobs: list[tuple[Path, str]]) -> Iterator[tuple[int, Classified]]:
