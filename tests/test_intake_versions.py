@@ -178,9 +178,14 @@ def recorded_when_read(monkeypatch) -> list[int]:
     return seen
 
 
-def not_a_form(path):
-    openpyxl.Workbook().save(path)  # a workbook, but none of the bureau's forms: refused
-    return path
+def in_inbox(ws, a, b, refused: bool = True) -> None:
+    """Version `a` in inbox/a/, `b` in inbox/b/ (both 周一.xlsx), and when `refused` a
+    workbook that is none of the bureau's forms first (0.xlsx)."""
+    if refused:
+        openpyxl.Workbook().save(ws.inbox / "0.xlsx")
+    for folder, source in (("a", a), ("b", b)):
+        (ws.inbox / folder).mkdir()
+        (ws.inbox / folder / "周一.xlsx").write_bytes(source.read_bytes())
 
 
 def test_files_arriving_in_saved_order_are_recorded_as_they_are_read(ws, tmp_path,
@@ -189,10 +194,7 @@ def test_files_arriving_in_saved_order_are_recorded_as_they_are_read(ws, tmp_pat
     others are still read, with the answers of recording after all are read."""
     seen = recorded_when_read(monkeypatch)
     final, early, _ = drafts(ws, tmp_path)
-    not_a_form(ws.inbox / "0.xlsx")
-    for folder, source in (("a", early), ("b", final)):
-        (ws.inbox / folder).mkdir()
-        (ws.inbox / folder / "周一.xlsx").write_bytes(source.read_bytes())
+    in_inbox(ws, early, final)
     report = ingest(ws)
     assert seen == [3]
     assert [(o["file"], o["outcome"]) for o in report["outcomes"]] == [
@@ -211,10 +213,7 @@ def test_a_version_saved_earlier_arriving_later_undoes_the_recording_ahead(ws, t
     the run records in saved order — the draft first, under the plain archive name."""
     seen = recorded_when_read(monkeypatch)
     final, early, _ = drafts(ws, tmp_path)
-    not_a_form(ws.inbox / "0.xlsx")
-    for folder, source in (("a", final), ("b", early)):
-        (ws.inbox / folder).mkdir()
-        (ws.inbox / folder / "周一.xlsx").write_bytes(source.read_bytes())
+    in_inbox(ws, final, early)
     report = ingest(ws)
     assert seen == [0]
     assert [(o["file"], o["outcome"]) for o in report["outcomes"]] == [
@@ -244,9 +243,7 @@ def test_on_a_network_share_the_run_records_after_reading(ws, tmp_path, monkeypa
         assert ws.journal == store.ROLLBACK
         seen = recorded_when_read(monkeypatch)
         final, early, _ = drafts(ws, tmp_path)
-        for folder, source in (("a", early), ("b", final)):
-            (ws.inbox / folder).mkdir()
-            (ws.inbox / folder / "周一.xlsx").write_bytes(source.read_bytes())
+        in_inbox(ws, early, final, refused=False)
         report = ingest(ws)
     finally:
         workspace_module._journal_of.cache_clear()
