@@ -164,15 +164,17 @@ def office_jobs(jobs: list[dict], folder: Path, timeout: int = 300):
     spec.write_text(json.dumps([{**j, "src": str(j["src"]), "dst": str(j["dst"])} for j in jobs],
                                ensure_ascii=False), encoding="utf-8")
     script = Path(__file__).with_name("lo_uno.py")
+    def run():
+        return subprocess.run([UNO_PYTHON, str(script), str(spec), "--pipe", office_pipe()],
+                              capture_output=True, text=True, timeout=timeout)
+
     try:
-        for attempt in range(2):
-            done = subprocess.run([UNO_PYTHON, str(script), str(spec), "--pipe", office_pipe()],
-                                  capture_output=True, text=True, timeout=timeout)
-            if done.returncode >= 0 or attempt:
-                return done
+        done = run()
+        if done.returncode < 0:
             # The client (or the office under it) died from a signal: every job stores with
             # Overwrite, so run them all again in a fresh office.
             stop_office()
+            done = run()
         return done
     finally:
         spec.unlink()

@@ -296,18 +296,11 @@ class Ingest:
             folder = self.folders[period] = (str(path), self._relative(path))
         return folder
 
-    def process(self, classified: Iterable[tuple[Path, Classified]],
-                ordered: bool = False) -> None:
-        """Record classified inbox files in batches. Mails are opened first, so that their
-        attachments take their place among the run's versions (`order.py`); unless `ordered`
-        (rebuild replays a recorded order), the versions of each form go in saved order."""
-        ahead = _Ahead(self, ordered)
-        units = self.units(classified, ahead)
-        if not ahead.finish(units):
-            self.record(units, ordered)
-
     def record(self, units: list[Unit], ordered: bool = False) -> None:
-        """Record the units `units` made, in batches (see `process`)."""
+        """Record the units `units` made, in batches. Mails were opened as they came, so that
+        their attachments take their place among the run's versions (`order.py`); unless
+        `ordered` (rebuild replays a recorded order), the versions of each form go in saved
+        order."""
         if not ordered:
             units = in_saved_order(units, lambda u: u.form_key, lambda u: u.key)
         batch: list[Unit] = []
@@ -384,15 +377,23 @@ class Ingest:
                     self._record_mail(unit)
                 else:
                     self._one(unit.path, unit.found, unit.ready)
-            if _returned(self.report.outcomes[first:]):
-                self.written.append(_note_returns_due(self.workspace, dt.date.today()))
-            _make_durable(self.written)
+            self._seal(first)
+        self._leave()
+
+    def _seal(self, first: int) -> None:
+        """Before a commit: note the day's returns list as due when an outcome from `first`
+        on goes on it, and flush the copies written (`_make_durable`)."""
+        if _returned(self.report.outcomes[first:]):
+            self.written.append(_note_returns_due(self.workspace, dt.date.today()))
+        _make_durable(self.written)
+
+    def _leave(self) -> None:
+        """After a commit: the recorded files leave the inbox."""
         for source in self.leaving:
             source.unlink(missing_ok=True)
 
     def _one(self, path: Path, found: Classified, ready: Ready | None = None) -> None:
-        rel = ready.rel if ready is not None else \
-            self._inbox_path(path)
+        rel = ready.rel if ready is not None else self._inbox_path(path)
         if found.skip:
             self.report.outcomes.append(Outcome(rel, SKIPPED))
             return
@@ -666,16 +667,13 @@ class _Ahead:
             return False
         run, transaction, self.transaction = self.run, self.transaction, None
         try:
-            if _returned(run.report.outcomes):
-                run.written.append(_note_returns_due(run.workspace, dt.date.today()))
-            _make_durable(run.written)
+            run._seal(0)
         except BaseException:
             transaction.__exit__(RuntimeError, None, None)
             raise
         transaction.__exit__(None, None, None)  # committed
         run.made = None
-        for source in run.leaving:
-            source.unlink(missing_ok=True)
+        run._leave()
         return True
 
 
