@@ -260,3 +260,36 @@ def test_damaged_files_read_the_same_with_and_without_the_stored_copy(seed):
         rewritten += copy is not bad
         assert calamine_view(copy) == calamine_view(bad)
     assert rewritten  # some damages (inside a part's header fields, say) still rewrite
+
+
+def test_sniff_judges_the_same_heads_from_the_kept_parts(workspace, monkeypatch):
+    from workbook_engine.ingest import sniff
+
+    limits = workspace.policy().limits
+    rng = random.Random(7)
+    data = workbook_bytes(rows=30)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = [(i.filename, archive.read(i)) for i in archive.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts:  # a DTD in a part calamine reads
+            archive.writestr(name, b"<!DOCTYPE x [<!ENTITY a 'b'>]>" + content
+                             if name == "xl/workbook.xml" else content)
+    unsafe = buffer.getvalue()
+    files = [*real_forms(workspace), data, unsafe]
+    files += [_damaged(data, rng) for _ in range(150)]
+    files += [_with_part(data, "xl/worksheets/sheet1.xml", change) for change in (
+        lambda out, record, start, info: out.__setitem__(slice(start + 9, start + 12), b"\xff\xff\xff"),
+        lambda out, record, start, info: struct.pack_into("<L", out, record + 16, info.CRC ^ 1))]
+
+    def verdicts():
+        stored._inflated.clear()
+        sniff._verdicts.clear()
+        sniff._judged.clear()
+        return [sniff.sniff_bytes(bytes(f), "表.xlsx", limits) for f in files]
+
+    fast = verdicts()
+    monkeypatch.setattr(sniff, "kept_content", lambda package, info: None)
+    assert verdicts() == fast
+    assert {v.kind for v in fast} >= {"xlsx", ""}
+    assert fast[3].issues[0].code == "file.unsafe_xml"  # the DTD, seen in a kept part

@@ -23,7 +23,8 @@ from __future__ import annotations
 import struct
 import zlib
 
-from workbook_engine.ingest.package import open_package
+from workbook_engine.ingest.package import Package, open_package
+from workbook_engine.ingest.zipdir import Part
 from workbook_engine.memo import keep
 
 _END = struct.Struct("<4s4H2LH")  # zipfile.structEndArchive
@@ -99,6 +100,20 @@ def for_calamine(data: bytes) -> bytes:
     put_offset(tail, position + 16, len(out))
     out += tail
     return bytes(out)
+
+
+def kept_content(package: Package, part: Part) -> bytes | None:
+    """The inflated bytes of a part `for_calamine` stores and keeps (deflated, an XML part
+    calamine reads, small enough to be kept), when they are exact (see `_inflate`); None for
+    any other part. Its first bytes are what zipfile's `open(part).read(n)` gives."""
+    if part.compress_type != _DEFLATED or part.file_size > _KEPT_BYTES \
+            or part.compress_size > _KEPT_COMPRESSED_BYTES or part.raw_name is None \
+            or not _read_by_calamine(part.filename):
+        return None
+    start = package.data_start(part)
+    if start is None:
+        return None
+    return _inflate(package.data, start, part.compress_size, part.file_size, part.CRC)
 
 
 # Part names → whether calamine reads the part (the package relations and the workbook's
