@@ -213,3 +213,24 @@ def test_a_name_fits_as_the_labels_left_of_it_and_at_the_row_start_say():
                 target = NamedRange("周考评表", (row, col), (row, col))
                 plain = left == label and (not row_label or start == row_label)
                 assert locate.name_fits(WEEKLY_GRID, target, label, row_label, cells) is plain
+
+
+def test_a_readers_file_is_read_whole_as_read_bytes_with_its_size(tmp_path, monkeypatch):
+    from workbook_engine.ingest import classify as classify_module
+
+    for size in (0, 1, 4095, 70_000):
+        path = tmp_path / f"f{size}.xlsx"
+        path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+        assert classify_module._size_and_bytes(path, 70_000) == (size, path.read_bytes())
+        assert classify_module._size_and_bytes(path, size - 1) == (size, None)
+    # a file that grew after its size was taken is still read to its end
+    path = tmp_path / "grown.xlsx"
+    path.write_bytes(b"y" * 3_000_000)
+    real_fstat = classify_module.os.fstat
+
+    class Smaller:
+        def __init__(self, result):
+            self.st_size = 10
+
+    monkeypatch.setattr(classify_module.os, "fstat", lambda fd: Smaller(real_fstat(fd)))
+    assert classify_module._size_and_bytes(path, 100) == (10, b"y" * 3_000_000)

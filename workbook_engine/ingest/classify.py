@@ -7,6 +7,7 @@ classify(Path("inbox/张三.xlsx"), "张三.xlsx", roster, policy)
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from workbook_engine.roster import Roster
 from workbook_engine.text import clean_text
 
 _CHUNK = 1 << 20
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 
 @dataclass
@@ -51,6 +53,22 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _size_and_bytes(path: Path, limit: int) -> tuple[int, bytes | None]:
+    """A file's size, and its bytes (all of them, as `Path.read_bytes`) when the size is at
+    most `limit`: one open, one fstat."""
+    handle = os.open(path, os.O_RDONLY | _BINARY)
+    try:
+        size = os.fstat(handle).st_size
+        if size > limit:
+            return size, None
+        chunks = [os.read(handle, size + 1)]  # one more: a file grown since is read whole
+        while chunks[-1]:
+            chunks.append(os.read(handle, max(size, _CHUNK)))
+        return size, b"".join(chunks) if len(chunks) > 2 else chunks[0]
+    finally:
+        os.close(handle)
+
+
 def _who_and_when(raw: RawForm, roster: Roster) -> tuple[str, str, str]:
     """Best-effort 工号, shown person and period of a form, for the returns list and counts."""
     staff_id = (
@@ -71,10 +89,11 @@ def classify(path: Path, name: str, roster: Roster, policy: Policy, read=None) -
     Inside a limited reader process (`read` given) the file is read into memory once and
     sniffed, hashed and parsed from there; otherwise the parse runs in a child process.
     """
-    size = path.stat().st_size
-    data = None
-    if read is not None and size <= policy.limits.max_file_bytes:
-        data = path.read_bytes()
+    if read is not None:
+        size, data = _size_and_bytes(path, policy.limits.max_file_bytes)
+    else:
+        size, data = path.stat().st_size, None
+    if data is not None:
         sniffed = sniff_bytes(data, path.name, policy.limits, name)
     else:
         sniffed = sniff(path, policy.limits, name)

@@ -143,6 +143,12 @@ class Package:
         start = self._data_start(info)
         return None if start is None else self.data[start:start + info.compress_size]
 
+    def data_start(self, info: Part) -> int | None:
+        """Where a part's compressed bytes begin, when `head` and `read` read it from the
+        bytes themselves (a local header zipfile reads alike, a stored or deflated part
+        without a password); None when zipfile itself reads it."""
+        return self._data_start(info)
+
     def _zipinfo(self, info: Part) -> zipfile.ZipInfo:
         return self.archive.filelist[info.index]
 

@@ -37,6 +37,7 @@ from workbook_engine.ingest.margins import (
     monthly_outside,
     weekly_outside,
 )
+from workbook_engine.ingest.stored import for_calamine
 from workbook_engine.issues import WARNING, Issue
 from workbook_engine.memo import keep
 from workbook_engine.text import clean_text
@@ -438,7 +439,8 @@ def read_form(source: Path | bytes, file_kind: str, display_name: str) -> RawFor
     raw = RawForm(file=display_name, file_kind=file_kind)
     try:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
-        sheets = Sheets(CalamineWorkbook.from_filelike(io.BytesIO(data)))
+        readable = for_calamine(data) if file_kind in ("xlsx", "xlsm") else data
+        sheets = Sheets(CalamineWorkbook.from_filelike(io.BytesIO(readable)))
         names = _names(data, file_kind)
         raw.meta = _read_meta(sheets)
         raw.form = _form_kind(raw.meta, sheets)

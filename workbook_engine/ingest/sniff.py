@@ -29,6 +29,7 @@ from typing import BinaryIO
 import olefile
 
 from workbook_engine.ingest.package import Package, open_package
+from workbook_engine.ingest.stored import kept_content
 from workbook_engine.issues import Issue
 from workbook_engine.memo import keep
 from workbook_engine.policy import IngestLimits
@@ -372,7 +373,10 @@ def _unsafe_head(package: Package | _Streamed, info, manifest: bool) -> bool:
         kept = _verdicts.get(key)
         if kept is not None and kept[0] == compressed:
             return kept[1]
-    head = package.head(info, XML_HEAD_BYTES)  # raises for a broken part: nothing kept
+    # a part calamine reads, inflated exactly (and kept for it, stored.py), or zipfile's head
+    content = kept_content(package, info) if compressed is not None else None
+    head = package.head(info, XML_HEAD_BYTES) if content is None \
+        else content[:XML_HEAD_BYTES]  # package.head raises for a broken part: nothing kept
     unsafe = _judged.get((head, manifest))
     if unsafe is None:
         unsafe = None if manifest else _plain_head_unsafe(head)
