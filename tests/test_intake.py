@@ -5,6 +5,8 @@ LibreOffice (.xls, .ods, .fods) through its UNO bridge the way a person does."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -26,6 +28,8 @@ from intake_kit import (
     weekly_path,
     weekly_row,
 )
+
+from workbook_engine.ingest.read import read_form
 
 TYPED = "①起草通知；②整理档案（共３０卷）\n③办公室改造１２０㎡"
 LOG = ["起草通知（第１号）", "整理档案", "会议记录", "走访企业", "汇总报表"]
@@ -539,6 +543,44 @@ def test_a_file_still_being_copied_waits_for_the_next_run(ws, tmp_path):
     (ws.inbox / "坏.xlsx").write_bytes(data[:100])
     os.utime(ws.inbox / "坏.xlsx", (1_700_000_000, 1_700_000_000))
     assert outcome_of(ingest(ws), "坏.xlsx")["outcome"] == "rejected"
+
+
+def _touching_read(source, kind, name):
+    """The spreadsheet parser, in a reader process; for a file named 变-… it first gives
+    the inbox file a new modified time, as a copy still under way would."""
+    if name.startswith("变-"):
+        for path in Path.cwd().glob(f"inbox/{name}"):
+            os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    return read_form(source, kind, name)
+
+
+@pytest.mark.parametrize("share", [False, True], ids=["recorded-as-read", "recorded-after"])
+def test_a_file_changed_while_the_run_read_it_waits(ws, tmp_path, monkeypatch, share):
+    """A file whose size or time changed between the listing and its result is left for the
+    next run, whether the run records each file as its result comes (it compares the stat
+    taken then) or records after reading all (on a share: it asks again then)."""
+    from workbook_engine import workspace as workspace_module
+    from workbook_engine.ingest import workers
+
+    monkeypatch.setattr(workspace_module, "on_network_fs", lambda root: share)
+    workspace_module._journal_of.cache_clear()
+    monkeypatch.setattr(workers, "read_form", _touching_read)
+    monkeypatch.chdir(ws.root)
+    data = zhou_yi(ws, tmp_path / "z.xlsx").read_bytes()
+    for name in ("a.xlsx", "变-周一.xlsx"):
+        (ws.inbox / name).write_bytes(data)
+        os.utime(ws.inbox / name, (1_700_000_000, 1_700_000_000))
+    try:
+        report = ingest(ws)
+    finally:
+        workspace_module._journal_of.cache_clear()
+    assert outcome_of(report, "a.xlsx")["outcome"] == "accepted"
+    changed = outcome_of(report, "变-周一.xlsx")
+    assert changed["outcome"] == "waiting"
+    assert "读取过程中发生了变化" in changed["issues"][0]["message"]
+    assert (ws.inbox / "变-周一.xlsx").read_bytes() == data
+    monkeypatch.setattr(workers, "read_form", read_form)
+    assert outcome_of(ingest(ws), "变-周一.xlsx")["outcome"] == "duplicate"
 
 
 def test_a_mail_still_being_copied_waits(ws, tmp_path):

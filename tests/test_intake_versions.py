@@ -253,6 +253,59 @@ def test_on_a_network_share_the_run_records_after_reading(ws, tmp_path, monkeypa
     assert states(ws) == [("a/周一.xlsx", "superseded"), ("b/周一.xlsx", "current")]
 
 
+def _filled(ws, tmp_path, sid: str, name: str, section: str, grade: str, folder: str):
+    chief, leader = {"办公室": ("李办", "钱副"), "规划股": ("郑规", "钱副"),
+                     "建管股": ("陈建", "孙副")}[section]
+    return fill_weekly(weekly_path(ws, sid, name, section), tmp_path / folder / f"{name}.xlsx",
+                       chief=("称职", chief), leader=(grade, leader), log=["起草通知"])
+
+
+@pytest.mark.parametrize("at_once", [True, False], ids=["store-read-at-once", "each-looked-up"])
+def test_what_the_store_holds_is_found_however_it_is_read(ws, tmp_path, monkeypatch, at_once):
+    """A run whose inbox is large beside the store reads what the store holds at once
+    (`store.known`: every file's sha256, every form with a current submission) instead of
+    looking each new file up; either way each file in run 2 is alone with its form and its
+    bytes, so the answer comes from what the store held: the same bytes stored under another
+    name (duplicate), a newer version of a stored form, a file a run recorded but did not
+    take out of the inbox (resumed), a refused file sent again, a new form."""
+    from workbook_engine import store
+    from workbook_engine.ingest import inbox
+
+    monkeypatch.setattr(inbox, "KNOWN_RATIO", 10**6 if at_once else 0)
+    reads: list[int] = []
+    real = store.known
+    monkeypatch.setattr(store, "known", lambda conn: reads.append(1) or real(conn))
+    x = _filled(ws, tmp_path, "1002", "周一", "办公室", "优秀", "x")
+    y1 = _filled(ws, tmp_path, "2002", "王三", "规划股", "称职", "y1")
+    y2 = _filled(ws, tmp_path, "2002", "王三", "规划股", "优秀", "y2")
+    z = _filled(ws, tmp_path, "2003", "王三", "规划股", "称职", "z")
+    w = _filled(ws, tmp_path, "3002", "褚五", "建管股", "称职", "w")
+    openpyxl.Workbook().save(tmp_path / "r.xlsx")
+    for target, source in (("x.xlsx", x), ("y.xlsx", y1), ("z.xlsx", z),
+                           ("r.xlsx", tmp_path / "r.xlsx")):
+        (ws.inbox / target).write_bytes(source.read_bytes())
+    ingest(ws)
+    assert reads == [1]  # run 1: an empty store is read at once either way
+    for target, source in (("dup/周一.xlsx", x), ("y2.xlsx", y2), ("z.xlsx", z),
+                           ("r.xlsx", tmp_path / "r.xlsx"), ("w.xlsx", w)):
+        (ws.inbox / target).parent.mkdir(exist_ok=True)
+        (ws.inbox / target).write_bytes(source.read_bytes())
+    report = ingest(ws)
+    assert reads == ([1, 1] if at_once else [1])
+    assert {o["file"]: (o["outcome"], o["stored_path"]) for o in report["outcomes"]} == {
+        "dup/周一.xlsx": ("duplicate", "archive/2026-W10/周一.xlsx"),
+        "y2.xlsx": ("newer_version", "archive/2026-W10/y2.xlsx"),
+        "z.xlsx": ("resumed", "archive/2026-W10/z.xlsx"),
+        "r.xlsx": ("rejected", "rejected/r.xlsx"),
+        "w.xlsx": ("accepted", "archive/2026-W10/w.xlsx")}
+    assert states(ws, "weekly:2026-W10:2002") == [("y.xlsx", "superseded"),
+                                                   ("y2.xlsx", "current")]
+    assert weekly_row(ws, "2002", "2026-W10")["leader_grade"] == "优秀"
+    assert not any(p.is_file() for p in ws.inbox.rglob("*"))
+    with ws.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM files").fetchone()[0] == 7
+
+
 def _u32(data, offset: int) -> int:
     return int.from_bytes(data[offset:offset + 4], "little")
 

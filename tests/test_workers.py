@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import openpyxl
@@ -273,3 +274,28 @@ def test_a_readers_result_is_sent_as_conn_send_would_pickle_it(bureau, tmp_path)
     assert results[0].record is not None and results[1].issues and results[2].issues
     for index, result in enumerate(results):
         assert pickle.dumps((index, result)) == ForkingPickler.dumps((index, result)).tobytes()
+
+
+def test_the_parent_reads_and_writes_what_a_readers_connection_does():
+    """The parent frames tasks and takes results on the pipe itself (`_Worker.give`,
+    `_Worker.received`) while the reader uses multiprocessing's Connection: tasks arrive
+    whole; results come out whole and in order, several in one read or one spread over many
+    reads (larger than the 64 KiB a read takes)."""
+    parent, reader = multiprocessing.Pipe()
+    worker = object.__new__(workers._Worker)  # its pipe without a reader process
+    worker.conn, worker.fd, worker.unread = parent, parent.fileno(), b""
+    worker.tasks, worker.started = workers.deque(), 0.0
+    task = (7, "/收件箱/周一.xlsx", "周一.xlsx")
+    assert worker.give(task) and reader.recv() == task and list(worker.tasks) == [task]
+    sent = [workers.READY, (0, "小"), (1, "大" * 300_000), (2, {"行": list(range(5))})]
+    sender = threading.Thread(target=lambda: [reader.send(m) for m in sent])
+    sender.start()  # the large one fills the pipe: sent while the parent reads
+    got: list = []
+    while len(got) < len(sent):
+        got.extend(worker.received())
+    sender.join()
+    assert got == sent and worker.unread == b""
+    reader.close()
+    with pytest.raises(EOFError):
+        worker.received()
+    parent.close()

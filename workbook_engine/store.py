@@ -328,6 +328,28 @@ def stored_copy(conn: sqlite3.Connection, sha256: str) -> dict | None:
     return None if row is None else {"id": row[0], "name": row[1], "stored_path": row[2]}
 
 
+def file_count(conn: sqlite3.Connection) -> int:
+    """About how many files rows there are (the largest id: no table scan)."""
+    return conn.execute("SELECT coalesce(max(id), 0) FROM files").fetchone()[0]
+
+
+class Known(NamedTuple):
+    """What the store holds, in two sets read at once: every file's sha256 (`processed_file`
+    and `stored_copy` find nothing for bytes not among them) and every form with a current
+    submission (`current_submission` finds nothing for any other form)."""
+
+    hashes: frozenset[str]
+    current_forms: frozenset[str]
+
+
+def known(conn: sqlite3.Connection) -> Known:
+    """`Known` of the store as it is now (both read from indexes only)."""
+    hashes = frozenset(row[0] for row in conn.execute("SELECT sha256 FROM files"))
+    forms = frozenset(row[0] for row in conn.execute(
+        "SELECT form_key FROM submissions WHERE state = 'current'"))
+    return Known(hashes, forms)
+
+
 def insert_file(conn: sqlite3.Connection, *, sha256: str, original_name: str,
                 original_path: str, stored_path: str, size: int, sender: str,
                 container_id: int | None, received_at: str, outcome: str,

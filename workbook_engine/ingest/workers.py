@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import pickle
 import selectors
+import struct
 import threading
 import time
 from collections import deque
@@ -49,6 +50,8 @@ FILES_PER_SPAWNED_READER = 150
 READY = "ready"  # a reader's first message: it is started and limited, files may come
 START_SECONDS = 120  # a reader not ready by then (or dying before) means readers cannot start
 START_FAILURES = 3
+_SIZE = struct.Struct("!i")  # multiprocessing.Connection's message header (-1: "!Q" follows)
+_LONG_SIZE = struct.Struct("!Q")
 
 
 class ReaderStartError(RuntimeError):
@@ -98,7 +101,11 @@ def _end_with_parent() -> None:
 
 
 class _Worker:
-    """One reader process and the tasks it holds, oldest first (the one it is reading)."""
+    """One reader process and the tasks it holds, oldest first (the one it is reading).
+
+    The parent speaks `multiprocessing.Connection`'s format on the pipe itself (the reader
+    uses `Connection.recv` and `send`): a task is one write, and one read takes every
+    message the reader has sent so far (`received`)."""
 
     def __init__(self, context, roster: Roster, policy: Policy, read):
         self.conn, child = context.Pipe()
@@ -106,21 +113,45 @@ class _Worker:
         self.process = context.Process(target=_serve, args=args, daemon=True)
         start_child(self.process, context)
         child.close()
+        self.fd = self.conn.fileno()
         self.tasks: deque[tuple[int, str, str]] = deque()
         self.ready = False  # said READY: files are given to it only then
         self.born = time.monotonic()
         self.started = 0.0  # when the oldest task began (or the last result came back)
+        self.watched = False  # its pipe and sentinel are in the pool's selector
+        self.unread = b""  # the start of a message not yet whole
 
     def give(self, task: tuple[int, str, str]) -> bool:
         """Send a task; False (the task not taken) when the reader has died meanwhile."""
         try:
-            self.conn.send(task)
+            _write_all(self.fd, _message(pickle.dumps(task)))
         except OSError:  # BrokenPipeError: the reader died, on a file it was given before
             return False
         if not self.tasks:
             self.started = time.monotonic()
         self.tasks.append(task)
         return True
+
+    def received(self) -> list:
+        """The messages the reader has sent whole (the pipe said it can be read: one read
+        takes what is there). EOFError when the reader has ended."""
+        chunk = os.read(self.fd, 1 << 16)
+        if not chunk:
+            raise EOFError
+        data = self.unread + chunk if self.unread else chunk
+        messages, start, end = [], 0, len(data)
+        while end - start >= 4:
+            size, head = _SIZE.unpack_from(data, start)[0], 4
+            if size == -1:
+                if end - start < 12:
+                    break
+                size, head = _LONG_SIZE.unpack_from(data, start + 4)[0], 12
+            if end - start - head < size:
+                break
+            messages.append(pickle.loads(memoryview(data)[start + head:start + head + size]))
+            start += head + size
+        self.unread = data[start:]
+        return messages
 
     def end(self) -> None:
         """Wait for a reader asked to stop (`ask_to_stop`) to end; killed after 2 s."""
@@ -141,6 +172,19 @@ class _Worker:
         self.process.kill()
         self.process.join()
         self.conn.close()
+
+
+def _message(payload: bytes) -> bytes:
+    """`payload` as `Connection.send_bytes` frames it."""
+    if len(payload) > 0x7FFFFFFF:
+        return _SIZE.pack(-1) + _LONG_SIZE.pack(len(payload)) + payload
+    return _SIZE.pack(len(payload)) + payload
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _failed(path: Path, name: str, timed_out: bool, policy: Policy) -> Classified:
@@ -181,10 +225,12 @@ class ReaderPool:
         worker = _Worker(self.context, self.roster, self.policy, self.read)
         self.selector.register(worker.conn, selectors.EVENT_READ, worker)
         self.selector.register(worker.process.sentinel, selectors.EVENT_READ, worker)
+        worker.watched = True
         return worker
 
     def _forget(self, worker: _Worker) -> None:
         """Stop watching a reader (before it is killed or replaced)."""
+        worker.watched = False
         for watched in (worker.conn, worker.process.sentinel):
             try:
                 self.selector.unregister(watched)
@@ -237,18 +283,24 @@ class ReaderPool:
         now = time.monotonic()
         for worker in watched:
             if worker.conn in ready:
-                try:  # one message per wake-up: the selector said it is there
-                    message = worker.conn.recv()
+                try:
+                    messages = worker.received()
+                except (EOFError, OSError):
+                    self._lost(worker, done, pending, jobs, timed_out=False)
+                    continue
+                if messages:
                     worker.started = time.monotonic()
+                for message in messages:
                     if message == READY:
                         worker.ready = True
                     else:
                         got_index, found = message
                         done[got_index] = found
                         worker.tasks.popleft()
-                except (EOFError, OSError):
-                    self._lost(worker, done, pending, jobs, timed_out=False)
-            elif worker.process.sentinel in ready or not worker.process.is_alive():
+            # a watched reader's end shows as its sentinel (`ready`); one no longer watched
+            # (it ended idle, then was given a file) is asked
+            elif worker.process.sentinel in ready or (
+                    not worker.watched and not worker.process.is_alive()):
                 self._lost(worker, done, pending, jobs, timed_out=False)
             elif worker.ready and now - worker.started > timeout:
                 self._lost(worker, done, pending, jobs, timed_out=True)
