@@ -251,6 +251,31 @@ def test_a_reader_stuck_in_a_file_ends_with_the_command(bureau, tmp_path, start_
             os.kill(reader, 9)
 
 
+def test_a_readers_result_is_sent_as_conn_send_would_pickle_it(bureau, tmp_path):
+    """_serve sends pickle.dumps of (index, Classified): the bytes conn.send would send."""
+    import pickle
+    from multiprocessing.reduction import ForkingPickler
+
+    from workbook_engine.ingest.classify import classify
+    from workbook_engine.ingest.read import read_form
+
+    made = CliRunner().invoke(main, ["-w", str(bureau.root), "forms", "weekly", "--week",
+                                     "2026-W10"])
+    assert made.exit_code == 0, made.output
+    fill_weekly(bureau.outbox / "2026-W10" / "办公室" / "2026-W10_周考评表_1002_周一.xlsx",
+                tmp_path / "周一.xlsx", chief=("称职", "李办"), leader=("称职", "钱副"))
+    fill_weekly(bureau.outbox / "2026-W10" / "办公室" / "2026-W10_周考评表_1002_周一.xlsx",
+                tmp_path / "无初评.xlsx", leader=("称职", "钱副"))
+    (tmp_path / "x.xlsx").write_bytes(b"not a workbook")
+    roster, _ = bureau.roster()
+    policy = bureau.policy()
+    results = [classify(tmp_path / name, name, roster, policy, read=read_form)
+               for name in ("周一.xlsx", "无初评.xlsx", "x.xlsx")]
+    assert results[0].record is not None and results[1].issues and results[2].issues
+    for index, result in enumerate(results):
+        assert pickle.dumps((index, result)) == ForkingPickler.dumps((index, result)).tobytes()
+
+
 def test_the_parent_reads_and_writes_what_a_readers_connection_does():
     """The parent frames tasks and takes results on the pipe itself (`_Worker.give`,
     `_Worker.received`) while the reader uses multiprocessing's Connection: tasks arrive

@@ -79,7 +79,10 @@ def _serve(conn, roster: Roster, policy: Policy, read, schedule: dict) -> None:
         if task is None:
             return
         index, path, name = task
-        conn.send((index, classify(Path(path), name, roster, policy, read=read)))
+        # what conn.send would send (ForkingPickler pickles these plain objects to the same
+        # bytes), without building a ForkingPickler and its dispatch table for every file
+        conn.send_bytes(pickle.dumps((index, classify(Path(path), name, roster, policy,
+                                                      read=read))))
 
 
 def _end_with_parent() -> None:
