@@ -11,6 +11,7 @@ from pathlib import Path
 from test_package import workbook_bytes
 
 from workbook_engine.ingest import sniff
+from workbook_engine.ingest.package import Package
 from workbook_engine.ingest.sniff import (
     XML_HEAD_BYTES,
     _decode_xml_head,
@@ -102,3 +103,18 @@ def test_the_suffix_is_pathlibs():
              "a\\b.xlsx", "名 单 .et", "~$x.xlsx", "a/b.xlsb", "a..b", ".x.y"]
     for name in names:
         assert _suffix(name) == Path(name).suffix, name
+
+
+def test_a_kept_verdict_is_not_given_to_other_compressed_bytes_of_the_same_sizes_and_crc():
+    data = workbook_bytes(rows=3)
+    package = Package(data)
+    info = next(i for i in package.infolist() if i.filename == "docProps/app.xml")
+    assert info.compress_type == zipfile.ZIP_DEFLATED or info.file_size < 1500
+    start = package.data_start(info)
+    changed = bytearray(data)
+    changed[start + info.compress_size // 2] ^= 0x55  # same sizes and declared CRC
+    changed = bytes(changed)
+    for _ in range(2):  # the good file's verdicts kept first, then the changed file judged
+        assert sniff_bytes(bytes(bytearray(data)), "表.xlsx", LIMITS).ok
+        verdict = sniff_bytes(changed, "表.xlsx", LIMITS)
+        assert not verdict.ok and verdict.issues[0].code == "file.corrupt"

@@ -356,13 +356,31 @@ _verdicts: dict[tuple, tuple[bytes, bool]] = {}  # → (compressed bytes, unsafe
 
 def _unsafe_xml_part(package: Package | _Streamed, infos: list[zipfile.ZipInfo], ods: bool):
     """The name of the first XML part whose head is unsafe, or None."""
+    data = package.data if isinstance(package, Package) else None
     for info in infos:
-        if info.is_dir() or not info.filename.lower().endswith(_XML_SUFFIXES):
+        name = info.filename
+        xml = _xml_names.get(name)
+        if xml is None:
+            xml = not info.is_dir() and name.lower().endswith(_XML_SUFFIXES)
+            if 0 < len(name) <= 256:  # part names (an empty one raises in is_dir, as ever)
+                keep(_xml_names, name, xml, _JUDGED_SIZE)
+        if not xml:
             continue
-        manifest = ods and info.filename == "META-INF/manifest.xml"
+        manifest = ods and name == "META-INF/manifest.xml"
+        start = info.start if data is not None else None
+        if start is not None and start >= 0:  # _unsafe_head's memo, without a copy: the part's
+            kept = _verdicts.get((info.compress_type, info.file_size, info.CRC, manifest))
+            if kept is not None and len(kept[0]) == info.compress_size \
+                    and data.startswith(kept[0], start):  # compressed bytes are the kept ones
+                if kept[1]:
+                    return name
+                continue
         if _unsafe_head(package, info, manifest):
-            return info.filename
+            return name
     return None
+
+
+_xml_names: dict[str, bool] = {}  # part name → an XML part (not a folder), as judged above
 
 
 def _unsafe_head(package: Package | _Streamed, info, manifest: bool) -> bool:

@@ -136,11 +136,11 @@ def _read_by_calamine(name: str) -> bool:
 def _inflate(data: bytes, start: int, packed: int, size: int, crc: int) -> bytes | None:
     """The inflated bytes of a deflated part, when they are exactly `size` bytes with CRC
     `crc` and the stream ends with its compressed bytes; None otherwise."""
-    compressed = data[start:start + packed]
     key = (size, crc, packed)
     kept = _inflated.get(key)
-    if kept is not None and kept[0] == compressed:
-        return kept[1]
+    if kept is not None and data.startswith(kept[0], start):  # the same compressed bytes
+        return kept[1]  # (kept[0] has `packed` bytes: the key says so)
+    compressed = data[start:start + packed]
     inflater = zlib.decompressobj(-15)
     try:
         content = inflater.decompress(compressed, size + 1)
@@ -149,6 +149,6 @@ def _inflate(data: bytes, start: int, packed: int, size: int, crc: int) -> bytes
     if not inflater.eof or inflater.unused_data or inflater.unconsumed_tail \
             or len(content) != size or zlib.crc32(content) != crc:
         return None
-    if packed <= _KEPT_COMPRESSED_BYTES and size <= _KEPT_BYTES:
+    if packed <= _KEPT_COMPRESSED_BYTES and size <= _KEPT_BYTES and len(compressed) == packed:
         keep(_inflated, key, (compressed, content), _KEPT_PARTS)
     return content
