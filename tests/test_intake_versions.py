@@ -391,3 +391,15 @@ def test_versions_fetched_by_imap_go_in_saved_order(office, dovecot, tmp_path):
     recorded = [(path.rsplit("/", 1)[1], state) for path, state in states(workspace)]
     assert recorded == [("周一 (3).xlsx", "superseded"), ("周一 (2).xlsx", "superseded"),
                         ("周一.xlsx", "current")]
+
+
+def test_an_intake_log_line_is_what_json_writes():
+    """archive/收件记录.jsonl's lines are made without json.dumps: the same bytes, for
+    any name (quotes, backslashes, control characters, Chinese, a character beyond the BMP)."""
+    from workbook_engine.ingest.intake_log import _line
+
+    for path in ("archive/2026-W10/周一.xlsx", 'archive/a"b\\c\td\n\x01e.xlsx', "archive/𠀀.xlsx",
+                 ""):
+        record = {"stored_path": path, "sha256": "ab" * 32}
+        expected = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+        assert _line("ab" * 32, path) == expected.encode("utf-8")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from workbook_engine import store
 
 
@@ -42,3 +44,21 @@ def test_a_new_rejection_keeps_its_staff_id(tmp_path):
                           stored_path="rejected/x.xlsx", size=1, sender="", container_id=None,
                           received_at="2026-03-09T10:00:00", outcome="rejected", reasons=reasons)
     assert [e["staff_id"] for e in store.rejected_for_periods(conn, ["2026-03"])] == ["1002"]
+
+
+def test_json_text_is_what_json_dumps_writes():
+    """store.json_text (payloads, reasons, a monthly row's items, events) calls json's C
+    encoder itself: the same text as json.dumps(…, ensure_ascii=False), the same errors."""
+    values = [
+        {"staff_id": "1002", "staff_name": "周一", "work_log": [{"date": "2026-03-02",
+                                                                 "content": "起草通知\n「第1号」"}]},
+        {"rows": [{"items": [18, 19.5, 0.1 + 0.2], "deduction": "0", "assessed": True}]},
+        [None, False, -0.0, float("nan"), float("-inf"), 10**40, "\\\"\t\x00𠀀"], "周一", 3, None,
+    ]
+    for value in values:
+        assert store.json_text(value) == json.dumps(value, ensure_ascii=False)
+    looped: list = []
+    looped.append(looped)
+    for bad, error in ((looped, ValueError), ({"k": object()}, TypeError)):
+        with pytest.raises(error):
+            store.json_text(bad)

@@ -778,8 +778,7 @@ def _write_due_returns(workspace: Workspace, conn) -> Path | None:
     return written
 
 
-# json.dumps(value, ensure_ascii=False) without making the encoder again each time
-_json = json.JSONEncoder(ensure_ascii=False).encode
+_json = store.json_text  # json.dumps(value, ensure_ascii=False)
 
 
 def _reasons(found: Classified) -> str:

@@ -29,8 +29,12 @@ def log_path(archive: Path) -> Path:
 
 
 def _line(sha256: str, stored_path: str) -> bytes:
-    record = {"sha256": sha256, "stored_path": stored_path}
-    return (json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+    """json.dumps({"sha256": …, "stored_path": …}, ensure_ascii=False, sort_keys=True) and a
+    newline, in UTF-8: each string quoted by json's own function, without an encoder a line."""
+    return f'{{"sha256": {_quoted(sha256)}, "stored_path": {_quoted(stored_path)}}}\n'.encode()
+
+
+_quoted = json.encoder.encode_basestring  # what json.dumps quotes with when not ensure_ascii
 
 
 def _temp_path(archive: Path) -> Path:
