@@ -10,12 +10,13 @@ stored instead (its bytes inflated here once, and kept across files when seen be
 The zip crate under calamine then finds the same entries (the same central records, in the
 same order, with the same names, flags, CRCs, sizes, comments and end record) holding the
 same bytes; only the method, the compressed size and the offsets change. Only the usual
-layout is rewritten: a plain zip (zipdir.py) whose parts lie one after the other from byte 0
-in directory order, each with a local header the package reads, no data descriptor, one
-disk. A part is stored only when it is deflated, has no extra field in the directory, is an
-.xml or .rels part of at most 1 MB, and inflates to exactly its declared size and CRC with
-nothing left over. Anything else gives `data` itself: calamine then reads the file as
-before (and fails as before).
+layout is rewritten: a plain zip (zipdir.py) on one disk, starting with a local header,
+whose parts lie in directory order without overlapping, each with a local header the
+package reads; whatever lies between them (a data descriptor, as LibreOffice writes one
+after each part) is copied as it is. A part is stored only when it is deflated, has no
+extra field in the directory, is an .xml or .rels part of at most 1 MB, and inflates to
+exactly its declared size and CRC with nothing left over. Anything else gives `data`
+itself: calamine then reads the file as before (and fails as before).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ _END_SIZE = _END.size
 _CENTRAL_SIZE = 46
 _LENGTHS = struct.Struct("<HHH")  # a directory record's name, extra and comment lengths
 _LOCAL_MAGIC = b"PK\x03\x04"
-_DATA_DESCRIPTOR = 0x08
 _DEFLATED = 8
 _METHOD = struct.Struct("<H")
 _OFFSET = struct.Struct("<L")
@@ -66,7 +66,7 @@ def for_calamine(data: bytes) -> bytes:
     view = memoryview(data)
     out = bytearray()  # the local headers and contents, then the directory and end record
     tail = bytearray(view[directory:])  # the directory and end record, patched below
-    expected = copied = 0  # the next local header in `data`; the first part not yet copied
+    expected = copied = 0  # where the last part ended in `data`; the first byte not copied
     position = 0  # the next directory record, in `tail`
     lengths, put_offset, put_method = _LENGTHS.unpack_from, _OFFSET.pack_into, _METHOD.pack_into
     read_names, inflated = _read_names, _inflated
@@ -74,12 +74,12 @@ def for_calamine(data: bytes) -> bytes:
         start = part.start
         if start is None or start < 0:
             start = package.data_start(part)
-        if part.header_offset != expected or part.flag_bits & _DATA_DESCRIPTOR \
-                or start is None:
+        header = part.header_offset
+        if header < expected or start is None:  # parts out of order or overlapping
             return data
         end = start + part.compress_size
         name_length, extra_length, comment_length = lengths(tail, position + 28)
-        written = len(out) + expected - copied  # where this part's local header goes
+        written = len(out) + header - copied  # where this part's local header goes
         read = read_names.get(part.filename)  # _read_by_calamine's memo, inline
         if part.compress_type == _DEFLATED and not extra_length \
                 and part.file_size <= MAX_PART_BYTES \
@@ -101,9 +101,9 @@ def for_calamine(data: bytes) -> bytes:
         put_offset(tail, position + 42, written)
         expected = end
         position += _CENTRAL_SIZE + name_length + extra_length + comment_length
-    if expected != directory or position != location - directory:
+    if expected > directory or position != location - directory:
         return data
-    out += view[copied:expected]
+    out += view[copied:directory]  # the parts after the last one stored, as they are
     put_offset(tail, position + 16, len(out))
     out += tail
     return bytes(out)
