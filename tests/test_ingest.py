@@ -76,14 +76,18 @@ def test_the_heap_frozen_for_the_run_is_unfrozen_after_it(filled, monkeypatch):
 
     seen = []
     real = inbox.Ingest._one
+    thresholds = gc.get_threshold()
 
     def one(self, *args, **kwargs):
-        seen.append(gc.get_freeze_count())
+        seen.append((gc.get_freeze_count(), gc.get_threshold()))
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(inbox.Ingest, "_one", one)
     assert inbox.ingest(filled).counts == {"accepted": 4}
-    assert len(seen) == 4 and min(seen) > 0 and gc.get_freeze_count() == 0
+    assert len(seen) == 4 and min(count for count, _ in seen) > 0
+    # recorded as the results came: the middle generation examined less often meanwhile
+    assert {middle for _, (_, middle, *_) in seen} == {max(thresholds[1], inbox.YOUNG_PASSES)}
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -91,7 +95,7 @@ def test_the_heap_frozen_for_the_run_is_unfrozen_after_it(filled, monkeypatch):
     monkeypatch.setattr(inbox, "sync_intake_log", broken)
     with pytest.raises(OSError):
         inbox.ingest(filled)
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
 
 
 def test_monthly_summary_uses_the_stored_weekly_forms(filled):
