@@ -25,13 +25,18 @@ from workbook_engine.ingest.isolate import start_method as chosen_method
 REAL_READ = workers.read_form
 
 
-@pytest.fixture(params=["fork", "spawn"])
+@pytest.fixture(params=[("fork", ""), ("spawn", ""), ("spawn", "1")],
+                ids=["fork", "spawn", "spawn-windows-wait"])
 def start_method(request, monkeypatch):
-    """Both ways readers start: fork (Linux) and spawn (the office's Windows PC, macOS)."""
-    if request.param not in multiprocessing.get_all_start_methods():
-        pytest.skip(f"{request.param} is not available on this platform")
-    monkeypatch.setenv(START_METHOD_VAR, request.param)
-    return request.param
+    """Both ways readers start: fork (Linux) and spawn (the office's Windows PC, macOS); and
+    spawn with the parent waiting as on Windows, where pipes are handles that select() does
+    not take (`multiprocessing.connection.wait`, `Connection.send`/`recv`)."""
+    method, portable = request.param
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"{method} is not available on this platform")
+    monkeypatch.setenv(START_METHOD_VAR, method)
+    monkeypatch.setenv(workers.PORTABLE_WAIT_VAR, portable)
+    return method
 
 
 def hostile_read(source, kind, name):
@@ -276,14 +281,16 @@ def test_a_readers_result_is_sent_as_conn_send_would_pickle_it(bureau, tmp_path)
         assert pickle.dumps((index, result)) == ForkingPickler.dumps((index, result)).tobytes()
 
 
-def test_the_parent_reads_and_writes_what_a_readers_connection_does():
+@pytest.mark.parametrize("fds", [True, False], ids=["own-framing", "windows-connection"])
+def test_the_parent_reads_and_writes_what_a_readers_connection_does(fds):
     """The parent frames tasks and takes results on the pipe itself (`_Worker.give`,
     `_Worker.received`) while the reader uses multiprocessing's Connection: tasks arrive
     whole; results come out whole and in order, several in one read or one spread over many
-    reads (larger than the 64 KiB a read takes)."""
+    reads (larger than the 64 KiB a read takes). Where pipes are not file descriptors
+    (Windows) the parent uses the Connection itself, with the same answers."""
     parent, reader = multiprocessing.Pipe()
     worker = object.__new__(workers._Worker)  # its pipe without a reader process
-    worker.conn, worker.fd, worker.unread = parent, parent.fileno(), b""
+    worker.conn, worker.fd, worker.unread = parent, parent.fileno() if fds else -1, b""
     worker.tasks, worker.started = workers.deque(), 0.0
     task = (7, "/收件箱/周一.xlsx", "周一.xlsx")
     assert worker.give(task) and reader.recv() == task and list(worker.tasks) == [task]
@@ -299,3 +306,15 @@ def test_the_parent_reads_and_writes_what_a_readers_connection_does():
     with pytest.raises(EOFError):
         worker.received()
     parent.close()
+
+
+def test_the_windows_way_of_waiting_is_taken_where_the_environment_asks(monkeypatch):
+    """On Windows select() takes sockets only; the pool then waits with
+    multiprocessing.connection.wait. The environment variable takes that way on Linux."""
+    monkeypatch.delenv(workers.PORTABLE_WAIT_VAR, raising=False)
+    assert workers._fd_pipes() == (sys.platform != "win32")
+    monkeypatch.setenv(workers.PORTABLE_WAIT_VAR, "1")
+    assert not workers._fd_pipes()
+    monkeypatch.setattr(workers.sys, "platform", "win32")
+    monkeypatch.delenv(workers.PORTABLE_WAIT_VAR)
+    assert not workers._fd_pipes()

@@ -18,10 +18,12 @@ from __future__ import annotations
 import faulthandler
 import gc
 import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
 import selectors
 import struct
+import sys
 import threading
 import time
 from collections import deque
@@ -50,12 +52,23 @@ FILES_PER_SPAWNED_READER = 150
 READY = "ready"  # a reader's first message: it is started and limited, files may come
 START_SECONDS = 120  # a reader not ready by then (or dying before) means readers cannot start
 START_FAILURES = 3
+# The Windows way of waiting for the readers, on any platform when set to 1 (the tests and CI's
+# spawn pass take it on Linux): see `_fd_pipes`
+PORTABLE_WAIT_VAR = "WORKBOOK_ENGINE_PORTABLE_WAIT"
 _SIZE = struct.Struct("!i")  # multiprocessing.Connection's message header (-1: "!Q" follows)
 _LONG_SIZE = struct.Struct("!Q")
 
 
 class ReaderStartError(RuntimeError):
     """Reader processes cannot be started on this machine (an internal error, logged)."""
+
+
+def _fd_pipes() -> bool:
+    """Whether the readers' pipes and ends are file descriptors (POSIX): then the parent
+    watches them with one selector and reads and writes the pipes itself. On Windows they
+    are handles, which select() does not take: there the parent waits with
+    `multiprocessing.connection.wait` and talks through `Connection.send`/`recv`."""
+    return sys.platform != "win32" and os.environ.get(PORTABLE_WAIT_VAR, "").strip() != "1"
 
 
 def _serve(conn, roster: Roster, policy: Policy, read, schedule: dict) -> None:
@@ -103,28 +116,32 @@ def _end_with_parent() -> None:
 class _Worker:
     """One reader process and the tasks it holds, oldest first (the one it is reading).
 
-    The parent speaks `multiprocessing.Connection`'s format on the pipe itself (the reader
-    uses `Connection.recv` and `send`): a task is one write, and one read takes every
-    message the reader has sent so far (`received`)."""
+    Where the pipe is a file descriptor (`fds`, `_fd_pipes`) the parent speaks
+    `multiprocessing.Connection`'s format on it itself (the reader uses `Connection.recv` and
+    `send`): a task is one write, and one read takes every message the reader has sent so
+    far (`received`); elsewhere through the `Connection`."""
 
-    def __init__(self, context, roster: Roster, policy: Policy, read):
+    def __init__(self, context, roster: Roster, policy: Policy, read, fds: bool = True):
         self.conn, child = context.Pipe()
         args = (child, roster, policy, read, schedule_in_use())
         self.process = context.Process(target=_serve, args=args, daemon=True)
         start_child(self.process, context)
         child.close()
-        self.fd = self.conn.fileno()
+        self.fd = self.conn.fileno() if fds else -1
         self.tasks: deque[tuple[int, str, str]] = deque()
         self.ready = False  # said READY: files are given to it only then
         self.born = time.monotonic()
         self.started = 0.0  # when the oldest task began (or the last result came back)
-        self.watched = False  # its pipe and sentinel are in the pool's selector
+        self.watched = False  # its pipe and sentinel are watched by the pool (`ReaderPool._wait`)
         self.unread = b""  # the start of a message not yet whole
 
     def give(self, task: tuple[int, str, str]) -> bool:
         """Send a task; False (the task not taken) when the reader has died meanwhile."""
         try:
-            _write_all(self.fd, _message(pickle.dumps(task)))
+            if self.fd >= 0:
+                _write_all(self.fd, _message(pickle.dumps(task)))
+            else:
+                self.conn.send(task)
         except OSError:  # BrokenPipeError: the reader died, on a file it was given before
             return False
         if not self.tasks:
@@ -135,6 +152,11 @@ class _Worker:
     def received(self) -> list:
         """The messages the reader has sent whole (the pipe said it can be read: one read
         takes what is there). EOFError when the reader has ended."""
+        if self.fd < 0:
+            messages = [self.conn.recv()]
+            while self.conn.poll():
+                messages.append(self.conn.recv())
+            return messages
         chunk = os.read(self.fd, 1 << 16)
         if not chunk:
             raise EOFError
@@ -209,7 +231,7 @@ class ReaderPool:
         self.context = multiprocessing.get_context(start_method())
         # one selector for the run (multiprocessing's wait() builds one per call): a
         # reader's pipe wakes the parent for a result, its sentinel when it ends
-        self.selector = selectors.DefaultSelector()
+        self.selector = selectors.DefaultSelector() if _fd_pipes() else None
         return self
 
     def start(self, files: int) -> None:
@@ -222,15 +244,19 @@ class ReaderPool:
             self.workers.append(self._new_worker())
 
     def _new_worker(self) -> _Worker:
-        worker = _Worker(self.context, self.roster, self.policy, self.read)
-        self.selector.register(worker.conn, selectors.EVENT_READ, worker)
-        self.selector.register(worker.process.sentinel, selectors.EVENT_READ, worker)
+        worker = _Worker(self.context, self.roster, self.policy, self.read,
+                         fds=self.selector is not None)
+        if self.selector is not None:
+            self.selector.register(worker.conn, selectors.EVENT_READ, worker)
+            self.selector.register(worker.process.sentinel, selectors.EVENT_READ, worker)
         worker.watched = True
         return worker
 
     def _forget(self, worker: _Worker) -> None:
         """Stop watching a reader (before it is killed or replaced)."""
         worker.watched = False
+        if self.selector is None:
+            return
         for watched in (worker.conn, worker.process.sentinel):
             try:
                 self.selector.unregister(watched)
@@ -243,7 +269,8 @@ class ReaderPool:
             worker.ask_to_stop()
         for worker in self.workers:
             worker.end()
-        self.selector.close()
+        if self.selector is not None:
+            self.selector.close()
 
     def classify(self, jobs: list[tuple[Path | str, str]]) -> Iterator[tuple[int, Classified]]:
         """Classify every job; results are yielded in the order of `jobs`. Once the last
@@ -279,11 +306,10 @@ class ReaderPool:
         if not watched:
             return
         timeout = self.policy.limits.parse_seconds
-        events = self.selector.select(timeout=0.5)
-        ready = {key.fileobj for key, _ in events}
-        for key, _ in events:
-            if key.data not in watched:  # an idle reader ended: _feed replaces it when it
-                self._forget(key.data)   # gives it a file; until then it must not wake us
+        ready, woke = self._wait(0.5)
+        for worker in woke:
+            if worker not in watched:  # an idle reader ended: _feed replaces it when it
+                self._forget(worker)   # gives it a file; until then it must not wake us
         now = time.monotonic()
         for worker in watched:
             if worker.conn in ready:
@@ -310,6 +336,19 @@ class ReaderPool:
                 self._lost(worker, done, pending, jobs, timed_out=True)
             elif not worker.ready and now - worker.born > START_SECONDS:
                 self._lost(worker, done, pending, jobs, timed_out=True)
+
+    def _wait(self, timeout: float) -> tuple[set, list[_Worker]]:
+        """Wait until a watched reader's pipe can be read or the reader has ended (at most
+        `timeout` seconds): the pipes and sentinels that woke us, and their readers."""
+        if self.selector is not None:
+            events = self.selector.select(timeout=timeout)
+            return {key.fileobj for key, _ in events}, [key.data for key, _ in events]
+        owners = {}
+        for worker in self.workers:
+            if worker.watched:
+                owners[worker.conn] = owners[worker.process.sentinel] = worker
+        ready = multiprocessing.connection.wait(list(owners), timeout=timeout)
+        return set(ready), [owners[thing] for thing in ready]
 
     def _lost(self, worker: _Worker, done: dict, pending: list, jobs: list,
               timed_out: bool) -> None:
