@@ -76,14 +76,18 @@ def test_the_heap_frozen_for_the_run_is_unfrozen_after_it(filled, monkeypatch):
 
     seen = []
     real = inbox.Ingest._one
+    thresholds = gc.get_threshold()
 
     def one(self, *args, **kwargs):
-        seen.append(gc.get_freeze_count())
+        seen.append((gc.get_freeze_count(), gc.get_threshold()))
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(inbox.Ingest, "_one", one)
     assert inbox.ingest(filled).counts == {"accepted": 4}
-    assert len(seen) == 4 and min(seen) > 0 and gc.get_freeze_count() == 0
+    assert len(seen) == 4 and min(count for count, _ in seen) > 0
+    # recorded as the results came: the middle generation examined less often meanwhile
+    assert {middle for _, (_, middle, *_) in seen} == {max(thresholds[1], inbox.YOUNG_PASSES)}
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -91,7 +95,7 @@ def test_the_heap_frozen_for_the_run_is_unfrozen_after_it(filled, monkeypatch):
     monkeypatch.setattr(inbox, "sync_intake_log", broken)
     with pytest.raises(OSError):
         inbox.ingest(filled)
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
 
 
 def test_monthly_summary_uses_the_stored_weekly_forms(filled):
@@ -234,10 +238,11 @@ def test_the_inbox_listing(tmp_path):
     (inbox / "link.xlsx").symlink_to(inbox / "a.xlsx")
     (inbox / "dangling.xlsx").symlink_to(tmp_path / "nothing.xlsx")
     files, listed = inbox_files(inbox)
-    names = [p.relative_to(inbox).as_posix() for p in files]
+    assert files == [str(Path(p)) for p in files]  # each is its Path's text
+    names = [Path(p).relative_to(inbox).as_posix() for p in files]
     assert names == [".~lock.a.xlsx#", "a.xlsx", "b/2.xlsx", "b/c/3.xlsx", "link.xlsx"]
     assert names == sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*")
                            if p.is_file())
     assert [listed[p][0] for p in files] == [0, 1, 2, 3, 1]
-    assert listed[inbox / "b" / "2.xlsx"][1] == (inbox / "b" / "2.xlsx").stat().st_mtime_ns
+    assert listed[str(inbox / "b" / "2.xlsx")][1] == (inbox / "b" / "2.xlsx").stat().st_mtime_ns
     assert inbox_files(tmp_path / "no-inbox") == ([], {})

@@ -18,6 +18,7 @@ a run that dies before writing the list leaves it for the next run to write.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import hashlib
@@ -77,6 +78,7 @@ BATCH = 256  # files recorded per store transaction
 # reading it costs ≈ 1.5 µs a stored file, the look-ups it saves ≈ 23 µs a new file
 KNOWN_RATIO = 10
 MAIL_FOLDER = "邮件"
+YOUNG_PASSES = 1000  # `_older_collected_less`
 RETURNS_DUE = "returns-due"  # in .engine/: days whose returns list is still to be written
 Progress = Callable[[Iterable], Iterable]
 _UNKNOWN = object()  # a file's stat not taken, or failed otherwise than by its absence
@@ -275,7 +277,7 @@ class Ingest:
         self.report = IngestReport()
         self.written: list[Path | str] = []
         self.leaving: list[Path] = []
-        self.listed: dict[Path, tuple[int, int]] = {}  # (size, mtime_ns) when the run began
+        self.listed: dict[str, tuple[int, int]] = {}  # (size, mtime_ns) when the run began
         self.frozen: dict[tuple[str, str], bool] = {}  # a period's month signed off, this run
         self.touched: set[str] = set()  # forms and contents recorded in this run (`Ready`)
         self.folders: dict[str, tuple[str, str]] = {}  # `_folder`
@@ -472,7 +474,7 @@ class Ingest:
                 now = None
         if now is None:
             return ""  # taken away: the copy below reports it
-        listed = self.listed.get(path)
+        listed = self.listed.get(str(path))
         if listed is not None and listed != (now.st_size, now.st_mtime_ns):
             return "文件在读取过程中发生了变化（可能仍在复制中），本次不处理，下次运行时再读取"
         settle = self.policy.limits.settle_seconds
@@ -835,35 +837,37 @@ def _mails_after_attachments(units: list[Unit]) -> list[Unit]:
     return out
 
 
-def inbox_files(inbox: Path) -> tuple[list[Path], dict[Path, tuple[int, int]]]:
-    """Every file under inbox/ at any depth, in a stable order (by path), and each one's
-    (size, mtime_ns) as listed. As pathlib's rglob: folders linked in are not entered, a
-    folder that cannot be listed is passed over; in one pass (a file's kind from the
-    listing, one stat each)."""
-    found: list[tuple[str, Path, tuple[int, int]]] = []
-    _walk(inbox, found)
+def inbox_files(inbox: Path) -> tuple[list[str], dict[str, tuple[int, int]]]:
+    """Every file under inbox/ at any depth, in a stable order (by path, as `as_posix` writes
+    it), and each one's (size, mtime_ns) as listed. As pathlib's rglob: folders linked in are
+    not entered, a folder that cannot be listed is passed over; in one pass (a file's kind
+    from the listing, one stat each). Paths as text (`str` of the file's Path): the run makes
+    each file's Path as its result comes, not all of them before the readers start."""
+    found: list[tuple[str, str, tuple[int, int]]] = []
+    _walk(str(inbox), found)
     found.sort(key=lambda item: item[0])
     return [path for _, path, _ in found], {path: stat for _, path, stat in found}
 
 
-def _walk(folder: Path, found: list) -> None:
+def _walk(folder: str, found: list) -> None:
     try:
         with os.scandir(folder) as listing:
             entries = list(listing)
     except (PermissionError, FileNotFoundError, NotADirectoryError):
         return  # passed over (no inbox/ at all: nothing to do)
     for entry in entries:
-        path = folder / entry.name
         try:
             if entry.is_dir(follow_symlinks=False):
-                _walk(path, found)
+                _walk(entry.path, found)
                 continue
             if not entry.is_file():  # a file, or a link to one
                 continue
             stat = entry.stat()
         except OSError:  # gone, or a link to nothing
             continue
-        found.append((path.as_posix(), path, (stat.st_size, stat.st_mtime_ns)))
+        path = entry.path
+        found.append((path if os.sep == "/" else path.replace(os.sep, "/"), path,
+                      (stat.st_size, stat.st_mtime_ns)))
 
 
 def ingest(workspace: Workspace, progress: Progress = lambda xs: xs,
@@ -882,6 +886,24 @@ def ingest(workspace: Workspace, progress: Progress = lambda xs: xs,
         gc.unfreeze()
 
 
+@contextlib.contextmanager
+def _older_collected_less(pool: ReaderPool, files: int):
+    """While the results come in, the collector's middle generation is examined once every
+    YOUNG_PASSES young collections instead of every 10, and what is left at the end joins
+    what `ingest` froze: the results piling up (alive to the end of the run) were walked
+    there again and again (≈ 8 µs a form). Young collections still run; a cycle that
+    outlived one is freed after the run. The readers are started first (they keep the usual
+    thresholds)."""
+    pool.start(files)
+    before = gc.get_threshold()
+    gc.set_threshold(before[0], max(before[1], YOUNG_PASSES), *before[2:])
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.set_threshold(*before)
+
+
 def _ingest(workspace: Workspace, roster: Roster, policy: Policy, progress: Progress,
             ordered: bool) -> IngestReport:
     with workspace.lock("导入（ingest）"):
@@ -896,9 +918,10 @@ def _ingest(workspace: Workspace, roster: Roster, policy: Policy, progress: Prog
                 run.known = store.known(conn)
             ahead = _Ahead(run, ordered)
             try:
-                with ReaderPool(roster, policy) as pool:
-                    results = pool.classify([(path, readable(path.name)) for path in files])
-                    pairs = ((files[index], found) for index, found in results)
+                with ReaderPool(roster, policy) as pool, _older_collected_less(pool, len(files)):
+                    results = pool.classify([(path, readable(os.path.basename(path)))
+                                             for path in files])
+                    pairs = ((Path(files[index]), found) for index, found in results)
                     units = run.units(progress(_Sized(pairs, len(files))), ahead)
             except BaseException:
                 ahead.stop([])

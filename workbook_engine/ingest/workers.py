@@ -272,8 +272,9 @@ class ReaderPool:
         if self.selector is not None:
             self.selector.close()
 
-    def classify(self, jobs: list[tuple[Path, str]]) -> Iterator[tuple[int, Classified]]:
-        """Classify every job; results are yielded in the order of `jobs`."""
+    def classify(self, jobs: list[tuple[Path | str, str]]) -> Iterator[tuple[int, Classified]]:
+        """Classify every job; results are yielded in the order of `jobs`. Once the last
+        result is in, the readers are told to stop (they end while the caller records)."""
         self.start(len(jobs))
         done: dict[int, Classified] = {}
         pending = list(enumerate(jobs))[::-1]
@@ -281,6 +282,9 @@ class ReaderPool:
         while next_out < len(jobs):
             self._feed(pending)
             self._collect(done, pending, jobs)
+            if not pending and not any(worker.tasks for worker in self.workers):
+                for worker in self.workers:  # all read: nothing more will be given
+                    worker.ask_to_stop()
             while next_out in done:
                 yield next_out, done.pop(next_out)
                 next_out += 1
