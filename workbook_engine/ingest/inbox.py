@@ -914,11 +914,12 @@ def _ingest(workspace: Workspace, roster: Roster, policy: Policy, progress: Prog
             sync_intake_log(conn, workspace.archive)  # a run that died after its last commit
             run = Ingest(workspace, roster, policy, conn)
             files, run.listed = inbox_files(workspace.inbox)
-            if len(files) * KNOWN_RATIO >= store.file_count(conn):
-                run.known = store.known(conn)
             ahead = _Ahead(run, ordered)
             try:
                 with ReaderPool(roster, policy) as pool, _older_collected_less(pool, len(files)):
+                    # read while the readers start (the first result needs it)
+                    if len(files) * KNOWN_RATIO >= store.file_count(conn):
+                        run.known = store.known(conn)
                     results = pool.classify([(path, readable(os.path.basename(path)))
                                              for path in files])
                     pairs = ((Path(files[index]), found) for index, found in results)
