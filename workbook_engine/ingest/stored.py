@@ -39,10 +39,11 @@ _OFFSET = struct.Struct("<L")
 MAX_PART_BYTES = 1 << 20  # an XML part larger than this is left to calamine to inflate
 _XML_SUFFIXES = (".xml", ".rels")
 # Parts inflated before: (size, CRC, compressed size) → (compressed bytes, inflated bytes),
-# the compressed bytes compared, not hashed. Bounded: small parts, 256 of them.
+# the compressed bytes compared, not hashed. Bounded: parts up to 16 KB compressed and
+# 64 KB inflated (a form's sheets are far smaller), 256 of them: 20 MB at the very most.
 _KEPT_PARTS = 256
-_KEPT_COMPRESSED_BYTES = 65536
-_KEPT_BYTES = 262144
+_KEPT_COMPRESSED_BYTES = 16384
+_KEPT_BYTES = 65536
 _inflated: dict[tuple[int, int, int], tuple[bytes, bytes]] = {}
 
 
