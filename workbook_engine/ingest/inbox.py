@@ -548,10 +548,7 @@ class Ingest:
             name = _place_name(folder, name, sha256)
             self._keep(source, os.path.join(folder, name))
             return name
-        if self.made is not None:
-            self.made.append(target)
-        self.written.append(target)
-        self.leaving.append(source)
+        self._kept(source, target, new=True)
         return name
 
     def _now(self) -> str:
@@ -565,7 +562,12 @@ class Ingest:
 
     def _keep(self, source: Path, target: Path | str) -> None:
         """Copy a file to archive/ or rejected/ and mark it to leave the inbox after commit."""
-        if _copy(source, target) and self.made is not None:
+        self._kept(source, target, _copy(source, target))
+
+    def _kept(self, source: Path, target: Path | str, new: bool) -> None:
+        """Note a copy in place (`new`: made by this run) and its source to leave the inbox
+        after commit."""
+        if new and self.made is not None:
             self.made.append(target)
         self.written.append(target)
         self.leaving.append(source)

@@ -137,12 +137,6 @@ class Package:
             keep(_heads, key, (compressed, head), _MEMO_SIZE)
         return head
 
-    def compressed(self, info: Part) -> bytes | None:
-        """A part's compressed bytes (what its head and contents depend on, with its method,
-        size and CRC); None when it is read through zipfile itself (see `head`)."""
-        start = self._data_start(info)
-        return None if start is None else self.data[start:start + info.compress_size]
-
     def data_start(self, info: Part) -> int | None:
         """Where a part's compressed bytes begin, when `head` and `read` read it from the
         bytes themselves (a local header zipfile reads alike, a stored or deflated part

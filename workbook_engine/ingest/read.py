@@ -221,16 +221,11 @@ def _read_weekly(raw: RawForm, sheets: Sheets, names: dict[str, NamedRange],
             sheet=layout.WEEKLY_SHEET,
         )
     raw.outside.extend(weekly_outside(grid, found, cells))
-    fields, refs, height = raw.fields, raw.refs, len(grid)
     for name, target in found.items():  # every one on this sheet (weekly_fields)
         row, col = target.first
-        if target.sheet == layout.WEEKLY_SHEET:  # _cell(grid, row, col), inline
-            value = grid[row][col] if row < height and col < len(grid[row]) else None
-            fields[name] = None if value == "" else value
-        else:
-            fields[name] = sheets.value(target.sheet, row, col)
-        place = _places.get((target.sheet, target.first))
-        refs[name] = _place(target) if place is None else place
+        raw.fields[name] = _cell(grid, row, col) if target.sheet == layout.WEEKLY_SHEET \
+            else sheets.value(target.sheet, row, col)
+        raw.refs[name] = _place(target)
     _read_work_log(raw, sheets, names)
     _weekly_formulas(raw, sheets, data)
 

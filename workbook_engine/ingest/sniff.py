@@ -356,7 +356,6 @@ _verdicts: dict[tuple, tuple[bytes, bool]] = {}  # → (compressed bytes, unsafe
 
 def _unsafe_xml_part(package: Package | _Streamed, infos: list[zipfile.ZipInfo], ods: bool):
     """The name of the first XML part whose head is unsafe, or None."""
-    data = package.data if isinstance(package, Package) else None
     for info in infos:
         name = info.filename
         xml = _xml_names.get(name)
@@ -367,14 +366,6 @@ def _unsafe_xml_part(package: Package | _Streamed, infos: list[zipfile.ZipInfo],
         if not xml:
             continue
         manifest = ods and name == "META-INF/manifest.xml"
-        start = info.start if data is not None else None
-        if start is not None and start >= 0:  # _unsafe_head's memo, without a copy: the part's
-            kept = _verdicts.get((info.compress_type, info.file_size, info.CRC, manifest))
-            if kept is not None and len(kept[0]) == info.compress_size \
-                    and data.startswith(kept[0], start):  # compressed bytes are the kept ones
-                if kept[1]:
-                    return name
-                continue
         if _unsafe_head(package, info, manifest):
             return name
     return None
@@ -384,15 +375,17 @@ _xml_names: dict[str, bool] = {}  # part name → an XML part (not a folder), as
 
 
 def _unsafe_head(package: Package | _Streamed, info, manifest: bool) -> bool:
-    compressed = package.compressed(info) if isinstance(package, Package) else None
+    start = package.data_start(info) if isinstance(package, Package) else None
     key = None
-    if compressed is not None and len(compressed) <= _JUDGED_COMPRESSED_BYTES:
+    if start is not None and info.compress_size <= _JUDGED_COMPRESSED_BYTES:
         key = (info.compress_type, info.file_size, info.CRC, manifest)
         kept = _verdicts.get(key)
-        if kept is not None and kept[0] == compressed:
+        # the kept compressed bytes compared where the part's lie in the file (no copy)
+        if kept is not None and len(kept[0]) == info.compress_size \
+                and package.data.startswith(kept[0], start):
             return kept[1]
     # a part calamine reads, inflated exactly (and kept for it, stored.py), or zipfile's head
-    content = kept_content(package, info) if compressed is not None else None
+    content = kept_content(package, info) if start is not None else None
     head = package.head(info, XML_HEAD_BYTES) if content is None \
         else content[:XML_HEAD_BYTES]  # package.head raises for a broken part: nothing kept
     unsafe = _judged.get((head, manifest))
@@ -405,7 +398,8 @@ def _unsafe_head(package: Package | _Streamed, info, manifest: bool) -> bool:
             unsafe = _xml_head_unsafe(text, complete=len(head) < XML_HEAD_BYTES)
         keep(_judged, (head, manifest), unsafe, _JUDGED_SIZE)
     if key is not None:
-        keep(_verdicts, key, (compressed, unsafe), _JUDGED_SIZE)
+        keep(_verdicts, key, (package.data[start:start + info.compress_size], unsafe),
+             _JUDGED_SIZE)
     return unsafe
 
 

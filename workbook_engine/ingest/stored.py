@@ -70,7 +70,6 @@ def for_calamine(data: bytes) -> bytes:
     expected = copied = 0  # where the last part ended in `data`; the first byte not copied
     position = 0  # the next directory record, in `tail`
     lengths, put_offset, put_method = _LENGTHS.unpack_from, _OFFSET.pack_into, _METHOD.pack_into
-    read_names, inflated = _read_names, _inflated
     for part in parts:
         start = part.start
         if start is None or start < 0:
@@ -81,17 +80,11 @@ def for_calamine(data: bytes) -> bytes:
         end = start + part.compress_size
         name_length, extra_length, comment_length = lengths(tail, position + 28)
         written = len(out) + header - copied  # where this part's local header goes
-        read = read_names.get(part.filename)  # _read_by_calamine's memo, inline
         if part.compress_type == _DEFLATED and not extra_length \
-                and part.file_size <= MAX_PART_BYTES \
-                and (read or read is None and _read_by_calamine(part.filename)):
-            kept = inflated.get((part.file_size, part.CRC, part.compress_size))
-            if kept is not None and data.startswith(kept[0], start):  # _inflate's memo
-                content = kept[1]
-            else:
-                content = _inflate(data, start, part.compress_size, part.file_size, part.CRC)
-                if content is None:
-                    return data
+                and part.file_size <= MAX_PART_BYTES and _read_by_calamine(part.filename):
+            content = _inflate(data, start, part.compress_size, part.file_size, part.CRC)
+            if content is None:
+                return data
             out += view[copied:start]  # the parts before, as they are, and this local header
             put_method(out, written + 8, 0)
             put_offset(out, written + 18, part.file_size)
