@@ -67,6 +67,7 @@ def office_files(base, tmp_path_factory):
              {"op": "insert_rows", "sheet": "周考评表", "row": 8, "count": 2}]
     jobs = {
         "weekly.xls": (weekly, XLS, moved),
+        "weekly_moved.xlsx": (weekly, XLSX, moved),  # calamine reads it stored (stored.py)
         "weekly.ods": (weekly, ODS, moved),
         "weekly_no_names.ods": (weekly, ODS, [*moved, {"op": "drop_names"}]),
         "weekly.fods": (weekly, FODS, []),
@@ -94,7 +95,8 @@ def put(ws, path, name):
 
 
 @pytest.mark.libreoffice
-@pytest.mark.parametrize("label", ["weekly.xls", "weekly.ods", "weekly_no_names.ods"])
+@pytest.mark.parametrize("label", ["weekly.xls", "weekly_moved.xlsx", "weekly.ods",
+                                   "weekly_no_names.ods"])
 def test_rows_inserted_above_and_inside_move_the_fields(ws, office_files, label):
     put(ws, office_files[label], label)
     report = ingest(ws)
